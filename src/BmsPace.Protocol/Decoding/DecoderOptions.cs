@@ -1,0 +1,13 @@
+namespace BmsPace.Protocol.Decoding;
+
+/// <summary>Settings that change how INFO is read.</summary>
+public sealed record DecoderOptions
+{
+    /// <summary>0.1 K offset of temperatures: 2730 for PACE 0x25 (PACE documents), 2731 for the 0x20 family.</summary>
+    public int TemperatureOffsetDeciKelvin { get; init; } = 2730;
+
+    /// <summary>Manual override of the tail search: extra characters after each pack block; 0 = automatic.</summary>
+    public int ForcePackOffsetCharacters { get; init; }
+
+    public static DecoderOptions Pace25 { get; } = new();
+}

@@ -1,0 +1,107 @@
+using System.Collections.Immutable;
+
+namespace BmsPace.Protocol.Readings;
+
+/// <summary>A decoded 0x42 answer: the pack count the BMS declared and one block per pack.</summary>
+/// <param name="PackCount">The count the master declared (COMMAND FF; 0 is read as 1), or 1 for a single-pack answer.</param>
+/// <param name="Packs">The decoded blocks in wire order.</param>
+public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Packs);
+
+/// <summary>The optional bytes after design capacity (PROTOCOL.md 10.4), interpreted by their length.</summary>
+/// <param name="LengthBytes">0, 1, 14, 22 or another length (then only <see cref="AnalogPack.TailHex"/> is set).</param>
+public sealed record AnalogTail(
+    int LengthBytes,
+    double? StateOfChargeRatio,
+    double? CumulativeChargeAmpHours,
+    double? CumulativeDischargeAmpHours,
+    double? StateOfHealthRatio,
+    double? IndependentVoltageVolts,
+    double? IndependentCurrentAmperes,
+    double? SummaryRemainingAmpHours,
+    double? SummaryFullAmpHours);
+
+/// <summary>One pack of a 0x42 answer, in SI units.</summary>
+public sealed record AnalogPack
+{
+    /// <summary>1-based: the position in an all-packs answer, or the pack number that was asked for (an echo of 0 is 1).</summary>
+    public required int Pack { get; init; }
+
+    /// <summary>An all-zero block: a slave that did not report (PROTOCOL.md 8.4). Its ratios are null.</summary>
+    public required bool Offline { get; init; }
+
+    public required ImmutableArray<double> CellVoltagesVolts { get; init; }
+
+    public required ImmutableArray<double> TemperaturesCelsius { get; init; }
+
+    /// <summary>Positive while charging.</summary>
+    public required double CurrentAmperes { get; init; }
+
+    public required double VoltageVolts { get; init; }
+
+    public required double RemainingAmpHours { get; init; }
+
+    public required double FullAmpHours { get; init; }
+
+    public required double DesignAmpHours { get; init; }
+
+    public required int CycleCount { get; init; }
+
+    /// <summary>The "user-defined count" P as sent; it does not describe the layout.</summary>
+    public required int UserDefinedP { get; init; }
+
+    /// <summary>The extra bytes after design capacity as uppercase hex ("" when none).</summary>
+    public required string TailHex { get; init; }
+
+    public required AnalogTail? Tail { get; init; }
+
+    /// <summary>The tail's SOC byte when sent, else remaining / full; null for an offline pack or a zero full capacity.</summary>
+    public required double? StateOfChargeRatio { get; init; }
+
+    /// <summary>The 14/22-byte tail's SOH byte when sent, else full / design, not clamped; null when not computable.</summary>
+    public required double? StateOfHealthRatio { get; init; }
+
+    public required double? StateOfChargeCalculatedRatio { get; init; }
+
+    public required double? StateOfHealthCalculatedRatio { get; init; }
+
+    public int CellCount => CellVoltagesVolts.Length;
+
+    public int TemperatureCount => TemperaturesCelsius.Length;
+
+    public double PowerWatts => VoltageVolts * CurrentAmperes;
+
+    public double CellMinVolts => CellVoltagesVolts.IsDefaultOrEmpty ? 0 : CellVoltagesVolts.Min();
+
+    public double CellMaxVolts => CellVoltagesVolts.IsDefaultOrEmpty ? 0 : CellVoltagesVolts.Max();
+
+    public double CellDeltaVolts => CellMaxVolts - CellMinVolts;
+
+    /// <summary>What sensor <paramref name="index"/> (0-based) measures: with 6 sensors PACE puts cells on 1-4, MOSFET on 5, environment on 6.</summary>
+    public TemperatureRole RoleOfSensor(int index) => TemperatureRoles.Of(index, TemperatureCount);
+}
+
+public enum TemperatureRole
+{
+    Unknown,
+    Cell,
+    Mosfet,
+    Environment,
+}
+
+public static class TemperatureRoles
+{
+    public static TemperatureRole Of(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    {
+        < 4 => TemperatureRole.Cell,
+        4 => TemperatureRole.Mosfet,
+        _ => TemperatureRole.Environment,
+    };
+
+    public static string ToLabel(this TemperatureRole role) => role switch
+    {
+        TemperatureRole.Cell => "cell",
+        TemperatureRole.Mosfet => "mosfet",
+        TemperatureRole.Environment => "environment",
+        _ => "unknown",
+    };
+}

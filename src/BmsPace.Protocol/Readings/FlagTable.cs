@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+
+namespace BmsPace.Protocol.Readings;
+
+public enum FlagFamily
+{
+    Protection,
+    Warning,
+    Fault,
+    Status,
+}
+
+public enum StatusByte
+{
+    ProtectState1,
+    ProtectState2,
+    WarnState1,
+    WarnState2,
+    FaultState,
+    InstructionState,
+}
+
+/// <summary>One named bit of a 0x44 status byte.</summary>
+public sealed record FlagDefinition(FlagFamily Family, string Name, StatusByte Source, int Bit);
+
+/// <summary>
+/// The flag table of METRICS.md: every defined bit, by family. Undefined bits are absent. protect_state_2 bit 7
+/// ("Fully") is the status flag <c>fully_charged</c>, not a protection (PROTOCOL.md 11.2).
+/// </summary>
+public static class FlagTable
+{
+    public static ImmutableArray<FlagDefinition> All { get; } = Build();
+
+    public static string ToLabel(this FlagFamily family) => family switch
+    {
+        FlagFamily.Protection => "protection",
+        FlagFamily.Warning => "warning",
+        FlagFamily.Fault => "fault",
+        FlagFamily.Status => "status",
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown flag family"),
+    };
+
+    public static IEnumerable<FlagDefinition> Of(FlagFamily family) => All.Where(f => f.Family == family);
+
+    private static ImmutableArray<FlagDefinition> Build()
+    {
+        var all = ImmutableArray.CreateBuilder<FlagDefinition>();
+        void Byte(FlagFamily family, StatusByte source, params string?[] namesByBit)
+        {
+            for (int bit = 0; bit < namesByBit.Length; bit++)
+            {
+                if (namesByBit[bit] is { } name)
+                {
+                    all.Add(new FlagDefinition(family, name, source, bit));
+                }
+            }
+        }
+
+        Byte(FlagFamily.Protection, StatusByte.ProtectState1,
+            "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
+            "charge_overcurrent", "discharge_overcurrent", "short_circuit", "charger_overvoltage");
+        Byte(FlagFamily.Protection, StatusByte.ProtectState2,
+            "charge_overtemperature", "discharge_overtemperature", "charge_undertemperature", "discharge_undertemperature",
+            "mosfet_overtemperature", "environment_overtemperature", "environment_undertemperature", null);
+        Byte(FlagFamily.Warning, StatusByte.WarnState1,
+            "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
+            "charge_overcurrent", "discharge_overcurrent", null, null);
+        Byte(FlagFamily.Warning, StatusByte.WarnState2,
+            "charge_overtemperature", "discharge_overtemperature", "charge_undertemperature", "discharge_undertemperature",
+            "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature", "low_capacity");
+        Byte(FlagFamily.Fault, StatusByte.FaultState,
+            "charge_mosfet", "discharge_mosfet", "temperature_sensor", "communication",
+            "cell", "sampling", "current_limiting", "heating_film");
+        Byte(FlagFamily.Status, StatusByte.InstructionState,
+            "current_limit", "charge_fet", "discharge_fet", "discharging",
+            "reverse_connection", "charging", "shutdown", "heater");
+        Byte(FlagFamily.Status, StatusByte.ProtectState2, null, null, null, null, null, null, null, "fully_charged");
+        return all.ToImmutable();
+    }
+}
+
+/// <summary>The per-cell and per-sensor warning codes mapped to the <c>flag</c> label (METRICS.md).</summary>
+public static class WarningCodes
+{
+    public static ImmutableArray<string> FlagNames { get; } = ["low", "high", "other"];
+
+    /// <summary>01 low, 02 high, F0 and 80-EF other; 00 and undocumented codes set none.</summary>
+    public static bool IsSet(byte code, string flag) => flag switch
+    {
+        "low" => code == 0x01,
+        "high" => code == 0x02,
+        "other" => code == 0xF0 || code is >= 0x80 and <= 0xEF,
+        _ => false,
+    };
+}

@@ -1,0 +1,88 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Polling;
+
+/// <summary>
+/// Everything the outputs need after one poll cycle of one battery. Snapshots flow one way, poller to sinks; a sink
+/// never talks to the BMS. Counters are cumulative since start, so a sink can set rather than add.
+/// </summary>
+public sealed record BatterySnapshot
+{
+    /// <summary>The configured battery name (the <c>battery</c> label).</summary>
+    public required string Battery { get; init; }
+
+    /// <summary>When the cycle started (the point timestamp).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Wall time of the whole cycle.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>True when this cycle decoded analog data for at least one pack.</summary>
+    public required bool Up { get; init; }
+
+    /// <summary>Pack count the master declared in its last analog answer (0 before any).</summary>
+    public required int PacksReported { get; init; }
+
+    /// <summary>Packs decoded in this cycle.</summary>
+    public required int PacksDecoded { get; init; }
+
+    /// <summary>Protocol version as two hex digits, "25".</summary>
+    public required string ProtocolVersion { get; init; }
+
+    public required BatteryIdentity Identity { get; init; }
+
+    /// <summary>Every pack known: fresh ones with data, stale ones without (only <see cref="PackState.Fresh"/> false and the last success). A pack that vanished from a good answer is absent.</summary>
+    public required ImmutableArray<PackState> Packs { get; init; }
+
+    public required PollCounters Counters { get; init; }
+}
+
+/// <summary>Identity strings; null where the BMS does not answer the command.</summary>
+public sealed record BatteryIdentity(string? SoftwareVersion, string? BmsSerial, string? PackSerial)
+{
+    public static BatteryIdentity Unknown { get; } = new(null, null, null);
+}
+
+/// <summary>One pack as the outputs see it.</summary>
+public sealed record PackState
+{
+    /// <summary>1-based pack number.</summary>
+    public required int Pack { get; init; }
+
+    /// <summary>False once the pack has missed <c>stale_after_cycles</c> cycles: its values must not be shown.</summary>
+    public required bool Fresh { get; init; }
+
+    /// <summary>Last good analog frame for this pack.</summary>
+    public required DateTimeOffset? LastSuccess { get; init; }
+
+    /// <summary>Latest analog block; null when stale.</summary>
+    public required AnalogPack? Analog { get; init; }
+
+    /// <summary>Latest alarm block; null when stale or when the alarm read failed.</summary>
+    public required AlarmPack? Alarm { get; init; }
+
+    /// <summary>Energy into the pack, integrated from voltage x current between consecutive good reads.</summary>
+    public required double ChargedWattHours { get; init; }
+
+    public required double DischargedWattHours { get; init; }
+}
+
+/// <summary>Cumulative counts since start.</summary>
+public sealed record PollCounters
+{
+    /// <summary>Requests sent, by command label.</summary>
+    public required ImmutableDictionary<string, long> Requests { get; init; }
+
+    /// <summary>Failed requests, by (command label, reason label).</summary>
+    public required ImmutableDictionary<(string Command, string Reason), long> Failures { get; init; }
+
+    public required long Reconnects { get; init; }
+
+    public static PollCounters Empty { get; } = new()
+    {
+        Requests = ImmutableDictionary<string, long>.Empty,
+        Failures = ImmutableDictionary<(string, string), long>.Empty,
+        Reconnects = 0,
+    };
+}

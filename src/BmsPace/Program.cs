@@ -1,0 +1,3 @@
+using BmsPace.Cli;
+
+return await BmsPaceCli.InvokeAsync(args);

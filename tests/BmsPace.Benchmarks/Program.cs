@@ -1,0 +1,3 @@
+using BmsPace.Benchmarks;
+
+return await BenchmarkRunner.RunAsync(args);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test of BmsPace. Installs what the tests need first (the real servers they start: Prometheus and
+# promtool, InfluxDB 1.x, VictoriaMetrics, socat), then builds and runs both test projects, then prints the plain
+# closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+need_packages=()
+command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
+command -v influxd >/dev/null 2>&1 || need_packages+=(influxdb)
+command -v influx >/dev/null 2>&1 || need_packages+=(influxdb-client)
+command -v victoria-metrics >/dev/null 2>&1 || need_packages+=(victoria-metrics)
+command -v socat >/dev/null 2>&1 || need_packages+=(socat)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "Installing test servers: ${need_packages[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+# Installing the Debian packages may start their services; the tests start their own instances on free ports.
+for service in prometheus influxdb victoria-metrics; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
+done
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+dotnet test BmsPace.sln --nologo -c Debug --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  f=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or a test host failed before any result was written: count it so it is not read as green.
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
