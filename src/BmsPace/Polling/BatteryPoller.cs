@@ -1,0 +1,404 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using BmsPace.Configuration;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+using BmsPace.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace BmsPace.Polling;
+
+/// <summary>
+/// Polls one battery link: identity (0xC1/0xC2, optional), then 0x42 and 0x44 for all packs (COMMAND FF to the master)
+/// or pack by pack (RS485 list mode), one request in flight, the configured gap between requests, retries, reconnect
+/// after repeated failures. Every failure is counted by command and reason and never escapes a cycle.
+/// </summary>
+/// <remarks>Not thread-safe: one caller drives <see cref="PollOnceAsync"/> (the poller service or <c>bmspace once</c>).</remarks>
+public sealed class BatteryPoller
+{
+    private readonly BatteryOptions _battery;
+    private readonly BmsPaceOptions _options;
+    private readonly IBmsTransport _transport;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly DecoderOptions _decoderOptions;
+    private readonly SortedDictionary<int, PackTracker> _packs = [];
+    private readonly Dictionary<string, long> _requests = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Command, string Reason), long> _failures = [];
+    private readonly HashSet<CommandKind> _unsupported = [];
+    private long _reconnects;
+    private int _consecutiveFailures;
+    private long _lastExchangeEndTimestamp;
+    private bool _identityPending = true;
+    private string? _softwareVersion;
+    private SerialNumbers? _serials;
+    private int _packsReported;
+
+    public BatteryPoller(BatteryOptions battery, BmsPaceOptions options, IBmsTransport transport, TimeProvider time, ILogger logger)
+    {
+        _battery = battery;
+        _options = options;
+        _transport = transport;
+        _time = time;
+        _logger = logger;
+        _decoderOptions = new DecoderOptions
+        {
+            TemperatureOffsetDeciKelvin = battery.TemperatureOffset,
+            ForcePackOffsetCharacters = options.ForcePackOffset,
+        };
+    }
+
+    public string Battery => _battery.Name;
+
+    /// <summary>Runs one whole cycle and returns what it learnt. Never throws for device problems; only cancellation escapes.</summary>
+    public async Task<PollCycleResult> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = _time.GetUtcNow();
+        long startTimestamp = _time.GetTimestamp();
+
+        if (_identityPending)
+        {
+            await ReadIdentityAsync(cancellationToken);
+        }
+
+        var analogPacks = new List<AnalogPack>();
+        var alarmPacks = new List<AlarmPack>();
+        bool analogAnswered;
+        bool alarmAnswered;
+        if (_battery.PollsAllPacks)
+        {
+            (analogAnswered, alarmAnswered) = await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
+        }
+        else
+        {
+            (analogAnswered, alarmAnswered) = await PollPackListAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
+        }
+
+        var duration = _time.GetElapsedTime(startTimestamp);
+        var snapshot = new BatterySnapshot
+        {
+            Battery = _battery.Name,
+            Timestamp = startedAt,
+            Duration = duration,
+            Up = analogPacks.Any(p => !p.Offline),
+            PacksReported = _packsReported,
+            PacksDecoded = analogPacks.Count(p => !p.Offline),
+            ProtocolVersion = _battery.ProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
+            Identity = new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial),
+            Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles))],
+            Counters = new PollCounters
+            {
+                Requests = _requests.ToImmutableDictionary(StringComparer.Ordinal),
+                Failures = _failures.ToImmutableDictionary(),
+                Reconnects = _reconnects,
+            },
+        };
+        return new PollCycleResult(snapshot, analogAnswered, alarmAnswered, analogPacks, alarmPacks);
+    }
+
+    private async Task<(bool Analog, bool Alarm)> PollAllPacksAsync(
+        List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var analogFrame = await RequestAsync(CommandKind.Analog, _battery.Address, RequestBuilder.AllPacks, cancellationToken);
+        AnalogReading? analog = analogFrame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(analogFrame.Info.AsSpan(), RequestBuilder.AllPacks, _decoderOptions));
+        if (analog is null)
+        {
+            foreach (var tracker in _packs.Values)
+            {
+                tracker.MissAnalog();
+            }
+        }
+        else
+        {
+            _packsReported = analog.PackCount;
+            // A pack missing from a good answer has left the stack: its series go, they are not kept as stale.
+            foreach (int gone in _packs.Keys.Where(p => analog.Packs.All(a => a.Pack != p)).ToList())
+            {
+                _packs.Remove(gone);
+            }
+
+            RecordAnalog(analog.Packs, at, analogPacks);
+        }
+
+        var alarmFrame = await RequestAsync(CommandKind.Alarm, _battery.Address, RequestBuilder.AllPacks, cancellationToken);
+        AlarmReading? alarm = alarmFrame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(alarmFrame.Info.AsSpan(), RequestBuilder.AllPacks, _decoderOptions));
+        RecordAlarm(alarm?.Packs ?? [], alarmPacks);
+        return (analog is not null, alarm is not null);
+    }
+
+    private async Task<(bool Analog, bool Alarm)> PollPackListAsync(
+        List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        bool allAnalog = true;
+        bool allAlarm = true;
+        foreach (int pack in _battery.Packs)
+        {
+            // RS485 without a master: each pack answers only its own address, so ADR = COMMAND = pack.
+            byte address = (byte)pack;
+            var analogFrame = await RequestAsync(CommandKind.Analog, address, address, cancellationToken);
+            AnalogReading? analog = analogFrame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(analogFrame.Info.AsSpan(), address, _decoderOptions));
+            if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, pack, CommandKind.Analog))
+            {
+                analog = null;
+            }
+
+            if (analog is null)
+            {
+                allAnalog = false;
+                Tracker(pack).MissAnalog();
+            }
+            else
+            {
+                RecordAnalog([.. analog.Packs.Select(p => p with { Pack = pack })], at, analogPacks);
+            }
+
+            var alarmFrame = await RequestAsync(CommandKind.Alarm, address, address, cancellationToken);
+            AlarmReading? alarm = alarmFrame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(alarmFrame.Info.AsSpan(), address, _decoderOptions));
+            if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, pack, CommandKind.Alarm))
+            {
+                alarm = null;
+            }
+
+            allAlarm &= alarm is not null;
+            RecordAlarm(alarm is null ? [] : [.. alarm.Packs.Select(p => p with { Pack = pack })], alarmPacks, onlyPack: pack);
+        }
+
+        _packsReported = _battery.Packs.Count;
+        return (allAnalog, allAlarm);
+    }
+
+    /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
+    private bool NamesAskedPack(ResponseFrame frame, int pack, CommandKind kind)
+    {
+        int echoed = frame.Info.Length > 1 ? frame.Info[1] : -1;
+        if (echoed == pack)
+        {
+            return true;
+        }
+
+        CountFailure(kind, FrameError.WrongAddress);
+        LogFailure(kind, FrameError.WrongAddress, $"asked pack {pack}, the answer names pack {echoed}");
+        return false;
+    }
+
+    private void RecordAnalog(IEnumerable<AnalogPack> packs, DateTimeOffset at, List<AnalogPack> decoded)
+    {
+        foreach (var pack in packs)
+        {
+            decoded.Add(pack);
+            var tracker = Tracker(pack.Pack);
+            if (pack.Offline)
+            {
+                // An all-zero block is a slave that did not report: zeros are not measurements.
+                tracker.MissAnalog();
+            }
+            else
+            {
+                tracker.RecordAnalog(pack, at);
+            }
+        }
+    }
+
+    private void RecordAlarm(IReadOnlyCollection<AlarmPack> packs, List<AlarmPack> decoded, int? onlyPack = null)
+    {
+        decoded.AddRange(packs);
+        foreach (var tracker in _packs.Values.Where(t => onlyPack is null || t.Pack == onlyPack))
+        {
+            var alarm = packs.FirstOrDefault(p => p.Pack == tracker.Pack);
+            if (alarm is null)
+            {
+                tracker.MissAlarm();
+            }
+            else
+            {
+                tracker.RecordAlarm(alarm);
+            }
+        }
+    }
+
+    private PackTracker Tracker(int pack)
+    {
+        if (!_packs.TryGetValue(pack, out var tracker))
+        {
+            tracker = new PackTracker(pack);
+            _packs[pack] = tracker;
+        }
+
+        return tracker;
+    }
+
+    private async Task ReadIdentityAsync(CancellationToken cancellationToken)
+    {
+        bool pending = false;
+        if (!_unsupported.Contains(CommandKind.SoftwareVersion) && _softwareVersion is null)
+        {
+            var frame = await RequestAsync(CommandKind.SoftwareVersion, _battery.Address, RequestBuilder.AllPacks, cancellationToken, identity: true);
+            _softwareVersion = frame is null ? null : Decode(CommandKind.SoftwareVersion, () => PaceDecoders.DecodeSoftwareVersion(frame.Info.AsSpan()));
+            pending |= _softwareVersion is null && !_unsupported.Contains(CommandKind.SoftwareVersion);
+        }
+
+        if (!_unsupported.Contains(CommandKind.SerialNumber) && _serials is null)
+        {
+            var frame = await RequestAsync(CommandKind.SerialNumber, _battery.Address, RequestBuilder.AllPacks, cancellationToken, identity: true);
+            _serials = frame is null ? null : Decode(CommandKind.SerialNumber, () => PaceDecoders.DecodeSerialNumbers(frame.Info.AsSpan()));
+            pending |= _serials is null && !_unsupported.Contains(CommandKind.SerialNumber);
+        }
+
+        _identityPending = pending;
+    }
+
+    private T? Decode<T>(CommandKind kind, Func<T> decode)
+        where T : class
+    {
+        try
+        {
+            return decode();
+        }
+        catch (PaceProtocolException error)
+        {
+            CountFailure(kind, error.Error);
+            LogFailure(kind, error.Error, error.Detail);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Sends one read (with retries) and returns the validated frame, or null after counting the failure. Identity reads
+    /// get no retries: firmware without 0xC1/0xC2 answers RTN 04 or nothing, and that must not slow every cycle.
+    /// </summary>
+    private async Task<ResponseFrame?> RequestAsync(CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool identity = false)
+    {
+        string request = RequestBuilder.Build(kind, _battery.ProtocolVersion, address, packByte);
+        int attempts = identity ? 1 : 1 + _options.Retries;
+        for (int attempt = 1; attempt <= attempts; attempt++)
+        {
+            await WaitForGapAsync(cancellationToken);
+            Count(_requests, kind.ToLabel());
+            FrameError reason;
+            string detail;
+            try
+            {
+                if (_options.DebugOutput >= 2)
+                {
+                    _logger.LogInformation("{Battery} -> {Command} {Frame}", _battery.Name, kind.ToLabel(), Printable(request));
+                }
+
+                string response = await _transport.ExchangeAsync(request, _options.RequestTimeout, cancellationToken);
+                if (_options.DebugOutput >= 2)
+                {
+                    _logger.LogInformation("{Battery} <- {Command} {Frame}", _battery.Name, kind.ToLabel(), Printable(response));
+                }
+
+                var frame = FrameDecoder.Parse(response, _battery.ProtocolVersion, RequestBuilder.LithiumIronCid1, request);
+                _consecutiveFailures = 0;
+                return frame;
+            }
+            catch (TransportException error)
+            {
+                reason = error.Reason;
+                detail = error.Message;
+            }
+            catch (PaceProtocolException error)
+            {
+                reason = error.Error;
+                detail = error.Detail;
+                if (error.Error == FrameError.Rtn && identity)
+                {
+                    // The BMS answered and said it does not know the command: ask again only after a reconnect.
+                    _unsupported.Add(kind);
+                }
+            }
+            finally
+            {
+                _lastExchangeEndTimestamp = _time.GetTimestamp();
+            }
+
+            CountFailure(kind, reason);
+            LogFailure(kind, reason, detail);
+            if (reason != FrameError.Rtn)
+            {
+                _consecutiveFailures++;
+            }
+
+            if (_consecutiveFailures >= _options.ReconnectAfterFailures)
+            {
+                await ReconnectAsync(cancellationToken);
+            }
+
+            if (reason == FrameError.Rtn)
+            {
+                break;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task ReconnectAsync(CancellationToken cancellationToken)
+    {
+        _consecutiveFailures = 0;
+        _reconnects++;
+        _identityPending = true;
+        _unsupported.Clear();
+        _logger.LogWarning("{Battery}: {Count} failures in a row, reopening {Transport}", _battery.Name, _options.ReconnectAfterFailures, _transport.Description);
+        try
+        {
+            await _transport.ResetAsync(cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            _logger.LogWarning(error, "{Battery}: closing {Transport} failed", _battery.Name, _transport.Description);
+        }
+    }
+
+    private async Task WaitForGapAsync(CancellationToken cancellationToken)
+    {
+        if (_lastExchangeEndTimestamp == 0 || _options.RequestGap <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var remaining = _options.RequestGap - _time.GetElapsedTime(_lastExchangeEndTimestamp);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, _time, cancellationToken);
+        }
+    }
+
+    private void CountFailure(CommandKind kind, FrameError reason) => Count(_failures, (kind.ToLabel(), reason.ToReason()));
+
+    private static void Count<TKey>(Dictionary<TKey, long> counts, TKey key)
+        where TKey : notnull =>
+        counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    private void LogFailure(CommandKind kind, FrameError reason, string detail)
+    {
+        // Level 0 keeps the log quiet on a flaky line (only a silent or broken link is a warning); level 1 and up
+        // report every minor error such as a checksum too.
+        bool major = reason is FrameError.Timeout or FrameError.Io or FrameError.Rtn or FrameError.Version or FrameError.Cid1;
+        var level = _options.DebugOutput >= 1 || major ? LogLevel.Warning : LogLevel.Debug;
+        _logger.Log(level, "{Battery}: {Command} failed ({Reason}): {Detail}", _battery.Name, kind.ToLabel(), reason.ToReason(), detail);
+    }
+
+    /// <summary>A frame as ASCII with CR shown, and as hex bytes at debug level 3.</summary>
+    private string Printable(string frame)
+    {
+        string ascii = frame.Replace("\r", "\\r", StringComparison.Ordinal);
+        if (_options.DebugOutput < 3)
+        {
+            return ascii;
+        }
+
+        var hex = new StringBuilder(frame.Length * 3);
+        foreach (char c in frame)
+        {
+            hex.Append(((int)c).ToString("X2", CultureInfo.InvariantCulture)).Append(' ');
+        }
+
+        return $"{ascii} [{hex.ToString().TrimEnd()}]";
+    }
+}

@@ -1,0 +1,95 @@
+using BmsPace.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BmsPace.Polling;
+
+/// <summary>
+/// Runs one <see cref="BatteryPoller"/> on its schedule and hands every snapshot to the sinks. A cycle that overruns the
+/// interval is logged and the slots it covered are skipped, never queued; nothing a device or a sink does stops the host.
+/// </summary>
+public sealed class BatteryPollerService : BackgroundService
+{
+    private readonly BatteryPoller _poller;
+    private readonly BmsPaceOptions _options;
+    private readonly IReadOnlyList<IReadingSink> _sinks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public BatteryPollerService(BatteryPoller poller, BmsPaceOptions options, IEnumerable<IReadingSink> sinks, TimeProvider time, ILogger<BatteryPollerService> logger)
+    {
+        _poller = poller;
+        _options = options;
+        _sinks = [.. sinks];
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = _options.ScanInterval;
+        long nextStart = _time.GetTimestamp();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await _poller.PollOnceAsync(stoppingToken);
+                await PublishAsync(result.Snapshot, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                _logger.LogError(error, "{Battery}: poll cycle failed unexpectedly; polling goes on", _poller.Battery);
+            }
+
+            if (interval <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
+            nextStart += (long)(interval.TotalSeconds * _time.TimestampFrequency);
+            long now = _time.GetTimestamp();
+            if (now > nextStart)
+            {
+                long behind = now - nextStart;
+                long intervalTicks = (long)(interval.TotalSeconds * _time.TimestampFrequency);
+                long skipped = (behind / intervalTicks) + 1;
+                nextStart += skipped * intervalTicks;
+                _logger.LogWarning(
+                    "{Battery}: poll cycle took longer than scan_interval {Interval}; skipping {Skipped} cycle(s)",
+                    _poller.Battery, interval, skipped);
+            }
+
+            var wait = TimeSpan.FromSeconds((double)(nextStart - _time.GetTimestamp()) / _time.TimestampFrequency);
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, _time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task PublishAsync(BatterySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.PublishAsync(snapshot, cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                _logger.LogError(error, "{Battery}: output {Sink} failed; polling goes on", _poller.Battery, sink.GetType().Name);
+            }
+        }
+    }
+}
