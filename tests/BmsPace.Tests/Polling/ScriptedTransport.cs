@@ -1,0 +1,37 @@
+using BmsPace.Protocol.Framing;
+using BmsPace.Transport;
+
+namespace BmsPace.Tests.Polling;
+
+/// <summary>
+/// A transport that answers from a script and records every request: the poller's unit tests check both what it
+/// decoded and what it sent. Real links are tested against the simulator over TCP and a pty elsewhere.
+/// </summary>
+internal sealed class ScriptedTransport : IBmsTransport
+{
+    private readonly Func<string, string?> _answer;
+
+    public ScriptedTransport(Func<string, string?> answer) => _answer = answer;
+
+    public List<string> Requests { get; } = [];
+
+    public int Resets { get; private set; }
+
+    public string Description => "scripted";
+
+    public Task<string> ExchangeAsync(string request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Requests.Add(request);
+        return _answer(request) is { } response
+            ? Task.FromResult(response)
+            : Task.FromException<string>(new TransportException(FrameError.Timeout, "no answer within the timeout"));
+    }
+
+    public Task ResetAsync(CancellationToken cancellationToken)
+    {
+        Resets++;
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
