@@ -1,4 +1,5 @@
 using BmsPace.Configuration;
+using BmsPace.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,14 +12,16 @@ namespace BmsPace.Polling;
 public sealed class BatteryPollerService : BackgroundService
 {
     private readonly BatteryPoller _poller;
+    private readonly IBmsTransport _transport;
     private readonly BmsPaceOptions _options;
     private readonly IReadOnlyList<IReadingSink> _sinks;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public BatteryPollerService(BatteryPoller poller, BmsPaceOptions options, IEnumerable<IReadingSink> sinks, TimeProvider time, ILogger<BatteryPollerService> logger)
+    public BatteryPollerService(BatteryPoller poller, IBmsTransport transport, BmsPaceOptions options, IEnumerable<IReadingSink> sinks, TimeProvider time, ILogger<BatteryPollerService> logger)
     {
         _poller = poller;
+        _transport = transport;
         _options = options;
         _sinks = [.. sinks];
         _time = time;
@@ -26,6 +29,18 @@ public sealed class BatteryPollerService : BackgroundService
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await PollOnScheduleAsync(stoppingToken);
+        }
+        finally
+        {
+            await _transport.DisposeAsync();
+        }
+    }
+
+    private async Task PollOnScheduleAsync(CancellationToken stoppingToken)
     {
         var interval = _options.ScanInterval;
         long nextStart = _time.GetTimestamp();
