@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Protocol.Decoding;
@@ -5,19 +9,322 @@ namespace BmsPace.Protocol.Decoding;
 /// <summary>INFO of valid frames to readings. Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>
 public static class PaceDecoders
 {
+    /// <summary>The COMMAND byte that asks the master for every pack.</summary>
+    public const byte AllPacks = 0xFF;
+
+    private const int MinCellMillivolts = 1000;
+    private const int MaxCellMillivolts = 5000;
+
+    /// <summary>Bytes of an analog block besides the cell and temperature values: the two counts, current, voltage, remaining, P, full, cycles, design.</summary>
+    private const int AnalogFixedBytes = 15;
+
+    /// <summary>Bytes of an alarm block besides the per-cell and per-sensor codes: the two counts, three warnings, nine status bytes.</summary>
+    private const int AlarmFixedBytes = 14;
+
     /// <param name="packByte">The COMMAND byte of the request: FF makes the second INFO byte a pack count, anything else an echo.</param>
-    public static AnalogReading DecodeAnalog(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options) => throw new NotImplementedException();
+    public static AnalogReading DecodeAnalog(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int packCount = DeclaredPackCount(info, packByte);
+        var blocks = PackLayout.Find(info, packCount, MeasureAnalogBlock, options.ForcePackOffsetCharacters / 2);
+        var packs = ImmutableArray.CreateBuilder<AnalogPack>(blocks.Length);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            packs.Add(DecodeAnalogPack(info, blocks[i], PackNumber(packByte, i), options));
+        }
 
-    public static AlarmReading DecodeAlarm(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options) => throw new NotImplementedException();
+        return new AnalogReading(packCount, packs.MoveToImmutable());
+    }
 
-    public static string DecodeSoftwareVersion(ReadOnlySpan<byte> info) => throw new NotImplementedException();
+    public static AlarmReading DecodeAlarm(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int packCount = DeclaredPackCount(info, packByte);
+        var blocks = PackLayout.Find(info, packCount, MeasureAlarmBlock, options.ForcePackOffsetCharacters / 2);
+        var packs = ImmutableArray.CreateBuilder<AlarmPack>(blocks.Length);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            packs.Add(DecodeAlarmPack(info, blocks[i], PackNumber(packByte, i)));
+        }
 
-    public static SerialNumbers DecodeSerialNumbers(ReadOnlySpan<byte> info) => throw new NotImplementedException();
+        return new AlarmReading(packCount, packs.MoveToImmutable());
+    }
+
+    /// <summary>0xC1: the first 20 characters (V3.1 may append a 20-character Bluetooth name), trailing spaces and NULs trimmed.</summary>
+    public static string DecodeSoftwareVersion(ReadOnlySpan<byte> info)
+    {
+        if (info.IsEmpty)
+        {
+            throw Decode($"the software version answer carries no INFO");
+        }
+
+        return Text(info[..Math.Min(info.Length, 20)]);
+    }
+
+    /// <summary>0xC2: BMS serial (first 20 characters) and pack serial (next 20; empty when INFO holds only the BMS serial).</summary>
+    public static SerialNumbers DecodeSerialNumbers(ReadOnlySpan<byte> info)
+    {
+        if (info.IsEmpty)
+        {
+            throw Decode($"the serial number answer carries no INFO");
+        }
+
+        var bms = info[..Math.Min(info.Length, 20)];
+        var pack = info.Length > 20 ? info[20..Math.Min(info.Length, 40)] : [];
+        return new SerialNumbers(Text(bms), Text(pack));
+    }
 
     /// <summary>0x90; null when the firmware answers with no INFO.</summary>
-    public static int? DecodePackCount(ReadOnlySpan<byte> info) => throw new NotImplementedException();
+    public static int? DecodePackCount(ReadOnlySpan<byte> info) => info.IsEmpty ? null : info[0];
 
-    public static CapacityReading DecodeCapacity(ReadOnlySpan<byte> info) => throw new NotImplementedException();
+    /// <summary>0xA6: remaining, full and design capacity, each u16 in 10 mAh.</summary>
+    public static CapacityReading DecodeCapacity(ReadOnlySpan<byte> info)
+    {
+        var reader = new InfoReader(info);
+        double remaining = reader.U16("remaining capacity") / 100.0;
+        double full = reader.U16("full capacity") / 100.0;
+        double design = reader.U16("design capacity") / 100.0;
+        return new CapacityReading(remaining, full, design);
+    }
 
-    public static DateTime DecodeDateTime(ReadOnlySpan<byte> info) => throw new NotImplementedException();
+    /// <summary>0xB1: year - 2000, month, day, hour, minute, second (the BMS clock, no zone).</summary>
+    public static DateTime DecodeDateTime(ReadOnlySpan<byte> info)
+    {
+        var reader = new InfoReader(info);
+        int year = 2000 + reader.U8("year");
+        int month = reader.U8("month");
+        int day = reader.U8("day");
+        int hour = reader.U8("hour");
+        int minute = reader.U8("minute");
+        int second = reader.U8("second");
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            throw Decode($"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2} is not a date and time");
+        }
+
+        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+    }
+
+    /// <summary>The tail of an analog block interpreted by its length (PROTOCOL.md 10.4); null when there is none.</summary>
+    /// <remarks>
+    /// Cumulative charge and discharge are read as u32 whole Ah (the V3.1 table gives them in Ah, the summary capacities
+    /// in 10 mAh). Every capture so far carries filler there (the design capacity twice, <c>6D606D60</c>), so they are
+    /// reported as sent and not trusted.
+    /// </remarks>
+    public static AnalogTail? DecodeAnalogTail(ReadOnlySpan<byte> tail)
+    {
+        if (tail.IsEmpty)
+        {
+            return null;
+        }
+
+        if (tail.Length is not (1 or 14 or 22))
+        {
+            return new AnalogTail(tail.Length, null, null, null, null, null, null, null, null);
+        }
+
+        var reader = new InfoReader(tail);
+        double stateOfCharge = reader.U8("tail SOC") / 100.0;
+        if (tail.Length == 1)
+        {
+            return new AnalogTail(1, stateOfCharge, null, null, null, null, null, null, null);
+        }
+
+        double cumulativeCharge = reader.U32("tail cumulative charge");
+        double cumulativeDischarge = reader.U32("tail cumulative discharge");
+        double stateOfHealth = reader.U8("tail SOH") / 100.0;
+        double voltage = reader.U16("tail independent voltage") / 1000.0;
+        double current = reader.S16("tail independent current") / 100.0;
+        double? summaryRemaining = null;
+        double? summaryFull = null;
+        if (tail.Length == 22)
+        {
+            summaryRemaining = reader.U32("tail summary remaining capacity") / 100.0;
+            summaryFull = reader.U32("tail summary full capacity") / 100.0;
+        }
+
+        return new AnalogTail(tail.Length, stateOfCharge, cumulativeCharge, cumulativeDischarge, stateOfHealth, voltage, current, summaryRemaining, summaryFull);
+    }
+
+    private static int DeclaredPackCount(ReadOnlySpan<byte> info, byte packByte)
+    {
+        if (info.Length < PackLayout.HeaderLength)
+        {
+            throw Decode($"INFO has {info.Length} bytes, the header alone needs {PackLayout.HeaderLength}");
+        }
+
+        if (packByte != AllPacks)
+        {
+            return 1;
+        }
+
+        return info[1] == 0 ? 1 : info[1];
+    }
+
+    private static int PackNumber(byte packByte, int position) => packByte switch
+    {
+        AllPacks => position + 1,
+        0 => 1,
+        _ => packByte,
+    };
+
+    private static int? MeasureAnalogBlock(ReadOnlySpan<byte> info, int start)
+    {
+        if (start >= info.Length)
+        {
+            return null;
+        }
+
+        int cells = info[start];
+        if (cells is < 1 or > PackLayout.MaxCells)
+        {
+            return null;
+        }
+
+        int temperatureCountAt = start + 1 + (2 * cells);
+        if (temperatureCountAt >= info.Length)
+        {
+            return null;
+        }
+
+        for (int i = 0; i < cells; i++)
+        {
+            int millivolts = (info[start + 1 + (2 * i)] << 8) | info[start + 2 + (2 * i)];
+            if (millivolts != 0 && millivolts is < MinCellMillivolts or > MaxCellMillivolts)
+            {
+                return null;
+            }
+        }
+
+        int temperatures = info[temperatureCountAt];
+        if (temperatures > PackLayout.MaxTemperatures)
+        {
+            return null;
+        }
+
+        int length = AnalogFixedBytes + (2 * cells) + (2 * temperatures);
+        return start + length <= info.Length ? length : null;
+    }
+
+    private static int? MeasureAlarmBlock(ReadOnlySpan<byte> info, int start)
+    {
+        if (start >= info.Length)
+        {
+            return null;
+        }
+
+        int cells = info[start];
+        if (cells is < 1 or > PackLayout.MaxCells)
+        {
+            return null;
+        }
+
+        int temperatureCountAt = start + 1 + cells;
+        if (temperatureCountAt >= info.Length)
+        {
+            return null;
+        }
+
+        int temperatures = info[temperatureCountAt];
+        if (temperatures > PackLayout.MaxTemperatures)
+        {
+            return null;
+        }
+
+        int length = AlarmFixedBytes + cells + temperatures;
+        return start + length <= info.Length ? length : null;
+    }
+
+    private static AnalogPack DecodeAnalogPack(ReadOnlySpan<byte> info, PackBlock block, int pack, DecoderOptions options)
+    {
+        var reader = new InfoReader(info, block.Start);
+        int cellCount = reader.U8("cell count");
+        var cells = ImmutableArray.CreateBuilder<double>(cellCount);
+        bool allCellsZero = true;
+        for (int i = 0; i < cellCount; i++)
+        {
+            int millivolts = reader.U16("cell voltage");
+            allCellsZero &= millivolts == 0;
+            cells.Add(millivolts / 1000.0);
+        }
+
+        int temperatureCount = reader.U8("temperature count");
+        var temperatures = ImmutableArray.CreateBuilder<double>(temperatureCount);
+        for (int i = 0; i < temperatureCount; i++)
+        {
+            temperatures.Add((reader.U16("temperature") - options.TemperatureOffsetDeciKelvin) / 10.0);
+        }
+
+        int current = reader.S16("current");
+        int voltage = reader.U16("pack voltage");
+        int remaining = reader.U16("remaining capacity");
+        int userDefinedP = reader.U8("user-defined count P");
+        int full = reader.U16("full capacity");
+        int cycles = reader.U16("cycle count");
+        int design = reader.U16("design capacity");
+        var tailBytes = reader.Bytes(block.TailLength, "tail");
+        var tail = DecodeAnalogTail(tailBytes);
+
+        bool offline = allCellsZero && voltage == 0;
+        double? socCalculated = offline ? null : Ratio(remaining, full);
+        double? sohCalculated = offline ? null : Ratio(full, design);
+        double? soc = offline ? null : tail?.StateOfChargeRatio ?? socCalculated;
+        double? soh = offline ? null : tail?.StateOfHealthRatio ?? sohCalculated;
+
+        return new AnalogPack
+        {
+            Pack = pack,
+            Offline = offline,
+            CellVoltagesVolts = cells.MoveToImmutable(),
+            TemperaturesCelsius = temperatures.MoveToImmutable(),
+            CurrentAmperes = current / 100.0,
+            VoltageVolts = voltage / 1000.0,
+            RemainingAmpHours = remaining / 100.0,
+            FullAmpHours = full / 100.0,
+            DesignAmpHours = design / 100.0,
+            CycleCount = cycles,
+            UserDefinedP = userDefinedP,
+            TailHex = Convert.ToHexString(tailBytes),
+            Tail = tail,
+            StateOfChargeRatio = soc,
+            StateOfHealthRatio = soh,
+            StateOfChargeCalculatedRatio = socCalculated,
+            StateOfHealthCalculatedRatio = sohCalculated,
+        };
+    }
+
+    private static AlarmPack DecodeAlarmPack(ReadOnlySpan<byte> info, PackBlock block, int pack)
+    {
+        var reader = new InfoReader(info, block.Start);
+        int cellCount = reader.U8("cell count");
+        var cellWarnings = reader.Bytes(cellCount, "cell warnings").ToImmutableArray();
+        int temperatureCount = reader.U8("temperature count");
+        var temperatureWarnings = reader.Bytes(temperatureCount, "temperature warnings").ToImmutableArray();
+        return new AlarmPack
+        {
+            Pack = pack,
+            CellWarnings = cellWarnings,
+            TemperatureWarnings = temperatureWarnings,
+            ChargeCurrentWarning = reader.U8("charge current warning"),
+            PackVoltageWarning = reader.U8("pack voltage warning"),
+            DischargeCurrentWarning = reader.U8("discharge current warning"),
+            ProtectState1 = reader.U8("protect state 1"),
+            ProtectState2 = reader.U8("protect state 2"),
+            InstructionState = reader.U8("instruction state"),
+            ControlState = reader.U8("control state"),
+            FaultState = reader.U8("fault state"),
+            BalanceState1 = reader.U8("balance state 1"),
+            BalanceState2 = reader.U8("balance state 2"),
+            WarnState1 = reader.U8("warn state 1"),
+            WarnState2 = reader.U8("warn state 2"),
+            TailHex = Convert.ToHexString(reader.Bytes(block.TailLength, "tail")),
+        };
+    }
+
+    private static double? Ratio(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
+
+    private static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes).TrimEnd(' ', '\0');
+
+    private static PaceProtocolException Decode(FormattableString detail) =>
+        new(FrameError.Decode, detail.ToString(CultureInfo.InvariantCulture));
 }

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using BmsPace.Protocol.Framing;
+
+namespace BmsPace.Protocol.Decoding;
+
+/// <summary>Where one pack block sits in INFO: its standard fields, then its extra tail bytes.</summary>
+internal readonly record struct PackBlock(int Start, int FixedLength, int TailLength)
+{
+    public int TailStart => Start + FixedLength;
+}
+
+/// <summary>The byte count of the standard fields of the block starting at <paramref name="start"/>, or null when what is there is not a plausible block.</summary>
+internal delegate int? BlockMeasure(ReadOnlySpan<byte> info, int start);
+
+/// <summary>
+/// Splits the pack blocks of a 0x42/0x44 answer (PROTOCOL.md 8.3). Blocks are not self-delimiting: firmware appends
+/// extra bytes that the P count does not announce, so the tail length T is found from the data: the smallest T that
+/// walks every pack plausibly and ends exactly at the end of INFO; failing that, the smallest T for all but the last
+/// pack, which keeps whatever is left.
+/// </summary>
+internal static class PackLayout
+{
+    /// <summary>INFOFLAG and the pack-count / echo byte.</summary>
+    public const int HeaderLength = 2;
+
+    public const int MaxCells = 32;
+
+    public const int MaxTemperatures = 16;
+
+    public static ImmutableArray<PackBlock> Find(ReadOnlySpan<byte> info, int packCount, BlockMeasure measure, int forcedTailBytes)
+    {
+        if (info.Length < HeaderLength)
+        {
+            throw Decode($"INFO has {info.Length} bytes, the header alone needs {HeaderLength}");
+        }
+
+        var blocks = new PackBlock[packCount];
+        if (forcedTailBytes > 0)
+        {
+            if (Walk(info, measure, forcedTailBytes, blocks, lastTakesRest: true))
+            {
+                return [.. blocks];
+            }
+
+            throw Decode($"{packCount} pack blocks followed by {forcedTailBytes} extra bytes (force_pack_offset) do not fit the {info.Length} INFO bytes");
+        }
+
+        int maxTail = (info.Length - HeaderLength) / packCount;
+        if (packCount == 1)
+        {
+            if (Walk(info, measure, 0, blocks, lastTakesRest: true))
+            {
+                return [.. blocks];
+            }
+        }
+        else
+        {
+            for (int tail = 0; tail <= maxTail; tail++)
+            {
+                if (Walk(info, measure, tail, blocks, lastTakesRest: false))
+                {
+                    return [.. blocks];
+                }
+            }
+
+            for (int tail = 0; tail <= maxTail; tail++)
+            {
+                if (Walk(info, measure, tail, blocks, lastTakesRest: true))
+                {
+                    return [.. blocks];
+                }
+            }
+        }
+
+        throw Decode($"no tail length lets {packCount} plausible pack block(s) fill the {info.Length} INFO bytes");
+    }
+
+    private static bool Walk(ReadOnlySpan<byte> info, BlockMeasure measure, int tail, PackBlock[] blocks, bool lastTakesRest)
+    {
+        int position = HeaderLength;
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            if (measure(info, position) is not { } fixedLength)
+            {
+                return false;
+            }
+
+            bool last = i == blocks.Length - 1;
+            int tailLength = last && lastTakesRest ? info.Length - position - fixedLength : tail;
+            if (tailLength < 0 || position + fixedLength + tailLength > info.Length)
+            {
+                return false;
+            }
+
+            blocks[i] = new PackBlock(position, fixedLength, tailLength);
+            position += fixedLength + tailLength;
+        }
+
+        return position == info.Length;
+    }
+
+    private static PaceProtocolException Decode(FormattableString detail) =>
+        new(FrameError.Decode, detail.ToString(CultureInfo.InvariantCulture));
+}
