@@ -1,0 +1,181 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+
+namespace BmsPace.Configuration;
+
+/// <summary>Everything the configuration is built from. Tests pass their own environment; the program passes the process's.</summary>
+public sealed record ConfigSources
+{
+    /// <summary><c>--config PATH</c>; a missing file is an error. Null: <c>./config.yaml</c> when it exists, else defaults only.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Where <c>./config.yaml</c> is looked for and relative paths are resolved against.</summary>
+    public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
+
+    /// <summary>Variables whose names start with <c>BMSPACE_</c> override keys; the others are ignored.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>--connect URI</c>: replaces the connection of the single battery.</summary>
+    public string? Connect { get; init; }
+
+    /// <summary><c>--simulate</c>: the same as <c>--connect simulator</c>.</summary>
+    public bool Simulate { get; init; }
+
+    /// <summary><c>--listen HOST:PORT</c>: where /metrics is served.</summary>
+    public string? Listen { get; init; }
+
+    /// <summary>The process's environment, for <see cref="EnvironmentVariables"/>.</summary>
+    public static IReadOnlyDictionary<string, string> ProcessEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && entry.Value is string value)
+            {
+                result[name] = value;
+            }
+        }
+
+        return result;
+    }
+}
+
+/// <summary>The options, or every problem found; plus notices worth logging (keys that are read but not used).</summary>
+public sealed record ConfigLoadResult(BmsPaceOptions? Options, IReadOnlyList<string> Errors, IReadOnlyList<string> Notices, string? ConfigFile)
+{
+    [MemberNotNullWhen(true, nameof(Options))]
+    public bool IsValid => Options is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// Builds <see cref="BmsPaceOptions"/> from config.yaml, the environment and the command line (flags win over the
+/// environment, which wins over the file, which wins over the defaults), and reports every problem at once.
+/// </summary>
+public static class ConfigLoader
+{
+    public const string DefaultFileName = "config.yaml";
+
+    public static async Task<ConfigLoadResult> LoadAsync(ConfigSources sources, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var notices = new List<string>();
+
+        string? file = FindFile(sources, errors);
+        if (errors.Count > 0)
+        {
+            return new ConfigLoadResult(null, errors, notices, file);
+        }
+
+        ConfigNode? tree = null;
+        if (file is not null)
+        {
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(file, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{file}: cannot be read: {e.Message}");
+                return new ConfigLoadResult(null, errors, notices, file);
+            }
+
+            tree = YamlConfigReader.Read(text, errors);
+            if (tree is null && errors.Count > 0)
+            {
+                return new ConfigLoadResult(null, errors, notices, file);
+            }
+        }
+
+        var root = tree as ConfigMapping;
+        if (tree is null)
+        {
+            root = new ConfigMapping("defaults");
+        }
+
+        if (root is not null)
+        {
+            root = PythonConfigMigration.Migrate(root, errors, notices) ?? root;
+            ConfigOverlay.ApplyEnvironment(root, sources.EnvironmentVariables, errors);
+            ApplyFlags(root, sources, errors);
+        }
+
+        var options = new ConfigBinder(errors).Bind(root ?? tree);
+        options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
+        return errors.Count == 0
+            ? new ConfigLoadResult(options, errors, notices, file)
+            : new ConfigLoadResult(null, errors, notices, file);
+    }
+
+    private static string? FindFile(ConfigSources sources, List<string> errors)
+    {
+        if (sources.ConfigPath is { } given)
+        {
+            string path = Path.GetFullPath(given, sources.WorkingDirectory);
+            if (!File.Exists(path))
+            {
+                errors.Add($"--config: the file '{given}' does not exist; allowed: the path of a readable YAML file");
+            }
+
+            return path;
+        }
+
+        string fallback = Path.Combine(sources.WorkingDirectory, DefaultFileName);
+        return File.Exists(fallback) ? fallback : null;
+    }
+
+    private static void ApplyFlags(ConfigMapping root, ConfigSources sources, List<string> errors)
+    {
+        if (sources.Simulate && sources.Connect is not null)
+        {
+            errors.Add("--simulate: cannot be combined with --connect; allowed: one of the two");
+        }
+        else if (sources.Simulate)
+        {
+            ConfigOverlay.ApplyConnect(root, "simulator", "--simulate", errors);
+        }
+        else if (sources.Connect is { } connect)
+        {
+            ConfigOverlay.ApplyConnect(root, connect, "--connect", errors);
+        }
+
+        if (sources.Listen is { } listen)
+        {
+            ConfigOverlay.ApplyListen(root, listen, errors);
+        }
+    }
+
+    private static async Task<BmsPaceOptions> ReadSecretFilesAsync(BmsPaceOptions options, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    {
+        var influx = options.InfluxDb;
+        if (influx.PasswordFile is { } passwordFile)
+        {
+            string path = Path.GetFullPath(passwordFile, baseDirectory);
+            influx = influx with { PasswordFile = path, Password = await ReadSecretAsync(path, "influxdb.password_file", errors, cancellationToken) };
+        }
+
+        if (influx.TokenFile is { } tokenFile)
+        {
+            string path = Path.GetFullPath(tokenFile, baseDirectory);
+            influx = influx with { TokenFile = path, Token = await ReadSecretAsync(path, "influxdb.token_file", errors, cancellationToken) };
+        }
+
+        return options with { InfluxDb = influx };
+    }
+
+    private static async Task<Secret> ReadSecretAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)
+    {
+        try
+        {
+            string text = await File.ReadAllTextAsync(path, cancellationToken);
+
+            // Editors and `echo` add a final newline that is not part of the secret.
+            return new Secret(text.TrimEnd('\r', '\n'));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{keyPath}: cannot read '{path}': {e.Message}; allowed: the path of a readable file holding the secret");
+            return Secret.Empty;
+        }
+    }
+}
