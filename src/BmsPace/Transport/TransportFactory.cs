@@ -1,0 +1,34 @@
+using BmsPace.Configuration;
+using BmsPace.Simulation;
+using Microsoft.Extensions.Logging;
+
+namespace BmsPace.Transport;
+
+/// <summary>Turns a configured connection into its transport.</summary>
+public static class TransportFactory
+{
+    /// <summary>
+    /// <c>tcp://</c> gives a <see cref="TcpTransport"/>, <c>serial://</c> a <see cref="SerialTransport"/>, <c>simulator</c> a
+    /// <see cref="SimulatorTransport"/> with its own <see cref="SimulatedBms"/> (reach it through
+    /// <see cref="SimulatorTransport.Simulator"/>). Nothing is opened until the first exchange.
+    /// </summary>
+    public static IBmsTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
+    {
+        TcpConnectionSpec tcp => new TcpTransport(tcp.Host, tcp.Port, loggerFactory.CreateLogger<TcpTransport>()),
+        SerialConnectionSpec serial => new SerialTransport(serial, loggerFactory.CreateLogger<SerialTransport>()),
+        SimulatorConnectionSpec simulator => new SimulatorTransport(
+            new SimulatedBms(ToOptions(simulator)),
+            loggerFactory.CreateLogger<SimulatorTransport>()),
+        _ => throw new ArgumentException($"unknown connection kind {spec.GetType().Name}", nameof(spec)),
+    };
+
+    /// <summary>The simulated battery a <c>simulator?...</c> connection describes.</summary>
+    public static SimulatedBmsOptions ToOptions(SimulatorConnectionSpec spec) => new()
+    {
+        Packs = Math.Clamp(spec.Packs, 1, 16),
+        Cells = spec.Cells,
+        Temperatures = spec.Temperatures,
+        TailBytes = spec.TailBytes,
+        Seed = spec.Seed,
+    };
+}
