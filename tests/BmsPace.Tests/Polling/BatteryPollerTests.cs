@@ -53,8 +53,8 @@ public sealed class BatteryPollerTests
         Assert.Equal(52.22, snapshot.Packs[0].Analog!.VoltageVolts, 3);
         Assert.Equal(52.113, snapshot.Packs[1].Analog!.VoltageVolts, 3);
         Assert.Equal(50.907, snapshot.Packs[2].Analog!.VoltageVolts, 3);
-        Assert.Equal([1], snapshot.Packs[0].Alarm!.BalancingCells);
-        Assert.Equal([1, 2], snapshot.Packs[2].Alarm!.BalancingCells);
+        Assert.Equal([1], snapshot.Packs[0].Alarm!.BalancingCells.ToArray());
+        Assert.Equal([1, 2], snapshot.Packs[2].Alarm!.BalancingCells.ToArray());
         Assert.Equal(_time.GetUtcNow(), snapshot.Packs[0].LastSuccess);
         Assert.Equal(1, snapshot.Counters.Requests["analog"]);
         Assert.Equal(1, snapshot.Counters.Requests["alarm"]);
