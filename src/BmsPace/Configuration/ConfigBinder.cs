@@ -105,7 +105,9 @@ internal sealed partial class ConfigBinder
             }
 
             var battery = BindBattery(item, path, list.Items.Count);
-            if (!seenNames.Add(battery.Name))
+            // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.
+            bool nameGiven = item.Get("name") is ConfigScalar { IsNull: false } nameNode && nameNode.Value.Trim() == battery.Name;
+            if (nameGiven && !seenNames.Add(battery.Name))
             {
                 _errors.Add($"{path}.name: '{battery.Name}' is already the name of another battery; allowed: a name used once ({(item.Get("name") ?? item).Origin})");
             }
