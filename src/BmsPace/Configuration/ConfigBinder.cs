@@ -50,7 +50,7 @@ internal sealed partial class ConfigBinder
 
         if (root is not ConfigMapping map)
         {
-            _errors.Add($"(top level): expected a mapping of keys, found {root.KindName} ({root.Origin}); allowed: keys such as scan_interval, batteries, prometheus");
+            _errors.Add($"(top level): expected a mapping of keys, found {root.KindName}; allowed: keys such as scan_interval, batteries, prometheus ({root.Origin})");
             return defaults;
         }
 

@@ -33,6 +33,27 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileWithOnlyCommentsGivesTheDefaults()
+    {
+        _fixture.WriteFile("config.yaml", "# nothing configured yet\n");
+
+        var result = await _fixture.LoadAsync();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(ConfigDescriber.Describe(new BmsPaceOptions()), ConfigDescriber.Describe(result.Options));
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAMappingIsAnError()
+    {
+        _fixture.WriteFile("config.yaml", "- scan_interval: 5s\n");
+
+        var result = await _fixture.LoadAsync();
+
+        Assert.StartsWith("(top level): expected a mapping of keys, found a list; allowed: keys such as scan_interval, batteries, prometheus (line 1)", Assert.Single(result.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMissingConfigFileIsAnErrorNamingTheFlag()
     {
         var sources = _fixture.Sources() with { ConfigPath = "nowhere.yaml" };
