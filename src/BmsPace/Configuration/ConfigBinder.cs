@@ -50,7 +50,7 @@ internal sealed partial class ConfigBinder
 
         if (root is not ConfigMapping map)
         {
-            _errors.Add($"(top level): expected a mapping of keys, found {root.KindName} ({root.Origin}); allowed: keys such as scan_interval, batteries, prometheus");
+            _errors.Add($"(top level): expected a mapping of keys, found {root.KindName}; allowed: keys such as scan_interval, batteries, prometheus ({root.Origin})");
             return defaults;
         }
 
@@ -105,7 +105,9 @@ internal sealed partial class ConfigBinder
             }
 
             var battery = BindBattery(item, path, list.Items.Count);
-            if (!seenNames.Add(battery.Name))
+            // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.
+            bool nameGiven = item.Get("name") is ConfigScalar { IsNull: false } nameNode && nameNode.Value.Trim() == battery.Name;
+            if (nameGiven && !seenNames.Add(battery.Name))
             {
                 _errors.Add($"{path}.name: '{battery.Name}' is already the name of another battery; allowed: a name used once ({(item.Get("name") ?? item).Origin})");
             }

@@ -153,12 +153,6 @@ internal static class YamlConfigReader
                         continue;
                     }
 
-                    if (map.Get(key) is not null)
-                    {
-                        errors.Add($"{ConfigPath.Child(path, key)}: the key is given twice (line {keyNode.Start.Line}); allowed: once");
-                        continue;
-                    }
-
                     map.Entries.Add(new(key, Convert(valueNode, ConfigPath.Child(path, key), errors)));
                 }
 

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using BmsPace.Configuration;
+
+namespace BmsPace.Cli;
+
+/// <summary>
+/// The configuration flags shared by <c>run</c> and <c>once</c> (<c>--config</c>, <c>--connect</c>, <c>--listen</c>,
+/// <c>--simulate</c>), and the step from a parse result to loaded options or exit code 2.
+/// </summary>
+public sealed class ConfigCommandLine
+{
+    private ConfigCommandLine(bool withListen, bool withSimulate)
+    {
+        Listen = withListen
+            ? new Option<string?>("--listen") { Description = "Serve /metrics on HOST:PORT (overrides prometheus.listen and switches the endpoint on).", HelpName = "HOST:PORT" }
+            : null;
+        Simulate = withSimulate
+            ? new Option<bool>("--simulate") { Description = "Read the built-in simulated battery; the same as --connect simulator." }
+            : null;
+    }
+
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "The configuration file (default: ./config.yaml when it exists, else built-in defaults). Environment variables BMSPACE_KEY__PATH override it.",
+        HelpName = "PATH",
+    };
+
+    public Option<string?> Connect { get; } = new("--connect")
+    {
+        Description = "Connection of the single battery (named main without a config): tcp://HOST:PORT, serial:///dev/ttyUSB0?baud=9600, or simulator?packs=3&cells=16&tail=14.",
+        HelpName = "URI",
+    };
+
+    public Option<string?>? Listen { get; }
+
+    public Option<bool>? Simulate { get; }
+
+    /// <summary>Adds the flags to <paramref name="command"/>; each command gets its own option instances.</summary>
+    public static ConfigCommandLine AddTo(Command command, bool withListen = true, bool withSimulate = true)
+    {
+        var flags = new ConfigCommandLine(withListen, withSimulate);
+        command.Options.Add(flags.Config);
+        command.Options.Add(flags.Connect);
+        if (flags.Listen is not null)
+        {
+            command.Options.Add(flags.Listen);
+        }
+
+        if (flags.Simulate is not null)
+        {
+            command.Options.Add(flags.Simulate);
+        }
+
+        return flags;
+    }
+
+    /// <summary>The sources for <see cref="ConfigLoader.LoadAsync"/>, with the process's environment and working directory.</summary>
+    public ConfigSources ToSources(ParseResult parseResult) => new()
+    {
+        ConfigPath = parseResult.GetValue(Config),
+        Connect = parseResult.GetValue(Connect),
+        Listen = Listen is null ? null : parseResult.GetValue(Listen),
+        Simulate = Simulate is not null && parseResult.GetValue(Simulate),
+        EnvironmentVariables = ConfigSources.ProcessEnvironment(),
+        WorkingDirectory = Directory.GetCurrentDirectory(),
+    };
+
+    /// <summary>Prints every configuration problem to <paramref name="error"/> and returns the exit code for invalid configuration (2).</summary>
+    public static async Task<int> ReportErrorsAsync(ConfigLoadResult result, TextWriter error)
+    {
+        string where = result.ConfigFile is null ? "" : $" (file {result.ConfigFile})";
+        await error.WriteLineAsync($"bmspace: invalid configuration{where}, {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
+        foreach (string problem in result.Errors)
+        {
+            await error.WriteLineAsync($"  {problem}");
+        }
+
+        return BmsPaceCli.ExitUsage;
+    }
+}
