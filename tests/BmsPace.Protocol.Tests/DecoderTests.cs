@@ -184,10 +184,10 @@ public sealed class DecoderTests
         Assert.Equal(raw.TemperatureWarnings, pack.TemperatureWarnings.ToArray());
         Assert.Equal([3, 9], pack.BalancingCells.ToArray());
         Assert.Equal("11", pack.TailHex);
-        Assert.Equal(["cell_overvoltage", "charger_overvoltage"], pack.ActiveFlags(Readings.FlagFamily.Protection));
-        Assert.Equal(["charge_fet", "discharge_fet", "discharging", "fully_charged"], pack.ActiveFlags(Readings.FlagFamily.Status));
-        Assert.Equal(["charge_overcurrent", "discharge_overcurrent", "charge_overtemperature", "low_capacity"], pack.ActiveFlags(Readings.FlagFamily.Warning));
-        Assert.Equal(["temperature_sensor"], pack.ActiveFlags(Readings.FlagFamily.Fault));
+        Assert.Equal(["cell_overvoltage", "charger_overvoltage"], pack.ActiveFlags(Readings.FlagFamily.Protection).ToArray());
+        Assert.Equal(["charge_fet", "discharge_fet", "discharging", "fully_charged"], pack.ActiveFlags(Readings.FlagFamily.Status).ToArray());
+        Assert.Equal(["charge_overcurrent", "discharge_overcurrent", "charge_overtemperature", "low_capacity"], pack.ActiveFlags(Readings.FlagFamily.Warning).ToArray());
+        Assert.Equal(["temperature_sensor"], pack.ActiveFlags(Readings.FlagFamily.Fault).ToArray());
     }
 
     [Fact]
