@@ -124,12 +124,13 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         _metrics.PacksDecoded.WithLabels(battery).Set(snapshot.PacksDecoded);
         _metrics.PollDuration.WithLabels(battery).Observe(snapshot.Duration.TotalSeconds);
         _metrics.Reconnects.WithLabels(battery).IncTo(snapshot.Counters.Reconnects);
-        foreach (var (command, count) in snapshot.Counters.Requests)
+        // Sorted so children are created, and rendered, in the same order in every process.
+        foreach (var (command, count) in snapshot.Counters.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
             _metrics.Requests.WithLabels(battery, command).IncTo(count);
         }
 
-        foreach (var ((command, reason), count) in snapshot.Counters.Failures)
+        foreach (var ((command, reason), count) in snapshot.Counters.Failures.OrderBy(f => f.Key.Command, StringComparer.Ordinal).ThenBy(f => f.Key.Reason, StringComparer.Ordinal))
         {
             _metrics.RequestFailures.WithLabels(battery, command, reason).IncTo(count);
         }
