@@ -1,0 +1,86 @@
+using System.Reflection;
+using System.Text;
+using BmsPace.Configuration;
+using BmsPace.Polling;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Prometheus;
+
+namespace BmsPace.Sinks.Prometheus;
+
+/// <summary>Wiring of the Prometheus exporter: services and the HTTP endpoints (/metrics, /, /healthz).</summary>
+public static class PrometheusExporterExtensions
+{
+    private static readonly byte[] LandingPage = Encoding.UTF8.GetBytes(
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>BmsPace exporter</title></head>
+        <body>
+        <h1>BmsPace exporter</h1>
+        <p>PACE battery BMS readings for Prometheus.</p>
+        <ul>
+        <li><a href="metrics">/metrics</a>: the exposition (refreshed after every poll cycle)</li>
+        <li><a href="healthz">/healthz</a>: poller health as JSON</li>
+        </ul>
+        </body>
+        </html>
+
+        """);
+
+    /// <summary>
+    /// Registers a dedicated <see cref="CollectorRegistry"/> (no process or runtime collectors, so a scrape reads
+    /// nothing from /proc), the <see cref="PrometheusSink"/> (also as an <see cref="IReadingSink"/>) and
+    /// <see cref="ExporterHealth"/>. Other parts may add collectors to the registry singleton; they are rendered
+    /// with the next snapshot or on <see cref="PrometheusSink.RefreshAsync"/>.
+    /// </summary>
+    public static IServiceCollection AddPrometheusExporter(this IServiceCollection services, BmsPaceOptions options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => Metrics.NewCustomRegistry());
+        services.TryAddSingleton(sp => new PrometheusSink(
+            sp.GetRequiredService<CollectorRegistry>(),
+            LabelFormatter.FromOptions(options),
+            ExporterVersion,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IReadingSink>(sp => sp.GetRequiredService<PrometheusSink>());
+        services.TryAddSingleton(sp => new ExporterHealth(
+            sp.GetRequiredService<PrometheusSink>(),
+            HealthPolicy.FromOptions(options),
+            sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>Maps <c>GET /metrics</c> (cached exposition), <c>GET /</c> (landing page) and <c>GET /healthz</c>.</summary>
+    public static IEndpointRouteBuilder MapBmsPaceEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var sink = endpoints.ServiceProvider.GetRequiredService<PrometheusSink>();
+        var health = endpoints.ServiceProvider.GetRequiredService<ExporterHealth>();
+        endpoints.MapGet("/metrics", context => WriteAsync(context, PrometheusSink.ContentType, sink.GetExpositionAsync(context.RequestAborted)));
+        endpoints.MapGet("/", context => WriteAsync(context, "text/html; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(LandingPage)));
+        endpoints.MapGet("/healthz", context =>
+        {
+            bool healthy = health.IsHealthy(out byte[] body);
+            context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return WriteAsync(context, "application/json; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(body));
+        });
+        return endpoints;
+    }
+
+    /// <summary>The version label of <c>pace_bms_exporter_build_info</c>: the informational version without the commit suffix.</summary>
+    public static string ExporterVersion { get; } = PrometheusSink.FormatVersion(
+        typeof(PrometheusSink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+
+    private static async Task WriteAsync(HttpContext context, string contentType, ValueTask<ReadOnlyMemory<byte>> pendingBody)
+    {
+        var body = await pendingBody;
+        var response = context.Response;
+        response.ContentType = contentType;
+        response.ContentLength = body.Length;
+        response.Headers.CacheControl = "no-store";
+        await response.Body.WriteAsync(body, context.RequestAborted);
+    }
+}

@@ -1,0 +1,230 @@
+using System.Text;
+using BmsPace.Configuration;
+using BmsPace.Polling;
+using BmsPace.Protocol.Readings;
+using BmsPace.Sinks.Prometheus;
+using Microsoft.Extensions.Time.Testing;
+using Prometheus;
+
+namespace BmsPace.Tests.Prometheus;
+
+public sealed class PrometheusSinkTests
+{
+    private const string GoldenFile = "prometheus-bank.prom";
+
+    /// <summary>Set to 1 to rewrite expected/*.prom from the current output after an intended change.</summary>
+    private const string UpdateVariable = "BMSPACE_UPDATE_GOLDEN";
+
+    private static PrometheusSink NewSink(LabelFormatter? labels = null) =>
+        new(Metrics.NewCustomRegistry(), labels ?? new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start));
+
+    private static async Task<string> PublishAsync(PrometheusSink sink, BatterySnapshot snapshot)
+    {
+        await sink.PublishAsync(snapshot, CancellationToken.None);
+        return Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span);
+    }
+
+    /// <summary>Two batteries, padded labels, one pack stale, one pack without an alarm block: every family appears.</summary>
+    internal static async Task<string> RenderGoldenAsync()
+    {
+        using var sink = NewSink(new LabelFormatter(2, 2));
+        await sink.PublishAsync(TestSnapshots.Battery("garage",
+            [TestSnapshots.FreshPack(1, cells: 4, sensors: 6), TestSnapshots.FreshPack(2, cells: 4, sensors: 4, withAlarm: false), TestSnapshots.StalePack(3)]), CancellationToken.None);
+        return Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span);
+    }
+
+    [Fact]
+    public async Task Exposition_matches_the_golden_file()
+    {
+        string actual = await RenderGoldenAsync();
+        string sourcePath = Path.Combine(RepoPaths.Root, "tests", "BmsPace.Tests", "expected", GoldenFile);
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            await File.WriteAllTextAsync(sourcePath, actual);
+        }
+
+        string expected = await File.ReadAllTextAsync(sourcePath);
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>
+    /// What promtool's linter says about names METRICS.md fixes on purpose: amp-hours and watt-hours are the
+    /// contract's stated unit exceptions, and <c>pace_bms_cycle_count</c> is a contract name that ends in _count.
+    /// Anything else it reports fails the test.
+    /// </summary>
+    private static readonly string[] ContractLintExceptions =
+    [
+        "pace_bms_capacity_design_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_capacity_full_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_capacity_remaining_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_charged_watt_hours_total use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_discharged_watt_hours_total use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_cycle_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+    ];
+
+    [Fact]
+    public async Task Promtool_check_metrics_finds_no_problem_in_the_exposition()
+    {
+        string exposition = await RenderGoldenAsync();
+        using var sink = NewSink();
+        string bank = await PublishAsync(sink, TestSnapshots.Bank("main", 16));
+
+        foreach (string text in new[] { exposition, bank })
+        {
+            var result = await ProcessRunner.RunAsync("promtool", ["check", "metrics"], stdin: text);
+            var problems = result.All.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(line => !ContractLintExceptions.Contains(line, StringComparer.Ordinal)).ToList();
+            // Exit 3 is "lint problems found"; a parse error exits 1 and prints something not in the list.
+            Assert.True(result.ExitCode is 0 or 3 && problems.Count == 0, $"promtool check metrics: exit {result.ExitCode}\n{string.Join('\n', problems)}");
+        }
+    }
+
+    [Fact]
+    public async Task Fresh_pack_exports_every_value_it_was_given()
+    {
+        using var sink = NewSink();
+        var pack = TestSnapshots.FreshPack(1);
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [pack])));
+        var analog = pack.Analog!;
+
+        Assert.Equal(analog.VoltageVolts, series["pace_bms_pack_voltage_volts{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(analog.CurrentAmperes, series["pace_bms_pack_current_amperes{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(analog.PowerWatts, series["pace_bms_pack_power_watts{battery=\"main\",pack=\"1\"}"], 9);
+        Assert.Equal(0.81, series["pace_bms_state_of_charge_ratio{battery=\"main\",pack=\"1\"}"], 9);
+        Assert.Equal(analog.CellVoltagesVolts[6], series["pace_bms_cell_voltage_volts{battery=\"main\",pack=\"1\",cell=\"7\"}"]);
+        Assert.Equal(analog.CellDeltaVolts, series["pace_bms_cell_voltage_delta_volts{battery=\"main\",pack=\"1\"}"], 9);
+        Assert.Equal(1, series["pace_bms_temperature_info{battery=\"main\",pack=\"1\",sensor=\"5\",role=\"mosfet\"}"]);
+        Assert.Equal(1, series["pace_bms_cell_balancing{battery=\"main\",pack=\"1\",cell=\"4\"}"]);
+        Assert.Equal(0, series["pace_bms_cell_balancing{battery=\"main\",pack=\"1\",cell=\"5\"}"]);
+        Assert.Equal(1, series["pace_bms_cell_warning{battery=\"main\",pack=\"1\",cell=\"2\",flag=\"high\"}"]);
+        Assert.Equal(1, series["pace_bms_temperature_warning{battery=\"main\",pack=\"1\",sensor=\"1\",flag=\"low\"}"]);
+        Assert.Equal(1, series["pace_bms_status{battery=\"main\",pack=\"1\",flag=\"charge_fet\"}"]);
+        Assert.Equal(0, series["pace_bms_status{battery=\"main\",pack=\"1\",flag=\"fully_charged\"}"]);
+        Assert.Equal(10, series["pace_bms_control_state{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(1235.5, series["pace_bms_charged_watt_hours_total{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(TestSnapshots.Start.ToUnixTimeSeconds(), series["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(1, series["pace_bms_pack_info{battery=\"main\",pack=\"1\",software_version=\"P16S100A-21521-1.02\",serial_number=\"2102011602018\",pack_serial_number=\"PACK0000001\",protocol_version=\"25\"}"]);
+        Assert.Equal(1, series["pace_bms_request_failures_total{battery=\"main\",command=\"analog\",reason=\"timeout\"}"]);
+        Assert.Equal(1, series["pace_bms_poll_duration_seconds_count{battery=\"main\"}"]);
+        Assert.Equal(1, series["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"]);
+        // Every defined bit, and only those, is exported per family.
+        Assert.Equal(FlagTable.Of(FlagFamily.Protection).Count(), series.Named("pace_bms_protection").Count());
+        Assert.Equal(FlagTable.Of(FlagFamily.Status).Count(), series.Named("pace_bms_status").Count());
+        Assert.Equal(16 * 3, series.Named("pace_bms_cell_warning").Count());
+    }
+
+    [Fact]
+    public async Task Stale_pack_keeps_only_pack_up_zero_and_its_timestamp_then_comes_back_fresh()
+    {
+        using var sink = NewSink();
+        var later = TestSnapshots.Start.AddSeconds(5);
+        var fresh = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.FreshPack(2)])));
+        int pack2Series = fresh.Keys.Count(k => k.Contains("pack=\"2\"", StringComparison.Ordinal));
+        Assert.True(pack2Series > 100, $"pack 2 has {pack2Series} series");
+
+        var stale = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1, at: later), TestSnapshots.StalePack(2)], at: later, requests: 12, timeouts: 3)));
+        var pack2 = stale.Where(s => s.Key.Contains("pack=\"2\"", StringComparison.Ordinal)).ToDictionary();
+        Assert.Equal(
+            ["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"2\"}", "pace_bms_pack_up{battery=\"main\",pack=\"2\"}"],
+            pack2.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(0, pack2["pace_bms_pack_up{battery=\"main\",pack=\"2\"}"]);
+        Assert.Equal(TestSnapshots.Start.ToUnixTimeSeconds(), pack2["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"2\"}"]);
+        Assert.Equal(1, stale["pace_bms_pack_up{battery=\"main\",pack=\"1\"}"]);
+        Assert.Equal(3, stale["pace_bms_request_failures_total{battery=\"main\",command=\"analog\",reason=\"timeout\"}"]);
+        Assert.Equal(12, stale["pace_bms_requests_total{battery=\"main\",command=\"analog\"}"]);
+
+        var back = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1, at: later), TestSnapshots.FreshPack(2, at: later)], at: later)));
+        Assert.Equal(fresh.Keys.Order(StringComparer.Ordinal), back.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1, back["pace_bms_pack_up{battery=\"main\",pack=\"2\"}"]);
+        Assert.Equal(later.ToUnixTimeSeconds(), back["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"2\"}"]);
+    }
+
+    [Fact]
+    public async Task Vanished_pack_loses_every_series_and_other_batteries_are_untouched()
+    {
+        using var sink = NewSink();
+        await PublishAsync(sink, TestSnapshots.Battery("shed", [TestSnapshots.FreshPack(3)]));
+        await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.FreshPack(2)]));
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1)])));
+
+        Assert.DoesNotContain(series.Keys, k => k.Contains("battery=\"main\",pack=\"2\"", StringComparison.Ordinal));
+        Assert.Contains("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"1\"}", series.Keys);
+        Assert.Contains("pace_bms_pack_voltage_volts{battery=\"shed\",pack=\"3\"}", series.Keys);
+        Assert.Equal(1, series["pace_bms_packs_decoded{battery=\"main\"}"]);
+    }
+
+    [Fact]
+    public async Task Stale_then_vanished_pack_loses_its_remaining_series()
+    {
+        using var sink = NewSink();
+        await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.FreshPack(2)]));
+        await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.StalePack(2)]));
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1)])));
+
+        Assert.DoesNotContain(series.Keys, k => k.Contains("pack=\"2\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cell_and_sensor_count_shrinking_removes_the_series_that_no_longer_exist()
+    {
+        using var sink = NewSink();
+        await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1, cells: 16, sensors: 6)]));
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1, cells: 15, sensors: 4)])));
+
+        Assert.Equal(15, series.Named("pace_bms_cell_voltage_volts").Count());
+        Assert.Equal(15, series.Named("pace_bms_cell_balancing").Count());
+        Assert.Equal(15 * 3, series.Named("pace_bms_cell_warning").Count());
+        Assert.Equal(4, series.Named("pace_bms_temperature_celsius").Count());
+        Assert.Equal(4 * 3, series.Named("pace_bms_temperature_warning").Count());
+        // With 4 sensors the roles are unknown: the mosfet/environment/cell info series are gone, not left behind.
+        Assert.Equal(["unknown"], series.Named("pace_bms_temperature_info").Select(k => k.Split("role=\"")[1].TrimEnd('"', '}')).Distinct());
+        Assert.DoesNotContain("pace_bms_cell_voltage_volts{battery=\"main\",pack=\"1\",cell=\"16\"}", series.Keys);
+    }
+
+    [Fact]
+    public async Task Flags_follow_the_alarm_bits_both_ways_and_vanish_without_an_alarm_block()
+    {
+        using var sink = NewSink();
+        const string overvoltage = "pace_bms_protection{battery=\"main\",pack=\"1\",flag=\"cell_overvoltage\"}";
+        const string sampling = "pace_bms_fault{battery=\"main\",pack=\"1\",flag=\"sampling\"}";
+        const string warnUnder = "pace_bms_warning{battery=\"main\",pack=\"1\",flag=\"cell_undervoltage\"}";
+        PackState WithAlarm(AlarmPack alarm) => TestSnapshots.FreshPack(1) with { Alarm = alarm };
+
+        var clear = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [WithAlarm(TestSnapshots.Alarm(1))])));
+        var set = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [WithAlarm(TestSnapshots.Alarm(1, protect1: 0x01, fault: 0x20, warn1: 0x02))])));
+        var clearedAgain = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [WithAlarm(TestSnapshots.Alarm(1))])));
+        var noAlarm = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1, withAlarm: false)])));
+
+        Assert.Equal((0, 0, 0), (clear[overvoltage], clear[sampling], clear[warnUnder]));
+        Assert.Equal((1, 1, 1), (set[overvoltage], set[sampling], set[warnUnder]));
+        Assert.Equal(0, set["pace_bms_protection{battery=\"main\",pack=\"1\",flag=\"cell_undervoltage\"}"]);
+        Assert.Equal((0, 0, 0), (clearedAgain[overvoltage], clearedAgain[sampling], clearedAgain[warnUnder]));
+        Assert.Empty(noAlarm.Named("pace_bms_protection"));
+        Assert.Empty(noAlarm.Named("pace_bms_cell_balancing"));
+        Assert.Contains("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"1\"}", noAlarm.Keys);
+    }
+
+    [Fact]
+    public async Task Offline_block_counts_as_not_up_and_serves_no_values()
+    {
+        using var sink = NewSink();
+        var offline = TestSnapshots.FreshPack(2) with { Analog = TestSnapshots.FreshPack(2).Analog! with { Offline = true } };
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), offline])));
+
+        Assert.Equal(0, series["pace_bms_pack_up{battery=\"main\",pack=\"2\"}"]);
+        Assert.DoesNotContain("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"2\"}", series.Keys);
+    }
+
+    [Fact]
+    public async Task Scrape_before_any_snapshot_serves_build_info_only_and_the_cache_changes_only_on_publish()
+    {
+        using var sink = NewSink();
+        var before = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span));
+        Assert.Equal(["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"], before.Keys);
+
+        await sink.PublishAsync(TestSnapshots.Bank("main", 2), CancellationToken.None);
+        var first = await sink.GetExpositionAsync(CancellationToken.None);
+        var second = await sink.GetExpositionAsync(CancellationToken.None);
+        Assert.True(first.Equals(second), "two scrapes without a publish must serve the same cached buffer");
+    }
+}
