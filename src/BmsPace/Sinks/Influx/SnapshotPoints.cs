@@ -1,0 +1,112 @@
+using BmsPace.Configuration;
+using BmsPace.Polling;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Sinks.Influx;
+
+/// <summary>
+/// Turns one battery snapshot into the points of METRICS.md "InfluxDB line protocol": per fresh pack one
+/// <c>pace_bms_pack</c>, one <c>pace_bms_cell</c> per cell, one <c>pace_bms_temperature</c> per sensor and one
+/// <c>pace_bms_flags</c>, all stamped with the poll time. Pure.
+/// </summary>
+/// <remarks>
+/// Stale packs and offline blocks (an all-zero slave, PROTOCOL.md 8.4) carry no measurement and give no point, so
+/// a silent pack shows as a gap rather than as zeros. Null ratios are left out; a pack whose alarm read failed
+/// gets no flags point and cells without the <c>balancing</c> field.
+/// </remarks>
+public static class SnapshotPoints
+{
+    public const string PackMeasurement = "pace_bms_pack";
+    public const string CellMeasurement = "pace_bms_cell";
+    public const string TemperatureMeasurement = "pace_bms_temperature";
+    public const string FlagsMeasurement = "pace_bms_flags";
+
+    public static IEnumerable<InfluxPoint> From(BatterySnapshot snapshot, LabelFormatter labels)
+    {
+        foreach (var pack in snapshot.Packs)
+        {
+            if (!pack.Fresh || pack.Analog is not { Offline: false } analog)
+            {
+                continue;
+            }
+
+            string packLabel = labels.Pack(pack.Pack);
+            var packTags = Tags(("battery", snapshot.Battery), ("pack", packLabel));
+            yield return new InfluxPoint(PackMeasurement, packTags, PackFields(analog), snapshot.Timestamp);
+
+            for (int index = 0; index < analog.CellVoltagesVolts.Length; index++)
+            {
+                int cell = index + 1;
+                var fields = new List<KeyValuePair<string, InfluxFieldValue>>(2)
+                {
+                    new("voltage_volts", InfluxFieldValue.Float(analog.CellVoltagesVolts[index])),
+                };
+                if (pack.Alarm is { } cellAlarm)
+                {
+                    fields.Add(new("balancing", InfluxFieldValue.Boolean(cellAlarm.IsCellBalancing(cell))));
+                }
+
+                yield return new InfluxPoint(
+                    CellMeasurement,
+                    Tags(("battery", snapshot.Battery), ("pack", packLabel), ("cell", labels.Cell(cell))),
+                    fields,
+                    snapshot.Timestamp);
+            }
+
+            for (int index = 0; index < analog.TemperaturesCelsius.Length; index++)
+            {
+                yield return new InfluxPoint(
+                    TemperatureMeasurement,
+                    Tags(("battery", snapshot.Battery), ("pack", packLabel), ("sensor", LabelFormatter.Sensor(index + 1))),
+                    [new("celsius", InfluxFieldValue.Float(analog.TemperaturesCelsius[index]))],
+                    snapshot.Timestamp);
+            }
+
+            if (pack.Alarm is { } alarm)
+            {
+                yield return new InfluxPoint(FlagsMeasurement, packTags, FlagFields(alarm), snapshot.Timestamp);
+            }
+        }
+    }
+
+    /// <summary>The field name of one flag: <c>&lt;family&gt;_&lt;flag&gt;</c>, e.g. <c>status_charge_fet</c>.</summary>
+    public static string FlagFieldName(FlagDefinition flag) => $"{flag.Family.ToLabel()}_{flag.Name}";
+
+    private static List<KeyValuePair<string, InfluxFieldValue>> PackFields(AnalogPack analog)
+    {
+        var fields = new List<KeyValuePair<string, InfluxFieldValue>>(12)
+        {
+            new("voltage_volts", InfluxFieldValue.Float(analog.VoltageVolts)),
+            new("current_amperes", InfluxFieldValue.Float(analog.CurrentAmperes)),
+            new("power_watts", InfluxFieldValue.Float(analog.PowerWatts)),
+        };
+        if (analog.StateOfChargeRatio is { } soc)
+        {
+            fields.Add(new("soc_ratio", InfluxFieldValue.Float(soc)));
+        }
+
+        if (analog.StateOfHealthRatio is { } soh)
+        {
+            fields.Add(new("soh_ratio", InfluxFieldValue.Float(soh)));
+        }
+
+        fields.Add(new("remaining_amp_hours", InfluxFieldValue.Float(analog.RemainingAmpHours)));
+        fields.Add(new("full_amp_hours", InfluxFieldValue.Float(analog.FullAmpHours)));
+        fields.Add(new("design_amp_hours", InfluxFieldValue.Float(analog.DesignAmpHours)));
+        fields.Add(new("cycle_count", InfluxFieldValue.Integer(analog.CycleCount)));
+        if (analog.CellCount > 0)
+        {
+            fields.Add(new("cell_min_volts", InfluxFieldValue.Float(analog.CellMinVolts)));
+            fields.Add(new("cell_max_volts", InfluxFieldValue.Float(analog.CellMaxVolts)));
+            fields.Add(new("cell_delta_volts", InfluxFieldValue.Float(analog.CellDeltaVolts)));
+        }
+
+        return fields;
+    }
+
+    private static List<KeyValuePair<string, InfluxFieldValue>> FlagFields(AlarmPack alarm) =>
+        [.. FlagTable.All.Select(flag => new KeyValuePair<string, InfluxFieldValue>(FlagFieldName(flag), InfluxFieldValue.Boolean(alarm.IsSet(flag))))];
+
+    private static KeyValuePair<string, string>[] Tags(params (string Key, string Value)[] tags) =>
+        [.. tags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value))];
+}

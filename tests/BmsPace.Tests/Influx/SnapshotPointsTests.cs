@@ -1,0 +1,82 @@
+using BmsPace.Configuration;
+using BmsPace.Protocol.Readings;
+using BmsPace.Sinks.Influx;
+
+namespace BmsPace.Tests.Influx;
+
+public class SnapshotPointsTests
+{
+    private static readonly string GoldenPath = Path.Combine(AppContext.BaseDirectory, "expected", "influx-snapshot.lp");
+
+    /// <summary>Pack 1 fresh (4 cells, cells 3 balancing, charge and discharge FET on, one protection and one warning), pack 2 stale, pack 3 an offline block, pack 4 fresh without alarm and without SOC/SOH.</summary>
+    private static Polling.BatterySnapshot Sample()
+    {
+        var at = TestSnapshots.Start;
+        var pack1 = TestSnapshots.Analog(1, cells: 4, temperatures: 2) with
+        {
+            CellVoltagesVolts = [3.271, 3.305, 3.29, 3.3],
+            TemperaturesCelsius = [24.1, 25.0],
+            VoltageVolts = 13.166,
+            CurrentAmperes = -2.25,
+        };
+        var alarm1 = TestSnapshots.Alarm(1, cells: 4, temperatures: 2, instruction: 0x06, balance1: 0x04, balance2: 0x01, protect1: 0x01, warn2: 0x80);
+        var offline = TestSnapshots.Analog(3, cells: 4, temperatures: 2) with { Offline = true, StateOfChargeRatio = null, StateOfHealthRatio = null };
+        var pack4 = TestSnapshots.Analog(4, cells: 2, temperatures: 1, soc: null, soh: null) with
+        {
+            CellVoltagesVolts = [3.4, 3.2],
+            TemperaturesCelsius = [20.0],
+            VoltageVolts = 6.6,
+            CurrentAmperes = 0,
+            RemainingAmpHours = 0,
+            FullAmpHours = 0,
+        };
+        return TestSnapshots.Snapshot("garage shed", at,
+            TestSnapshots.Fresh(pack1, alarm1, at),
+            TestSnapshots.Stale(2, at.AddMinutes(-5)),
+            TestSnapshots.Fresh(offline, null, at),
+            TestSnapshots.Fresh(pack4, null, at));
+    }
+
+    private static string Render(Polling.BatterySnapshot snapshot)
+    {
+        var writer = new LineProtocolWriter(InfluxPrecision.Milliseconds);
+        var lines = SnapshotPoints.From(snapshot, new LabelFormatter(2, 2)).Select(p => writer.Format(p)!);
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>Golden lines in expected/influx-snapshot.lp; run with BMSPACE_UPDATE_GOLDEN=1 to rewrite them after an intended change.</summary>
+    [Fact]
+    public void Snapshot_GivesTheGoldenLines()
+    {
+        string actual = Render(Sample());
+        if (Environment.GetEnvironmentVariable("BMSPACE_UPDATE_GOLDEN") == "1")
+        {
+            string source = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "expected", "influx-snapshot.lp"));
+            File.WriteAllText(source, actual);
+        }
+
+        Assert.Equal(File.ReadAllText(GoldenPath), actual);
+    }
+
+    [Fact]
+    public void OnlyFreshOnlinePacks_GivePoints()
+    {
+        var packs = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0))
+            .Select(p => p.Tags.Single(t => t.Key == "pack").Value)
+            .Distinct()
+            .ToArray();
+
+        Assert.Equal(["1", "4"], packs);
+    }
+
+    [Fact]
+    public void Flags_HaveOneBooleanFieldPerDefinedBit()
+    {
+        var flags = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0)).Single(p => p.Measurement == SnapshotPoints.FlagsMeasurement);
+
+        Assert.Equal(FlagTable.All.Length, flags.Fields.Count);
+        Assert.All(flags.Fields, f => Assert.Equal(InfluxFieldKind.Boolean, f.Value.Kind));
+        var set = flags.Fields.Where(f => f.Value.BooleanValue).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["protection_cell_overvoltage", "status_charge_fet", "status_discharge_fet", "warning_low_capacity"], set);
+    }
+}
