@@ -1,4 +1,8 @@
 using System.CommandLine;
+using BmsPace.Configuration;
+using BmsPace.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Cli;
 
@@ -7,13 +11,49 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Poll every configured battery on its schedule, serve /metrics, write InfluxDB when enabled, echo to the console (the default command).");
-        command.SetAction(_ => BmsPaceCli.ExitUsage);
+        Attach(command);
         return command;
     }
 
     /// <summary>Makes <c>bmspace</c> with no command behave as <c>bmspace run</c>.</summary>
-    public static void AttachAsDefault(RootCommand root)
+    public static void AttachAsDefault(RootCommand root) => Attach(root);
+
+    private static void Attach(Command command)
     {
-        root.SetAction(_ => BmsPaceCli.ExitUsage);
+        var flags = ConfigCommandLine.AddTo(command);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(flags.ToSources(parseResult), parseResult.InvocationConfiguration, cancellationToken));
+    }
+
+    private static async Task<int> RunAsync(ConfigSources sources, InvocationConfiguration console, CancellationToken cancellationToken)
+    {
+        var loaded = await ConfigLoader.LoadAsync(sources, cancellationToken);
+        if (!loaded.IsValid)
+        {
+            return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
+        }
+
+        var options = loaded.Options;
+        await using var app = BmsPaceHost.Build(options, console.Output);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
+        logger.LogInformation("bmspace {Version} starting; configuration from {Source}:\n{Configuration}",
+            Sinks.Prometheus.PrometheusExporterExtensions.ExporterVersion,
+            loaded.ConfigFile ?? "built-in defaults",
+            ConfigDescriber.Describe(options));
+        foreach (string notice in loaded.Notices)
+        {
+            logger.LogWarning("{Notice}", notice);
+        }
+
+        try
+        {
+            await app.RunAsync(cancellationToken);
+        }
+        catch (IOException error) when (error.InnerException is System.Net.Sockets.SocketException || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            await console.Error.WriteLineAsync($"bmspace: cannot listen on {options.Prometheus.Listen}: {error.Message} (set prometheus.listen or --listen)");
+            return BmsPaceCli.ExitUsage;
+        }
+
+        return BmsPaceCli.ExitOk;
     }
 }

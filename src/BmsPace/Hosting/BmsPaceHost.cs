@@ -1,0 +1,88 @@
+using BmsPace.Configuration;
+using BmsPace.Polling;
+using BmsPace.Sinks.Console;
+using BmsPace.Sinks.Influx;
+using BmsPace.Sinks.Prometheus;
+using BmsPace.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace BmsPace.Hosting;
+
+/// <summary>The composition root of <c>bmspace run</c>: one poller service per battery, the sinks, and the HTTP endpoints.</summary>
+public static class BmsPaceHost
+{
+    /// <summary>Builds the host for <paramref name="options"/>; the caller runs it.</summary>
+    public static WebApplication Build(BmsPaceOptions options, TextWriter consoleOutput)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        ConfigureLogging(builder.Logging, options);
+        builder.Services.AddSystemd();
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            if (options.Prometheus.Enabled)
+            {
+                kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen));
+            }
+        });
+        if (!options.Prometheus.Enabled)
+        {
+            // Kestrel would otherwise take its default port: with the exporter off nothing should listen at all.
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
+        }
+
+        AddBmsPace(builder.Services, options, consoleOutput);
+        var app = builder.Build();
+        if (options.Prometheus.Enabled)
+        {
+            app.MapBmsPaceEndpoints();
+        }
+
+        return app;
+    }
+
+    public static void AddBmsPace(IServiceCollection services, BmsPaceOptions options, TextWriter consoleOutput)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddPrometheusExporter(options);
+
+        // Hosted services stop in reverse order: the InfluxDB writer, registered before the pollers, flushes after
+        // the last snapshot has been published.
+        services.AddInfluxSink(options);
+        if (options.Console.Enabled)
+        {
+            services.AddSingleton<IReadingSink>(_ => new ConsoleEchoSink(consoleOutput));
+        }
+
+        foreach (var battery in options.Batteries)
+        {
+            services.AddSingleton<IHostedService>(sp =>
+            {
+                var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+                var transport = TransportFactory.Create(battery.Connection, loggerFactory);
+                var poller = new BatteryPoller(battery, options, transport, sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger($"BmsPace.Battery.{battery.Name}"));
+                return new BatteryPollerService(poller, transport, options, sp.GetServices<IReadingSink>(), sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger<BatteryPollerService>());
+            });
+        }
+    }
+
+    public static void ConfigureLogging(ILoggingBuilder logging, BmsPaceOptions options)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffzzz ";
+            // Colour only on a terminal: docker logs and journald get plain text.
+            console.ColorBehavior = LoggerColorBehavior.Default;
+        });
+        logging.SetMinimumLevel(options.DebugOutput >= 2 ? LogLevel.Debug : LogLevel.Information);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
+    }
+}
