@@ -25,8 +25,7 @@ internal static class ConfigOverlay
                 continue;
             }
 
-            string origin = $"from {name}";
-            SetPath(root, segments, new ConfigScalar(value, isNull: false, origin), origin, errors);
+            SetPath(root, segments, name, new ConfigScalar(value, isNull: false, $"from {name}"), errors);
         }
     }
 
@@ -87,8 +86,9 @@ internal static class ConfigOverlay
         prometheus.Set("enabled", new ConfigScalar("true", isNull: false, origin));
     }
 
-    private static void SetPath(ConfigMapping root, string[] segments, ConfigScalar value, string origin, List<string> errors)
+    private static void SetPath(ConfigMapping root, string[] segments, string variable, ConfigScalar value, List<string> errors)
     {
+        string origin = value.Origin;
         ConfigNode current = root;
         string path = "";
         for (int i = 0; i < segments.Length; i++)
@@ -113,7 +113,7 @@ internal static class ConfigOverlay
                 case ConfigSequence list:
                     if (!int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index > list.Items.Count)
                     {
-                        errors.Add($"{ConfigPath.Display(path)}: {origin[5..]} asks for entry '{segment}' of a list with {list.Items.Count} entries; allowed: an index from 0 to {list.Items.Count} ({origin})");
+                        errors.Add($"{ConfigPath.Display(path)}: {variable} asks for entry '{segment}' of a list with {list.Items.Count} entries; allowed: an index from 0 to {list.Items.Count} ({origin})");
                         return;
                     }
 
