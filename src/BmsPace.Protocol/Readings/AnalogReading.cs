@@ -74,7 +74,8 @@ public sealed record AnalogPack
 
     public double CellMaxVolts => CellVoltagesVolts.IsDefaultOrEmpty ? 0 : CellVoltagesVolts.Max();
 
-    public double CellDeltaVolts => CellMaxVolts - CellMinVolts;
+    /// <summary>Rounded to the wire resolution (1 mV) so the difference of two readings carries no binary noise.</summary>
+    public double CellDeltaVolts => Math.Round(CellMaxVolts - CellMinVolts, 3);
 
     /// <summary>What sensor <paramref name="index"/> (0-based) measures: with 6 sensors PACE puts cells on 1-4, MOSFET on 5, environment on 6.</summary>
     public TemperatureRole RoleOfSensor(int index) => TemperatureRoles.Of(index, TemperatureCount);

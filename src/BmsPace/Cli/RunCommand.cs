@@ -35,10 +35,14 @@ internal static class RunCommand
         var options = loaded.Options;
         await using var app = BmsPaceHost.Build(options, console.Output);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
-        logger.LogInformation("bmspace {Version} starting; configuration from {Source}:\n{Configuration}",
+        logger.LogInformation("bmspace {Version} starting; effective configuration from {Source} (secrets redacted):",
             Sinks.Prometheus.PrometheusExporterExtensions.ExporterVersion,
-            loaded.ConfigFile ?? "built-in defaults",
-            ConfigDescriber.Describe(options));
+            loaded.ConfigFile ?? "built-in defaults");
+        foreach (string line in ConfigDescriber.Describe(options).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            logger.LogInformation("  {ConfigLine}", line);
+        }
+
         foreach (string notice in loaded.Notices)
         {
             logger.LogWarning("{Notice}", notice);

@@ -64,7 +64,8 @@ public static class PackTable
                 : ""));
         }
 
-        rows.Add(("P / tail", (a, _) => a.UserDefinedP.ToString(CultureInfo.InvariantCulture) + (a.TailHex.Length > 0 ? " / " + a.TailHex : "")));
+        rows.Add(("P", (a, _) => a.UserDefinedP.ToString(CultureInfo.InvariantCulture)));
+        rows.Add(("tail bytes", (a, _) => (a.TailHex.Length / 2).ToString(CultureInfo.InvariantCulture)));
         rows.Add(("protection", (_, alarm) => Flags(alarm, FlagFamily.Protection)));
         rows.Add(("warning", (_, alarm) => Flags(alarm, FlagFamily.Warning)));
         rows.Add(("fault", (_, alarm) => Flags(alarm, FlagFamily.Fault)));
