@@ -1,0 +1,84 @@
+using BmsPace.Configuration;
+using BmsPace.Protocol.Commands;
+using BmsPace.Simulation;
+using BmsPace.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BmsPace.Tests.Transport;
+
+/// <summary>The in-process simulator link: the same reader over an in-memory pipe.</summary>
+public class SimulatorTransportTests
+{
+    private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+
+    [Fact]
+    public async Task TheFactoryBuildsTheSimulatorTheConnectionDescribes()
+    {
+        Assert.True(ConnectionSpec.TryParse("simulator?packs=2&cells=8&temps=4&tail=1&seed=7", out var spec, out _));
+        await using var transport = TransportFactory.Create(spec!, NullLoggerFactory.Instance);
+        var simulator = Assert.IsType<SimulatorTransport>(transport);
+        Assert.Equal(2, simulator.Simulator.Options.Packs);
+        Assert.Equal(8, simulator.Simulator.Options.Cells);
+        Assert.Equal(4, simulator.Simulator.Options.Temperatures);
+        Assert.Equal(1, simulator.Simulator.Options.TailBytes);
+
+        string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(2), CancellationToken.None);
+        EnvelopeCheck.AssertValid(frame);
+        Assert.Equal(simulator.Simulator.LastReply(0x42), frame);
+        Assert.Equal(8, simulator.Simulator.LastSentAnalog(2)!.CellVoltagesVolts.Length);
+    }
+
+    [Fact]
+    public async Task TheFactoryBuildsTcpAndSerialTransportsWithoutOpeningThem()
+    {
+        Assert.True(ConnectionSpec.TryParse("tcp://127.0.0.1:5000", out var tcp, out _));
+        Assert.True(ConnectionSpec.TryParse("serial:///dev/ttyNOPE9?baud=19200", out var serial, out _));
+        await using var tcpTransport = TransportFactory.Create(tcp!, NullLoggerFactory.Instance);
+        await using var serialTransport = TransportFactory.Create(serial!, NullLoggerFactory.Instance);
+        Assert.IsType<TcpTransport>(tcpTransport);
+        Assert.Equal("tcp://127.0.0.1:5000", tcpTransport.Description);
+        Assert.Equal("/dev/ttyNOPE9", Assert.IsType<SerialTransport>(serialTransport).PortPath);
+        Assert.False(((StreamTransport)tcpTransport).IsOpen);
+    }
+
+    [Theory]
+    [InlineData("drop:1", "io")]
+    [InlineData("truncate:1", "truncated")]
+    [InlineData("silent:1", "timeout")]
+    [InlineData("badchk:1", "checksum")]
+    [InlineData("badlen:1", "length_checksum")]
+    [InlineData("wrongaddr:1", "wrong_address")]
+    [InlineData("rtn:1", "rtn")]
+    [InlineData("garbage:100", "valid")]
+    [InlineData("split", "valid")]
+    [InlineData("echo", "valid")]
+    public async Task FaultsReachTheRealReaderAndClearingThemRecovers(string fault, string expected)
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3 });
+        await using var transport = new SimulatorTransport(bms);
+
+        // One clean exchange first, so the short fault timeout does not also have to cover the link's first start.
+        Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
+        bms.SetFault(SimulatorFault.Parse(fault));
+        var timeout = expected is "timeout" or "truncated" ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(5);
+        Assert.Equal(expected, await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, timeout));
+        bms.ClearFaults();
+        Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(2)));
+        Assert.Equal(expected == "io" ? 2 : 1, transport.OpenCount);
+    }
+
+    [Fact]
+    public async Task PacedRepliesTakeTheirLineTime()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, BaudRate = 9600, ThinkTime = TimeSpan.FromMilliseconds(20) });
+        await using var transport = new SimulatorTransport(bms);
+        await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(3), CancellationToken.None);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(3), CancellationToken.None);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var lineTime = LinePacer.LineTime(AnalogRequest.Length + frame.Length, 9600) + TimeSpan.FromMilliseconds(20);
+
+        // A lower bound only: the reply cannot arrive before the line could have carried it (timing limits live in the benchmark).
+        Assert.True(elapsed >= lineTime * 0.98, $"reply after {elapsed.TotalMilliseconds:F1} ms, line time {lineTime.TotalMilliseconds:F1} ms");
+    }
+}

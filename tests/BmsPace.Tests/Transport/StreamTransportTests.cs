@@ -1,0 +1,211 @@
+using System.Text;
+using System.Threading.Channels;
+using BmsPace.Protocol.Framing;
+using BmsPace.Simulation;
+using BmsPace.Transport;
+
+namespace BmsPace.Tests.Transport;
+
+/// <summary>The shared frame reader, driven by a scripted peer on the other end of an in-memory link.</summary>
+public class StreamTransportTests
+{
+    private const string Request = "~25014642E00201FD30\r";
+    private const string Reply = "~25014600E00202FD35\r";
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task AReplyInManySmallChunksWithNoiseBeforeItIsAssembled()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        Assert.Equal(Request, await peer.ReadRequestAsync());
+        await peer.SendAsync("\x01\x02garbage\r");
+        foreach (var chunk in Reply.Chunk(3))
+        {
+            await peer.SendAsync(new string(chunk));
+            await Task.Delay(2);
+        }
+
+        Assert.Equal(Reply, await exchange);
+    }
+
+    [Fact]
+    public async Task StaleBytesLeftFromAnEarlierExchangeAreFlushed()
+    {
+        await using var transport = new ScriptedTransport();
+        var first = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync(Reply + "~250146STALE0000\r");
+        Assert.Equal(Reply, await first);
+
+        var second = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        await peer.ReadRequestAsync();
+        const string fresh = "~250146C10000FD9A\r";
+        await peer.SendAsync(fresh);
+        Assert.Equal(fresh, await second);
+    }
+
+    [Fact]
+    public async Task AnEchoIsSkippedAndTheRealReplyReturned()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync(Request);
+        await Task.Delay(20);
+        await peer.SendAsync(Reply);
+        Assert.Equal(Reply, await exchange);
+    }
+
+    [Fact]
+    public async Task OnlyAnEchoIsReportedAsEcho()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync(Request);
+        var error = await Assert.ThrowsAsync<TransportException>(() => exchange);
+        Assert.Equal(FrameError.Echo, error.Reason);
+    }
+
+    [Fact]
+    public async Task SilenceIsATimeout()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        var error = await Assert.ThrowsAsync<TransportException>(() => exchange);
+        Assert.Equal(FrameError.Timeout, error.Reason);
+    }
+
+    [Fact]
+    public async Task AFrameWithoutCrIsTruncatedAndCarriesThePartialText()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync("~2501460051");
+        var error = await Assert.ThrowsAsync<TransportException>(() => exchange);
+        Assert.Equal(FrameError.Truncated, error.Reason);
+        Assert.Equal("~2501460051", error.Partial);
+    }
+
+    [Fact]
+    public async Task AnOversizeFrameIsDroppedAndTheNextFrameReturned()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync("~" + new string('0', 5000) + "\r" + Reply);
+        Assert.Equal(Reply, await exchange);
+    }
+
+    [Fact]
+    public async Task APeerThatClosesIsAnIoErrorAndTheNextExchangeOpensANewLink()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync("~25014600");
+        await peer.Stream.DisposeAsync();
+        var error = await Assert.ThrowsAsync<TransportException>(() => exchange);
+        Assert.Equal(FrameError.Io, error.Reason);
+        Assert.False(transport.IsOpen);
+
+        var again = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var second = await transport.NextPeerAsync();
+        await second.ReadRequestAsync();
+        await second.SendAsync(Reply);
+        Assert.Equal(Reply, await again);
+        Assert.Equal(2, transport.OpenCount);
+    }
+
+    [Fact]
+    public async Task ResetClosesTheLinkAndTheNextExchangeReopens()
+    {
+        await using var transport = new ScriptedTransport();
+        var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await peer.SendAsync(Reply);
+        await exchange;
+
+        await transport.ResetAsync(CancellationToken.None);
+        Assert.False(transport.IsOpen);
+        Assert.Equal(0, await peer.Stream.ReadAsync(new byte[8]));
+
+        var again = transport.ExchangeAsync(Request, Long, CancellationToken.None);
+        var second = await transport.NextPeerAsync();
+        await second.ReadRequestAsync();
+        await second.SendAsync(Reply);
+        Assert.Equal(Reply, await again);
+    }
+
+    [Fact]
+    public async Task CancellationEndsAWaitingExchange()
+    {
+        await using var transport = new ScriptedTransport();
+        using var cancel = new CancellationTokenSource();
+        var exchange = transport.ExchangeAsync(Request, Long, cancel.Token);
+        var peer = await transport.NextPeerAsync();
+        await peer.ReadRequestAsync();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => exchange);
+    }
+
+    private sealed class ScriptedTransport() : StreamTransport("scripted", null, new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) })
+    {
+        private readonly Channel<Peer> _peers = Channel.CreateUnbounded<Peer>();
+
+        public async Task<Peer> NextPeerAsync()
+        {
+            using var timeout = new CancellationTokenSource(Long);
+            return await _peers.Reader.ReadAsync(timeout.Token);
+        }
+
+        protected override Task<Stream> OpenStreamAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var (mine, theirs) = DuplexPipeStream.CreatePair();
+            _peers.Writer.TryWrite(new Peer(theirs));
+            return Task.FromResult<Stream>(mine);
+        }
+    }
+
+    private sealed class Peer(Stream stream)
+    {
+        private readonly FrameAssembler _assembler = new();
+
+        public Stream Stream { get; } = stream;
+
+        public async Task<string> ReadRequestAsync()
+        {
+            var buffer = new byte[256];
+            using var timeout = new CancellationTokenSource(Long);
+            while (!_assembler.TryTakeFrame(out _lastFrame))
+            {
+                int n = await Stream.ReadAsync(buffer, timeout.Token);
+                Assert.NotEqual(0, n);
+                _assembler.Append(buffer.AsSpan(0, n));
+            }
+
+            return _lastFrame;
+        }
+
+        private string _lastFrame = "";
+
+        public async Task SendAsync(string text)
+        {
+            await Stream.WriteAsync(Encoding.Latin1.GetBytes(text));
+            await Stream.FlushAsync();
+        }
+    }
+}

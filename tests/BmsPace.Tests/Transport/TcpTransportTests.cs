@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Sockets;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Framing;
+using BmsPace.Simulation;
+using BmsPace.Transport;
+
+namespace BmsPace.Tests.Transport;
+
+/// <summary>TcpTransport against the simulator's TCP server on a real loopback socket.</summary>
+public class TcpTransportTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(400);
+    private static readonly ReconnectPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) };
+    private static readonly string VersionRequest = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
+
+    private static SimulatorTcpServer StartServer(SimulatedBms bms, int port = 0) =>
+        SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, port));
+
+    private static TcpTransport Connect(SimulatorTcpServer server) => new("127.0.0.1", server.EndPoint.Port, reconnect: Fast);
+
+    [Fact]
+    public async Task EveryReadCommandComesBackExactlyAsTheSimulatorSentIt()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
+        await using var server = StartServer(bms);
+        await using var transport = Connect(server);
+        foreach (var kind in CommandKinds.All)
+        {
+            string frame = await transport.ExchangeAsync(RequestBuilder.Build(kind, 0x25, 1), TimeSpan.FromSeconds(3), CancellationToken.None);
+            EnvelopeCheck.AssertValid(frame);
+            Assert.Equal(bms.LastReply(kind.ToCid2()), frame);
+        }
+
+        // The 16-pack analog reply is far larger than one TCP segment's worth of small writes.
+        Assert.True(bms.LastReply(0x42)!.Length > 2000);
+        Assert.Equal(1, transport.OpenCount);
+        Assert.Equal(CommandKinds.All.Select(k => k.ToCid2()), bms.ReceivedCid2s);
+    }
+
+    public static TheoryData<string[], string> Faults => new()
+    {
+        { ["garbage:40"], "valid" },
+        { ["badchk:1"], "checksum" },
+        { ["badlen:1"], "length_checksum" },
+        { ["truncate:1"], "truncated" },
+        { ["silent:1"], "timeout" },
+        { ["echo"], "valid" },
+        { ["echo", "silent:1"], "echo" },
+        { ["drop:1"], "io" },
+        { ["rtn:1"], "rtn" },
+        { ["slow:2"], "valid" },
+        { ["split"], "valid" },
+        { ["wrongaddr:1"], "wrong_address" },
+        { ["split", "garbage:300", "echo"], "valid" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task EachFaultGivesItsReasonAndPollingRecoversWhenItIsCleared(string[] faults, string expected)
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        await using var server = StartServer(bms);
+        await using var transport = Connect(server);
+        Assert.Null(EnvelopeCheck.Problem(await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None)));
+
+        foreach (var fault in faults)
+        {
+            bms.SetFault(SimulatorFault.Parse(fault));
+        }
+
+        // Only outcomes that are a wait need the short timeout; everything else gets slack for a loaded machine.
+        var timeout = expected is "timeout" or "truncated" or "echo" ? Timeout : TimeSpan.FromSeconds(5);
+        Assert.Equal(expected, await OutcomeAsync(transport, VersionRequest, timeout));
+
+        bms.ClearFaults();
+        string frame = await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None);
+        EnvelopeCheck.AssertValid(frame);
+        Assert.Equal(bms.LastReply(0xC1), frame);
+        Assert.Equal(expected == "io" ? 2 : 1, transport.OpenCount);
+    }
+
+    [Fact]
+    public async Task AnEveryKthFaultHitsOnlyItsTurn()
+    {
+        var bms = new SimulatedBms();
+        bms.SetFault(SimulatorFault.Parse("silent:3"));
+        await using var server = StartServer(bms);
+        await using var transport = Connect(server);
+        var outcomes = new List<string>();
+        for (int i = 0; i < 6; i++)
+        {
+            outcomes.Add(await OutcomeAsync(transport, VersionRequest, TimeSpan.FromSeconds(1)));
+        }
+
+        Assert.Equal(new[] { "valid", "valid", "timeout", "valid", "valid", "timeout" }, outcomes);
+    }
+
+    [Fact]
+    public async Task AServerThatVanishesAndComesBackIsReconnected()
+    {
+        var bms = new SimulatedBms();
+        var server = StartServer(bms);
+        int port = server.EndPoint.Port;
+        await using var transport = Connect(server);
+        Assert.Equal("valid", await OutcomeAsync(transport, VersionRequest, TimeSpan.FromSeconds(5)));
+
+        await server.DisposeAsync();
+        Assert.Equal("io", await OutcomeAsync(transport, VersionRequest, TimeSpan.FromSeconds(5)));
+        var refused = await Assert.ThrowsAsync<TransportException>(() => transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(1), CancellationToken.None));
+        Assert.Equal(FrameError.Io, refused.Reason);
+
+        await using var again = StartServer(bms, port);
+        string? frame = null;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (frame is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                frame = await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(1), CancellationToken.None);
+            }
+            catch (TransportException ex) when (ex.Reason == FrameError.Io)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.NotNull(frame);
+        EnvelopeCheck.AssertValid(frame);
+        Assert.True(transport.OpenCount >= 2);
+    }
+
+    [Fact]
+    public async Task NothingListeningIsAClearIoError()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var transport = new TcpTransport("127.0.0.1", port, reconnect: Fast);
+        var error = await Assert.ThrowsAsync<TransportException>(() => transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None));
+        Assert.Equal(FrameError.Io, error.Reason);
+        Assert.Contains("refused", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"tcp://127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeveralClientsInTurnAreServed()
+    {
+        var bms = new SimulatedBms();
+        await using var server = StartServer(bms);
+        for (int client = 0; client < 3; client++)
+        {
+            await using var transport = Connect(server);
+            Assert.Equal("valid", await OutcomeAsync(transport, VersionRequest, TimeSpan.FromSeconds(2)));
+        }
+
+        Assert.Equal(3, server.AcceptedConnections);
+    }
+
+    /// <summary>What one exchange came to: "valid", an envelope problem, "rtn", "wrong_address", or a transport reason.</summary>
+    internal static async Task<string> OutcomeAsync(IBmsTransport transport, string request, TimeSpan timeout)
+    {
+        try
+        {
+            string frame = await transport.ExchangeAsync(request, timeout, CancellationToken.None);
+            return EnvelopeCheck.Problem(frame)
+                ?? (EnvelopeCheck.ReturnCode(frame) != 0 ? "rtn"
+                : EnvelopeCheck.Address(frame) != EnvelopeCheck.Address(request) ? "wrong_address"
+                : "valid");
+        }
+        catch (TransportException ex)
+        {
+            return ex.Reason.ToReason();
+        }
+    }
+}
