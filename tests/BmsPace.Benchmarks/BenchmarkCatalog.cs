@@ -5,5 +5,9 @@ internal static partial class BenchmarkCatalog
     /// <summary>Each benchmark file adds itself here.</summary>
     public static void RegisterAll()
     {
+        RegisterMetricsEndpoint();
     }
+
+    /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>
+    static partial void RegisterMetricsEndpoint();
 }

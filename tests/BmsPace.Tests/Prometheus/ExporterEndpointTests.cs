@@ -33,6 +33,34 @@ public sealed class ExporterEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_serves_the_same_exposition_gzip_compressed_when_asked_as_Prometheus_does()
+    {
+        await using var host = await ExporterHost.StartAsync(TwoBatteries());
+        using var http = new HttpClient { BaseAddress = host.Address };
+        await host.Sink.PublishAsync(TestSnapshots.Bank("garage", 2), CancellationToken.None);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using var response = await http.SendAsync(request);
+        await using var gzip = new System.IO.Compression.GZipStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var plain = new MemoryStream();
+        await gzip.CopyToAsync(plain);
+
+        Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+        Assert.Equal((await host.Sink.GetExpositionAsync(CancellationToken.None)).ToArray(), plain.ToArray());
+    }
+
+    [Theory]
+    [InlineData("gzip", true)]
+    [InlineData("deflate, gzip;q=0.5", true)]
+    [InlineData("GZIP", true)]
+    [InlineData("gzip;q=0", false)]
+    [InlineData("identity", false)]
+    [InlineData("", false)]
+    public void Gzip_is_chosen_only_when_the_client_accepts_it(string header, bool expected) =>
+        Assert.Equal(expected, BmsPace.Sinks.Prometheus.PrometheusExporterExtensions.AcceptsGzip(header));
+
+    [Fact]
     public async Task Landing_page_links_to_metrics_and_healthz()
     {
         await using var host = await ExporterHost.StartAsync(TwoBatteries());

@@ -5,8 +5,10 @@ using BmsPace.Polling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Primitives;
 using Prometheus;
 
 namespace BmsPace.Sinks.Prometheus;
@@ -14,6 +16,9 @@ namespace BmsPace.Sinks.Prometheus;
 /// <summary>Wiring of the Prometheus exporter: services and the HTTP endpoints (/metrics, /, /healthz).</summary>
 public static class PrometheusExporterExtensions
 {
+    /// <summary>Room for the largest exposition (16 packs x 16 cells is about 200 KB) with margin.</summary>
+    private const long ResponseBufferBytes = 1024 * 1024;
+
     private static readonly byte[] LandingPage = Encoding.UTF8.GetBytes(
         """
         <!DOCTYPE html>
@@ -39,6 +44,15 @@ public static class PrometheusExporterExtensions
     /// </summary>
     public static IServiceCollection AddPrometheusExporter(this IServiceCollection services, BmsPaceOptions options)
     {
+        // A 16-pack exposition is about 200 KB: with Kestrel's default 64 KB response buffer every scrape would wait
+        // on several socket flushes; one buffer that holds the whole body lets it go out in one write.
+        services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            if (kestrel.Limits.MaxResponseBufferSize is { } limit && limit < ResponseBufferBytes)
+            {
+                kestrel.Limits.MaxResponseBufferSize = ResponseBufferBytes;
+            }
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => Metrics.NewCustomRegistry());
         services.TryAddSingleton(sp => new PrometheusSink(
@@ -59,7 +73,7 @@ public static class PrometheusExporterExtensions
     {
         var sink = endpoints.ServiceProvider.GetRequiredService<PrometheusSink>();
         var health = endpoints.ServiceProvider.GetRequiredService<ExporterHealth>();
-        endpoints.MapGet("/metrics", context => WriteAsync(context, PrometheusSink.ContentType, sink.GetExpositionAsync(context.RequestAborted)));
+        endpoints.MapGet("/metrics", context => WriteMetricsAsync(context, sink));
         endpoints.MapGet("/", context => WriteAsync(context, "text/html; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(LandingPage)));
         endpoints.MapGet("/healthz", context =>
         {
@@ -73,6 +87,40 @@ public static class PrometheusExporterExtensions
     /// <summary>The version label of <c>pace_bms_exporter_build_info</c>: the informational version without the commit suffix.</summary>
     public static string ExporterVersion { get; } = PrometheusSink.FormatVersion(
         typeof(PrometheusSink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+
+    private static async Task WriteMetricsAsync(HttpContext context, PrometheusSink sink)
+    {
+        var rendered = await sink.GetRenderedAsync(context.RequestAborted);
+        var response = context.Response;
+        response.Headers.Vary = "Accept-Encoding";
+        if (AcceptsGzip(context.Request.Headers.AcceptEncoding))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            await WriteAsync(context, PrometheusSink.ContentType, ValueTask.FromResult<ReadOnlyMemory<byte>>(rendered.Gzip));
+        }
+        else
+        {
+            await WriteAsync(context, PrometheusSink.ContentType, ValueTask.FromResult<ReadOnlyMemory<byte>>(rendered.Plain));
+        }
+    }
+
+    /// <summary>True when the client lists gzip without q=0 (Prometheus sends <c>Accept-Encoding: gzip</c>).</summary>
+    internal static bool AcceptsGzip(StringValues acceptEncoding)
+    {
+        foreach (string? header in acceptEncoding)
+        {
+            foreach (string coding in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                string[] parts = coding.Split(';', StringSplitOptions.TrimEntries);
+                if (parts[0].Equals("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    return !parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal) is "q=0" or "q=0.0" or "q=0.00" or "q=0.000");
+                }
+            }
+        }
+
+        return false;
+    }
 
     private static async Task WriteAsync(HttpContext context, string contentType, ValueTask<ReadOnlyMemory<byte>> pendingBody)
     {

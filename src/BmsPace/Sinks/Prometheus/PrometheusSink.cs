@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.IO.Compression;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
@@ -21,6 +22,9 @@ public sealed record BatteryPublication(
     bool Up,
     ImmutableSortedDictionary<string, DateTimeOffset?> PackLastSuccess);
 
+/// <summary>One rendering of the registry: the text exposition and the same bytes gzip-compressed.</summary>
+public sealed record RenderedExposition(byte[] Plain, byte[] Gzip);
+
 /// <summary>
 /// Turns battery snapshots into the METRICS.md series of one <see cref="CollectorRegistry"/> and renders the
 /// exposition once per snapshot, so a scrape only copies cached bytes and never reaches the poller or the BMS.
@@ -42,7 +46,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly Dictionary<string, BatterySeries> _batteries = new(StringComparer.Ordinal);
-    private volatile byte[]? _exposition;
+    private volatile RenderedExposition? _exposition;
     private ImmutableDictionary<string, BatteryPublication> _publications = ImmutableDictionary<string, BatteryPublication>.Empty.WithComparers(StringComparer.Ordinal);
 
     public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time)
@@ -61,7 +65,11 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     public ImmutableDictionary<string, BatteryPublication> Publications => Volatile.Read(ref _publications);
 
     /// <summary>The exposition rendered after the last snapshot (or on first use); never rendered by a scrape after that.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>> GetExpositionAsync(CancellationToken cancellationToken)
+    public async ValueTask<ReadOnlyMemory<byte>> GetExpositionAsync(CancellationToken cancellationToken) =>
+        (await GetRenderedAsync(cancellationToken)).Plain;
+
+    /// <summary>The cached exposition, plain and gzip-compressed (Prometheus asks for gzip).</summary>
+    public async ValueTask<RenderedExposition> GetRenderedAsync(CancellationToken cancellationToken)
     {
         if (_exposition is { } cached)
         {
@@ -103,11 +111,18 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
     public void Dispose() => _publishLock.Dispose();
 
-    private async Task<byte[]> RenderAsync(CancellationToken cancellationToken)
+    private async Task<RenderedExposition> RenderAsync(CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(64 * 1024);
         await _registry.CollectAndExportAsTextAsync(buffer, cancellationToken);
-        return buffer.ToArray();
+        byte[] plain = buffer.ToArray();
+        using var compressed = new MemoryStream(plain.Length / 8);
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(plain, cancellationToken);
+        }
+
+        return new RenderedExposition(plain, compressed.ToArray());
     }
 
     private void Apply(BatterySnapshot snapshot)
