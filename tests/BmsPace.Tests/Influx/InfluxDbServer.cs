@@ -11,7 +11,7 @@ internal sealed class InfluxDbServer : IAsyncDisposable
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly string _directory;
 
-    private InfluxDbServer(bool authEnabled)
+    private InfluxDbServer(bool authEnabled, IReadOnlyDictionary<string, string>? settings = null)
     {
         _directory = ServerProcess.TempDirectory("bmspace-influx");
         Port = ServerProcess.FreePort();
@@ -28,6 +28,11 @@ internal sealed class InfluxDbServer : IAsyncDisposable
             ["INFLUXDB_DATA_QUERY_LOG_ENABLED"] = "false",
             ["INFLUXDB_HTTP_LOG_ENABLED"] = "false",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         _process = new ServerProcess("influxd", "run -config /dev/null", environment);
     }
 
@@ -38,9 +43,10 @@ internal sealed class InfluxDbServer : IAsyncDisposable
     /// <summary>Used for every query once set (after <see cref="CreateAdminAsync"/> on an auth-enabled server).</summary>
     public (string User, string Password)? Credentials { get; private set; }
 
-    public static async Task<InfluxDbServer> StartAsync(bool authEnabled = false)
+    /// <param name="settings">Extra INFLUXDB_* environment settings.</param>
+    public static async Task<InfluxDbServer> StartAsync(bool authEnabled = false, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var server = new InfluxDbServer(authEnabled);
+        var server = new InfluxDbServer(authEnabled, settings);
         await server.StartAgainAsync();
         return server;
     }

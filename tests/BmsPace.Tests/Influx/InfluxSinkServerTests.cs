@@ -361,6 +361,35 @@ public class InfluxSinkServerTests
     }
 
     [Fact]
+    public async Task ARequestTooLarge_HalvesTheBatch_AndDeliversEverything()
+    {
+        // The body limit fits each half of one pack's 24 lines but not all of them.
+        var snapshot = TestSnapshots.Cycle("garage", 0, packs: 1);
+        var writer = new LineProtocolWriter(InfluxPrecision.Milliseconds);
+        var lines = SnapshotPoints.From(snapshot, new LabelFormatter(0, 0)).Select(p => writer.Format(p)! + "\n").ToArray();
+        int Bytes(IEnumerable<string> part) => part.Sum(l => System.Text.Encoding.UTF8.GetByteCount(l));
+        int limit = Math.Max(Bytes(lines.Take(12)), Bytes(lines.Skip(12)));
+        Assert.True(Bytes(lines) > limit);
+        await using var server = await InfluxDbServer.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["INFLUXDB_HTTP_MAX_BODY_SIZE"] = limit.ToString(CultureInfo.InvariantCulture),
+        });
+        await server.CreateDatabaseAsync(Database);
+        var registry = Metrics.NewCustomRegistry();
+        var logger = new CapturingLogger<InfluxSink>();
+        await using var sink = Sink(V1(server, gzip: false) with { BatchSize = 100 }, registry, logger);
+
+        await sink.PublishAsync(snapshot, CancellationToken.None);
+
+        Assert.True(await sink.FlushAsync(CancellationToken.None), logger.AllText);
+        Assert.Equal(1, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_batches_failed_total{reason=\"too_large\"}"));
+        Assert.Equal(0, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_dropped_total"));
+        Assert.Equal(1, logger.Count(LogLevel.Warning, "lower influxdb.batch_size"));
+        Assert.Equal(16, await server.CountAsync("pace_bms_cell", Database, "voltage_volts"));
+        Assert.Equal(1, await server.CountAsync("pace_bms_flags", Database, "status_charge_fet"));
+    }
+
+    [Fact]
     public async Task Shutdown_FlushesPendingPoints()
     {
         await using var server = await InfluxDbServer.StartAsync();

@@ -38,6 +38,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
     private string? _problem;
     private int _dropping;
     private int _disposed;
+    private int _finalFlushDone;
 
     /// <param name="options">The <c>influxdb</c> section; the secrets already read (or read here from their files).</param>
     /// <param name="scanInterval">The poll interval: sizes the default buffer (one hour of points).</param>
@@ -139,6 +140,15 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
         }
     }
 
+    /// <summary>Stops the flush loop, then sends what is pending (within <c>influxdb.timeout</c>).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Here rather than at the end of ExecuteAsync: since .NET 10 a stop right after start can cancel the loop before it ever ran.
+        await FlushAtShutdownAsync();
+    }
+
+    /// <summary>Stops (if running) and flushes like <see cref="StopAsync"/>, then releases the HTTP client.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -146,15 +156,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
             return;
         }
 
-        if (ExecuteTask is null)
-        {
-            await FlushAtShutdownAsync();
-        }
-        else
-        {
-            await StopAsync(CancellationToken.None);
-        }
-
+        await StopAsync(CancellationToken.None);
         Dispose();
     }
 
@@ -179,10 +181,8 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutdown: the pending points are sent below.
+            // Shutdown: StopAsync sends the pending points.
         }
-
-        await FlushAtShutdownAsync();
     }
 
     /// <summary>Sends batches until none is left, waiting with backoff after each failure; ends only when empty or stopped.</summary>
@@ -218,7 +218,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
 
     private async Task FlushAtShutdownAsync()
     {
-        if (_buffer.Count == 0)
+        if (_buffer.Count == 0 || Interlocked.Exchange(ref _finalFlushDone, 1) != 0)
         {
             return;
         }
