@@ -137,7 +137,7 @@ public sealed class DockerfileTests
             ExternalTool.Require("bash", "the base system"),
             [RepositoryFiles.PathOf("deploy", "docker", "healthcheck.sh")],
             TimeSpan.FromSeconds(30),
-            environment: new Dictionary<string, string> { ["HEALTHCHECK_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            environment: new Dictionary<string, string?> { ["HEALTHCHECK_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     private static async Task<string> ServeOneRequestAsync(TcpListener listener, HttpStatusCode status)
     {

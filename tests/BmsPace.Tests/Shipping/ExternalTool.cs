@@ -3,7 +3,7 @@ using System.Text;
 
 namespace BmsPace.Tests.Shipping;
 
-internal sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError)
+public sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError)
 {
     /// <summary>Everything the tool said, for assertion messages.</summary>
     public string Transcript => $"exit {ExitCode}\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
@@ -17,7 +17,7 @@ internal static class ExternalTool
         IEnumerable<string> arguments,
         TimeSpan timeout,
         string? workingDirectory = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -38,7 +38,14 @@ internal static class ExternalTool
         {
             foreach (var (name, value) in environment)
             {
-                start.Environment[name] = value;
+                if (value is null)
+                {
+                    start.Environment.Remove(name);
+                }
+                else
+                {
+                    start.Environment[name] = value;
+                }
             }
         }
 
