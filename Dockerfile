@@ -36,8 +36,7 @@ RUN dotnet publish src/BmsPace/BmsPace.csproj -c Release -a "$TARGETARCH" --self
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
 LABEL org.opencontainers.image.title="bmspace" \
-      org.opencontainers.image.description="Prometheus and InfluxDB exporter for PACE lithium battery BMSes" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.description="Prometheus and InfluxDB exporter for PACE lithium battery BMSes"
 
 WORKDIR /app
 COPY --from=build /app ./
