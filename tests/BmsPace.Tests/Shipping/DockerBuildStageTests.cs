@@ -6,6 +6,7 @@ namespace BmsPace.Tests.Shipping;
 /// cross-compiled case). That proves the COPY set is enough to build, that the restore and publish commands work as
 /// written, and that the runtime stage copies the folder the publish fills.
 /// </summary>
+[Collection(PublishCollection.Name)]
 public sealed class DockerBuildStageTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("bmspace-docker-build-").FullName;

@@ -70,6 +70,7 @@ public sealed class PublishedBinaryFixture : IAsyncLifetime
     }
 }
 
+[Collection(PublishCollection.Name)]
 public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : IClassFixture<PublishedBinaryFixture>
 {
     [Fact]
@@ -102,4 +103,11 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
             Assert.True(battery.GetProperty("packs").GetArrayLength() >= 1, result.StandardOutput);
         }
     }
+}
+
+/// <summary>The two tests that run a whole dotnet publish take turns, so they do not starve the rest of the suite of CPU.</summary>
+[CollectionDefinition(Name)]
+public sealed class PublishCollection
+{
+    public const string Name = "dotnet publish";
 }
