@@ -96,7 +96,7 @@ public sealed class ComposeStackTests
         var datasourceFile = Path.Combine(provisioning, "datasources", "prometheus.yaml");
         var datasources = YamlTree.LoadMapping(datasourceFile).Sequence("datasources").Children.Cast<YamlMappingNode>().ToList();
         var prometheusSource = Assert.Single(datasources, d => d.Text("type") == "prometheus");
-        var url = new Uri(prometheusSource.Text("url"));
+        var url = new Uri(ExpandEnvironment(prometheusSource.Text("url"), grafana));
         Assert.True(Services.Find(url.Host) is not null, $"{RepositoryFiles.Relative(datasourceFile)} points Grafana at {url}, but the stack has no service '{url.Host}'");
         Assert.Equal(9090, url.Port);
 
@@ -114,6 +114,17 @@ public sealed class ComposeStackTests
     }
 
     private sealed record BindMount(string Source, string Target);
+
+    /// <summary>Grafana expands $VAR and ${VAR} in provisioning files from its environment: resolve them from the service's.</summary>
+    private static string ExpandEnvironment(string value, YamlMappingNode service) =>
+        System.Text.RegularExpressions.Regex.Replace(value, @"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", match =>
+        {
+            var name = match.Groups[1].Value;
+            var environment = service.Find("environment") as YamlMappingNode;
+            var defined = environment?.Find(name) as YamlScalarNode;
+            Assert.True(defined is not null, $"the provisioning uses ${{{name}}}, which the grafana service does not set");
+            return defined.Value ?? "";
+        });
 
     /// <summary>The short-form volume entries whose source is a path (named volumes have none).</summary>
     private static IEnumerable<BindMount> BindMounts(YamlMappingNode service)
