@@ -47,7 +47,7 @@ public sealed class SystemdUnitTests : IDisposable
             .Select(line => line.Split('=', 2))
             .ToLookup(pair => pair[0], pair => pair[1]);
 
-        Assert.Equal("exec", Assert.Single(settings["Type"]));
+        Assert.Equal("notify", Assert.Single(settings["Type"]));
         Assert.Equal("yes", Assert.Single(settings["DynamicUser"]));
         Assert.Equal("dialout", Assert.Single(settings["SupplementaryGroups"]));
         Assert.Equal("strict", Assert.Single(settings["ProtectSystem"]));
