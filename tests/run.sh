@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of BmsPace. Installs what the tests need first (the real servers they start: Prometheus and
-# promtool, InfluxDB 1.x, VictoriaMetrics, socat), then builds and runs both test projects, then prints the plain
+# promtool, InfluxDB 1.x, VictoriaMetrics, socat; the shipping checks' tools: systemd-analyze, node and npm, which
+# fetch the Dockerfile linter into .test-work/), then builds and runs both test projects, then prints the plain
 # closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ command -v influxd >/dev/null 2>&1 || need_packages+=(influxdb)
 command -v influx >/dev/null 2>&1 || need_packages+=(influxdb-client)
 command -v victoria-metrics >/dev/null 2>&1 || need_packages+=(victoria-metrics)
 command -v socat >/dev/null 2>&1 || need_packages+=(socat)
+command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
+command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_packages+=(npm)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing test servers: ${need_packages[*]}"
   sudo_cmd=""

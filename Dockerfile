@@ -1,0 +1,56 @@
+# syntax=docker/dockerfile:1
+# BmsPace container image: the bmspace exporter on the ASP.NET Core runtime.
+#
+# Build for this machine:          docker build -t bmspace .
+# Build for a Raspberry Pi too:    docker buildx build --platform linux/amd64,linux/arm64 -t bmspace .
+# The SDK stage always runs on the build machine's own architecture ($BUILDPLATFORM) and cross-publishes for
+# $TARGETARCH, so an arm64 image builds at native speed on an amd64 machine; the runtime stage has no RUN step.
+#
+# Run:
+#   docker run -d --name bmspace -p 9863:9863 \
+#     -v /srv/bmspace/config.yaml:/etc/bmspace/config.yaml:ro \
+#     --device /dev/ttyUSB0:/dev/ttyUSB0 bmspace
+# Try it without hardware (the built-in simulated battery, no config file needed):
+#   docker run --rm -p 9863:9863 bmspace run --simulate
+#
+# Configuration: the file mounted at /etc/bmspace/config.yaml (read-only is fine). Every key can be overridden
+# with an environment variable BMSPACE_<KEY PATH>, levels joined by "__" and list indexes as levels, e.g.
+#   -e BMSPACE_SCAN_INTERVAL=10s -e BMSPACE_BATTERIES__0__CONNECTION=tcp://192.168.1.50:5000
+#   -e BMSPACE_INFLUXDB__ENABLED=true -e BMSPACE_INFLUXDB__TOKEN_FILE=/run/secrets/influx_token
+# The environment wins over the file; command-line flags win over both.
+
+ARG DOTNET_VERSION=10.0
+
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+ARG TARGETARCH
+WORKDIR /source
+
+# Restore first, from the project files alone, so the package layer is reused when only code changes.
+COPY global.json Directory.Build.props .editorconfig ./
+COPY src/BmsPace.Protocol/BmsPace.Protocol.csproj src/BmsPace.Protocol/
+COPY src/BmsPace/BmsPace.csproj src/BmsPace/
+RUN dotnet restore src/BmsPace/BmsPace.csproj -a "$TARGETARCH"
+
+COPY src/ src/
+RUN dotnet publish src/BmsPace/BmsPace.csproj -c Release -a "$TARGETARCH" --self-contained false --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
+LABEL org.opencontainers.image.title="bmspace" \
+      org.opencontainers.image.description="Prometheus and InfluxDB exporter for PACE lithium battery BMSes"
+
+WORKDIR /app
+COPY --from=build /app ./
+COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/bmspace-healthcheck
+
+# The base image asks Kestrel to listen on 8080; bmspace takes its address from prometheus.listen instead.
+ENV ASPNETCORE_HTTP_PORTS=""
+
+# The image's non-root "app" user (uid 1654) with dialout (gid 20 on Debian, Ubuntu and Raspberry Pi OS) as
+# its group, so it can open a serial device passed in with --device. No RUN step is needed for that.
+USER app:dialout
+
+EXPOSE 9863
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/usr/local/bin/bmspace-healthcheck"]
+
+ENTRYPOINT ["/app/bmspace"]
+CMD ["run", "--config", "/etc/bmspace/config.yaml"]

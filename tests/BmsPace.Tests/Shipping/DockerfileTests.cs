@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace BmsPace.Tests.Shipping;
+
+public sealed class DockerfileTests
+{
+    private static readonly string DockerfilePath = RepositoryFiles.PathOf("Dockerfile");
+
+    private static IReadOnlyList<DockerInstruction> Instructions => DockerfileModel.Parse(File.ReadAllText(DockerfilePath));
+
+    [Fact]
+    public async Task Dockerfile_has_no_findings_from_dockerfile_utils_lint()
+    {
+        var findings = await LintAsync(DockerfilePath);
+
+        Assert.True(findings.GetArrayLength() == 0, $"dockerfile-utils lint found problems in the Dockerfile:\n{findings}");
+    }
+
+    [Fact]
+    public async Task Lint_reports_a_broken_dockerfile_so_the_check_above_can_fail()
+    {
+        var broken = Path.Combine(Path.GetTempPath(), $"bmspace-lint-{Guid.NewGuid():N}.Dockerfile");
+        await File.WriteAllTextAsync(broken, "FROM mcr.microsoft.com/dotnet/aspnet:10.0\nEXPOSE metrics\nHEALTHCHECK CMD [\"true\"]\nHEALTHCHECK CMD [\"true\"]\n");
+        try
+        {
+            var findings = await LintAsync(broken);
+
+            Assert.Equal(2, findings.GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Fact]
+    public void Build_stage_cross_publishes_on_the_build_machine_and_runtime_stage_needs_no_emulation()
+    {
+        var froms = Instructions.Where(i => i.Keyword == "FROM").ToList();
+        Assert.Equal(2, froms.Count);
+        Assert.StartsWith("--platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:", froms[0].Arguments, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", froms[1].Arguments, StringComparison.Ordinal);
+
+        var publish = Assert.Single(Instructions, i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.Equal(0, publish.Stage);
+        Assert.Contains("-a \"$TARGETARCH\"", publish.Arguments, StringComparison.Ordinal);
+        Assert.Contains(Instructions, i => i.Keyword == "ARG" && i.Arguments == "TARGETARCH" && i.Stage == 0);
+
+        // A RUN in the runtime stage would execute target-architecture binaries, i.e. under QEMU for arm64.
+        Assert.DoesNotContain(Instructions, i => i.Keyword == "RUN" && i.Stage == 1);
+    }
+
+    [Fact]
+    public void Runtime_stage_runs_as_a_non_root_user_in_dialout_with_port_healthcheck_and_config_path()
+    {
+        var runtime = Instructions.Where(i => i.Stage == 1).ToList();
+
+        var user = Assert.Single(runtime, i => i.Keyword == "USER").Arguments.Split(':');
+        Assert.NotEqual("root", user[0]);
+        Assert.NotEqual("0", user[0]);
+        Assert.Equal("dialout", user[1]);
+
+        Assert.Equal("9863", Assert.Single(runtime, i => i.Keyword == "EXPOSE").Arguments);
+
+        var healthcheck = Assert.Single(runtime, i => i.Keyword == "HEALTHCHECK").Arguments;
+        var probe = Assert.Single(runtime, i => i.Keyword == "COPY" && i.Arguments.EndsWith("/usr/local/bin/bmspace-healthcheck", StringComparison.Ordinal));
+        Assert.Contains("--chmod=0755", probe.Arguments, StringComparison.Ordinal);
+        Assert.Contains("CMD [\"/usr/local/bin/bmspace-healthcheck\"]", healthcheck, StringComparison.Ordinal);
+
+        Assert.Equal("[\"/app/bmspace\"]", Assert.Single(runtime, i => i.Keyword == "ENTRYPOINT").Arguments);
+        Assert.Equal("[\"run\", \"--config\", \"/etc/bmspace/config.yaml\"]", Assert.Single(runtime, i => i.Keyword == "CMD").Arguments);
+    }
+
+    [Fact]
+    public void Every_copy_source_exists_and_is_not_excluded_by_dockerignore()
+    {
+        var ignore = new DockerIgnore(File.ReadAllText(RepositoryFiles.PathOf(".dockerignore")));
+        var sources = Instructions.Where(i => i.Keyword is "COPY" or "ADD").SelectMany(DockerfileModel.LocalSources).ToList();
+        Assert.NotEmpty(sources);
+
+        var problems = new List<string>();
+        foreach (var source in sources)
+        {
+            var full = RepositoryFiles.PathOf(source.TrimEnd('/'));
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                problems.Add($"{source}: not in the repository");
+            }
+            else if (ignore.Excludes(source))
+            {
+                problems.Add($"{source}: excluded from the build context by .dockerignore");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+        Assert.True(ignore.Excludes("src/BmsPace/obj/project.assets.json"), ".dockerignore must keep local build output out of the context");
+        Assert.True(ignore.Excludes("tests/run.sh"), ".dockerignore must keep the tests out of the context");
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.OK, 0)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, 1)]
+    public async Task Health_probe_script_passes_only_on_http_200_from_healthz(HttpStatusCode status, int expectedExit)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = ServeOneRequestAsync(listener, status);
+
+        var result = await RunProbeAsync(port);
+
+        var requestLine = await served;
+        Assert.Equal("GET /healthz HTTP/1.0", requestLine);
+        Assert.True(result.ExitCode == expectedExit, result.Transcript);
+    }
+
+    [Fact]
+    public async Task Health_probe_script_fails_when_nothing_listens()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var result = await RunProbeAsync(port);
+
+        Assert.True(result.ExitCode != 0, result.Transcript);
+    }
+
+    private static async Task<ToolResult> RunProbeAsync(int port) =>
+        await ExternalTool.RunAsync(
+            ExternalTool.Require("bash", "the base system"),
+            [RepositoryFiles.PathOf("deploy", "docker", "healthcheck.sh")],
+            TimeSpan.FromSeconds(30),
+            environment: new Dictionary<string, string?> { ["HEALTHCHECK_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    private static async Task<string> ServeOneRequestAsync(TcpListener listener, HttpStatusCode status)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var client = await listener.AcceptTcpClientAsync(timeout.Token);
+        var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
+        var requestLine = await reader.ReadLineAsync(timeout.Token) ?? "";
+        while (!string.IsNullOrEmpty(await reader.ReadLineAsync(timeout.Token)))
+        {
+            // Read the headers up to the blank line before answering, as a server would.
+        }
+
+        var body = status == HttpStatusCode.OK ? "Healthy" : "Unhealthy";
+        var response = $"HTTP/1.1 {(int)status} {status}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(response), timeout.Token);
+        return requestLine;
+    }
+
+    private static async Task<JsonElement> LintAsync(string dockerfile)
+    {
+        var linter = await NpmTools.DockerfileUtilsAsync();
+        var result = await ExternalTool.RunAsync(ExternalTool.Require("node", "the nodejs install"), [linter, "lint", "--json", dockerfile], TimeSpan.FromMinutes(1));
+        using var document = JsonDocument.Parse(result.StandardOutput);
+        Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,72 @@
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using BmsPace.Configuration;
+
+namespace BmsPace.Tests.Shipping;
+
+public sealed class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+
+    [Fact]
+    public void The_first_command_runs_the_simulator_and_the_second_runs_every_test()
+    {
+        var blocks = Regex.Matches(Readme, "^```[a-z]*\\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value.Trim())
+            .ToList();
+
+        Assert.True(blocks.Count >= 2, "the README has fewer than two code blocks");
+        Assert.Equal("dotnet run --project src/BmsPace -- run --simulate", blocks[0]);
+        Assert.Equal("bash tests/run.sh", blocks[1]);
+    }
+
+    [Fact]
+    public void Every_configuration_key_is_in_the_configuration_reference()
+    {
+        var sections = new Dictionary<Type, string>
+        {
+            [typeof(PrometheusOptions)] = "prometheus.",
+            [typeof(InfluxDbOptions)] = "influxdb.",
+            [typeof(ConsoleOptions)] = "console.",
+        };
+        var keys = new List<string>();
+        foreach (var property in Settable(typeof(BmsPaceOptions)))
+        {
+            if (sections.TryGetValue(property.PropertyType, out var prefix))
+            {
+                keys.AddRange(Settable(property.PropertyType).Select(p => prefix + SnakeCase(p.Name)));
+            }
+            else
+            {
+                keys.Add(SnakeCase(property.Name));
+            }
+        }
+
+        keys.AddRange(Settable(typeof(BatteryOptions)).Select(p => SnakeCase(p.Name)));
+        Assert.Contains("influxdb.token_file", keys);
+
+        var undocumented = keys.Where(key => !Readme.Contains($"`{key}`", StringComparison.Ordinal)).ToList();
+
+        Assert.True(undocumented.Count == 0, "README.md does not document: " + string.Join(", ", undocumented));
+    }
+
+    private static IEnumerable<PropertyInfo> Settable(Type options) =>
+        options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite);
+
+    private static string SnakeCase(string name)
+    {
+        var key = new StringBuilder();
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && key.Length > 0)
+            {
+                key.Append('_');
+            }
+
+            key.Append(char.ToLowerInvariant(c));
+        }
+
+        return key.ToString();
+    }
+}
