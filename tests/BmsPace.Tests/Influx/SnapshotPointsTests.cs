@@ -9,7 +9,7 @@ public class SnapshotPointsTests
     private static readonly string GoldenPath = Path.Combine(AppContext.BaseDirectory, "expected", "influx-snapshot.lp");
 
     /// <summary>Pack 1 fresh (4 cells, cells 3 balancing, charge and discharge FET on, one protection and one warning), pack 2 stale, pack 3 an offline block, pack 4 fresh without alarm and without SOC/SOH.</summary>
-    private static Polling.BatterySnapshot Sample()
+    private static global::BmsPace.Polling.BatterySnapshot Sample()
     {
         var at = TestSnapshots.Start;
         var pack1 = TestSnapshots.Analog(1, cells: 4, temperatures: 2) with
@@ -37,7 +37,7 @@ public class SnapshotPointsTests
             TestSnapshots.Fresh(pack4, null, at));
     }
 
-    private static string Render(Polling.BatterySnapshot snapshot)
+    private static string Render(global::BmsPace.Polling.BatterySnapshot snapshot)
     {
         var writer = new LineProtocolWriter(InfluxPrecision.Milliseconds);
         var lines = SnapshotPoints.From(snapshot, new LabelFormatter(2, 2)).Select(p => writer.Format(p)!);
