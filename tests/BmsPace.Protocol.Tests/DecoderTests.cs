@@ -75,6 +75,8 @@ public sealed class DecoderTests
         var info = SyntheticInfo.Analog(0, 3, [Pack(tail: [0x32]), Pack(tail: [0x33]), Pack(tail: [])]);
         var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25);
         Assert.Equal(["32", "33", ""], reading.Packs.Select(p => p.TailHex));
+        Assert.True(reading.LastTailDiffers);
+        Assert.False(PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Pace25).LastTailDiffers);
         Assert.Equal(0.5, reading.Packs[2].StateOfChargeRatio);
         Assert.Equal(0.51, reading.Packs[1].StateOfChargeRatio);
     }
