@@ -169,8 +169,8 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _logger.LogInformation("Writing to InfluxDB at {Url} every {Interval} s (buffer {Capacity} points, growing to one hour of polling)",
-            _http.SafeUrl, _options.FlushInterval.TotalSeconds, _buffer.Capacity);
+        _logger.LogInformation("Writing to InfluxDB at {Url} every {Interval} s; while it is away up to {Buffer} are kept",
+            _http.SafeUrl, _options.FlushInterval.TotalSeconds, _autoCapacity ? "one hour of points" : $"{_buffer.Capacity} points");
         try
         {
             while (!stoppingToken.IsCancellationRequested)
