@@ -17,6 +17,8 @@ namespace BmsPace.Sinks.Influx;
 /// 5xx, 401/403/404 while the user fixes the server) are retried with exponential backoff and jitter; a batch it
 /// refuses as malformed (400) is logged with the server's message and dropped, so it never blocks later points.
 /// Pending points are sent on shutdown, within <c>influxdb.timeout</c>.</para>
+/// <para>A batch retried after a timeout may reach the server twice; InfluxDB keeps one point per series and
+/// timestamp (the later write wins with the same values), so a retry never duplicates data.</para>
 /// <para>Thread-safe: any number of pollers may publish concurrently; one batch is in flight at a time.</para>
 /// </remarks>
 public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposable
