@@ -6,6 +6,7 @@ internal static partial class BenchmarkCatalog
     public static void RegisterAll()
     {
         RegisterMetricsEndpoint();
+        InfluxBenchmarks.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

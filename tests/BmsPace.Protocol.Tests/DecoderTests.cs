@@ -75,6 +75,8 @@ public sealed class DecoderTests
         var info = SyntheticInfo.Analog(0, 3, [Pack(tail: [0x32]), Pack(tail: [0x33]), Pack(tail: [])]);
         var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25);
         Assert.Equal(["32", "33", ""], reading.Packs.Select(p => p.TailHex));
+        Assert.True(reading.LastTailDiffers);
+        Assert.False(PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Pace25).LastTailDiffers);
         Assert.Equal(0.5, reading.Packs[2].StateOfChargeRatio);
         Assert.Equal(0.51, reading.Packs[1].StateOfChargeRatio);
     }
@@ -223,6 +225,7 @@ public sealed class DecoderTests
         var version = System.Text.Encoding.ASCII.GetBytes("P16S100A-1B470-3.01 " + "MyBluetoothName\0\0\0\0\0");
         Assert.Equal("P16S100A-1B470-3.01", PaceDecoders.DecodeSoftwareVersion(version));
         Assert.Equal(new Readings.SerialNumbers("1812101380309D", ""), PaceDecoders.DecodeSerialNumbers(System.Text.Encoding.ASCII.GetBytes("1812101380309D\0\0    ")));
+        Assert.Equal("P16S??", PaceDecoders.DecodeSoftwareVersion([0x50, 0x31, 0x36, 0x53, 0x01, 0xE9, 0x20, 0x00, 0x41, 0x20]));
         Assert.Null(PaceDecoders.DecodePackCount([]));
         Assert.Equal(2, PaceDecoders.DecodePackCount([0x02]));
         Assert.Equal(FrameError.Decode, Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeSoftwareVersion([])).Error);

@@ -6,7 +6,10 @@ public sealed record DecoderOptions
     /// <summary>0.1 K offset of temperatures: 2730 for PACE 0x25 (PACE documents), 2731 for the 0x20 family.</summary>
     public int TemperatureOffsetDeciKelvin { get; init; } = 2730;
 
-    /// <summary>Manual override of the tail search: extra characters after each pack block; 0 = automatic.</summary>
+    /// <summary>
+    /// Manual override of the tail search: extra characters after each pack block (a multiple of 2; an odd count is
+    /// rounded down to whole bytes); 0 = automatic. The last block keeps whatever is left after it, as in bmspace.
+    /// </summary>
     public int ForcePackOffsetCharacters { get; init; }
 
     public static DecoderOptions Pace25 { get; } = new();

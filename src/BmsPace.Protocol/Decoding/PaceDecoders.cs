@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 
@@ -33,7 +32,7 @@ public static class PaceDecoders
             packs.Add(DecodeAnalogPack(info, blocks[i], PackNumber(packByte, i), options));
         }
 
-        return new AnalogReading(packCount, packs.MoveToImmutable());
+        return new AnalogReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     public static AlarmReading DecodeAlarm(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options)
@@ -47,7 +46,7 @@ public static class PaceDecoders
             packs.Add(DecodeAlarmPack(info, blocks[i], PackNumber(packByte, i)));
         }
 
-        return new AlarmReading(packCount, packs.MoveToImmutable());
+        return new AlarmReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     /// <summary>0xC1: the first 20 characters (V3.1 may append a 20-character Bluetooth name), trailing spaces and NULs trimmed.</summary>
@@ -323,7 +322,22 @@ public static class PaceDecoders
 
     private static double? Ratio(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
 
-    private static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes).TrimEnd(' ', '\0');
+    /// <summary>
+    /// ASCII text padded with spaces or NULs. Everything from the first NUL on is padding; other control or non-ASCII
+    /// bytes become '?' so the text is safe in a label or a log line.
+    /// </summary>
+    private static string Text(ReadOnlySpan<byte> bytes)
+    {
+        int end = bytes.IndexOf((byte)0);
+        var text = end < 0 ? bytes : bytes[..end];
+        var chars = new char[text.Length];
+        for (int i = 0; i < text.Length; i++)
+        {
+            chars[i] = text[i] is >= 0x20 and <= 0x7E ? (char)text[i] : '?';
+        }
+
+        return new string(chars).TrimEnd(' ');
+    }
 
     private static PaceProtocolException Decode(FormattableString detail) =>
         new(FrameError.Decode, detail.ToString(CultureInfo.InvariantCulture));

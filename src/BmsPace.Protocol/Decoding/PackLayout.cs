@@ -5,10 +5,7 @@ using BmsPace.Protocol.Framing;
 namespace BmsPace.Protocol.Decoding;
 
 /// <summary>Where one pack block sits in INFO: its standard fields, then its extra tail bytes.</summary>
-internal readonly record struct PackBlock(int Start, int FixedLength, int TailLength)
-{
-    public int TailStart => Start + FixedLength;
-}
+internal readonly record struct PackBlock(int Start, int FixedLength, int TailLength);
 
 /// <summary>The byte count of the standard fields of the block starting at <paramref name="start"/>, or null when what is there is not a plausible block.</summary>
 internal delegate int? BlockMeasure(ReadOnlySpan<byte> info, int start);
@@ -75,6 +72,10 @@ internal static class PackLayout
 
         throw Decode($"no tail length lets {packCount} plausible pack block(s) fill the {info.Length} INFO bytes");
     }
+
+    /// <summary>Whether the last block's tail differs from the others' (the fallback of <see cref="Find"/> was needed).</summary>
+    public static bool LastTailDiffers(ImmutableArray<PackBlock> blocks) =>
+        blocks.Length > 1 && blocks[^1].TailLength != blocks[0].TailLength;
 
     private static bool Walk(ReadOnlySpan<byte> info, BlockMeasure measure, int tail, PackBlock[] blocks, bool lastTakesRest)
     {

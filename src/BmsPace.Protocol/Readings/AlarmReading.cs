@@ -3,7 +3,11 @@ using System.Collections.Immutable;
 namespace BmsPace.Protocol.Readings;
 
 /// <summary>A decoded 0x44 answer.</summary>
-public sealed record AlarmReading(int PackCount, ImmutableArray<AlarmPack> Packs);
+public sealed record AlarmReading(int PackCount, ImmutableArray<AlarmPack> Packs)
+{
+    /// <summary>No tail length fitted every block, so the last one kept a different tail (PROTOCOL.md 8.3).</summary>
+    public bool LastTailDiffers { get; init; }
+}
 
 /// <summary>One pack of a 0x44 answer: raw bytes as sent, with named views (PROTOCOL.md 11.2, METRICS.md flag table).</summary>
 public sealed record AlarmPack

@@ -5,7 +5,14 @@ namespace BmsPace.Protocol.Readings;
 /// <summary>A decoded 0x42 answer: the pack count the BMS declared and one block per pack.</summary>
 /// <param name="PackCount">The count the master declared (COMMAND FF; 0 is read as 1), or 1 for a single-pack answer.</param>
 /// <param name="Packs">The decoded blocks in wire order.</param>
-public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Packs);
+public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Packs)
+{
+    /// <summary>
+    /// No tail length fitted every block, so the last one kept a different tail (PROTOCOL.md 8.3): worth a warning,
+    /// the values are still read.
+    /// </summary>
+    public bool LastTailDiffers { get; init; }
+}
 
 /// <summary>The optional bytes after design capacity (PROTOCOL.md 10.4), interpreted by their length.</summary>
 /// <param name="LengthBytes">0, 1, 14, 22 or another length (then only <see cref="AnalogPack.TailHex"/> is set).</param>
@@ -52,6 +59,7 @@ public sealed record AnalogPack
     /// <summary>The extra bytes after design capacity as uppercase hex ("" when none).</summary>
     public required string TailHex { get; init; }
 
+    /// <summary>The tail interpreted by its length; null when the block has no extra bytes.</summary>
     public required AnalogTail? Tail { get; init; }
 
     /// <summary>The tail's SOC byte when sent, else remaining / full; null for an offline pack or a zero full capacity.</summary>

@@ -14,14 +14,14 @@ internal static class DecodeCommand
 {
     public static Command Create()
     {
-        var frame = new Argument<string>("frame") { Description = "the captured response frame, e.g. ~25014600F07A...E1E4 (the trailing CR optional)" };
-        var request = new Option<string?>("--request") { Description = "the request that was sent; the kind, protocol version, CID1 and pack byte are taken from it, and an echo of it is recognised" };
-        var kind = new Option<string?>("--command") { Description = "what was asked: " + string.Join(", ", CommandKinds.All.Select(k => k.ToLabel())) };
+        var frame = new Argument<string>("frame") { HelpName = "FRAME", Description = "the captured response frame, e.g. ~25014600F07A...E1E4 (the trailing CR optional)" };
+        var request = new Option<string?>("--request") { HelpName = "FRAME", Description = "the request that was sent; the kind, protocol version, CID1 and pack byte are taken from it, and an echo of it is recognised" };
+        var kind = new Option<string?>("--command") { HelpName = "KIND", Description = "what the frame answers: " + string.Join(", ", CommandKinds.All.Select(k => k.ToLabel())) };
         kind.AcceptOnlyFromAmong([.. CommandKinds.All.Select(k => k.ToLabel())]);
-        var packByte = new Option<string?>("--pack-byte") { Description = "the COMMAND byte of the 0x42/0x44 request in hex: FF (all packs, the default) makes the second INFO byte a pack count, anything else an echo" };
-        var version = new Option<string>("--protocol-version") { Description = "the protocol version (VER) the reply must carry, in hex", DefaultValueFactory = _ => "25" };
-        var cid1 = new Option<string>("--cid1") { Description = "the device type (CID1) the reply must carry, in hex", DefaultValueFactory = _ => "46" };
-        var forceOffset = new Option<int>("--force-pack-offset") { Description = "extra characters after each pack block; 0 = automatic tail search" };
+        var packByte = new Option<string?>("--pack-byte") { HelpName = "HH", Description = "the COMMAND byte of the 0x42/0x44 request in hex: FF (all packs, the default) makes the second INFO byte a pack count, anything else an echo" };
+        var version = new Option<string>("--protocol-version") { HelpName = "HH", Description = "the protocol version (VER) the reply must carry, in hex", DefaultValueFactory = _ => "25" };
+        var cid1 = new Option<string>("--cid1") { HelpName = "HH", Description = "the device type (CID1) the reply must carry, in hex", DefaultValueFactory = _ => "46" };
+        var forceOffset = new Option<int>("--force-pack-offset") { HelpName = "CHARS", Description = "extra characters after each pack block; 0 = automatic tail search" };
         var json = new Option<bool>("--json") { Description = "print JSON (CLI.md) instead of text" };
 
         var command = new Command("decode", "Decode one captured response frame and print its fields; exit 1 with the reason if the frame is bad.")

@@ -17,6 +17,8 @@ namespace BmsPace.Sinks.Influx;
 /// 5xx, 401/403/404 while the user fixes the server) are retried with exponential backoff and jitter; a batch it
 /// refuses as malformed (400) is logged with the server's message and dropped, so it never blocks later points.
 /// Pending points are sent on shutdown, within <c>influxdb.timeout</c>.</para>
+/// <para>A batch retried after a timeout may reach the server twice; InfluxDB keeps one point per series and
+/// timestamp (the later write wins with the same values), so a retry never duplicates data.</para>
 /// <para>Thread-safe: any number of pollers may publish concurrently; one batch is in flight at a time.</para>
 /// </remarks>
 public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposable
@@ -169,8 +171,8 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _logger.LogInformation("Writing to InfluxDB at {Url} every {Interval} s (buffer {Capacity} points, growing to one hour of polling)",
-            _http.SafeUrl, _options.FlushInterval.TotalSeconds, _buffer.Capacity);
+        _logger.LogInformation("Writing to InfluxDB at {Url} every {Interval} s; while it is away up to {Buffer} are kept",
+            _http.SafeUrl, _options.FlushInterval.TotalSeconds, _autoCapacity ? "one hour of points" : $"{_buffer.Capacity} points");
         try
         {
             while (!stoppingToken.IsCancellationRequested)

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.Json;
+using BmsPace.Cli;
+using BmsPace.Simulation;
+
+namespace BmsPace.Tests.EndToEnd;
+
+/// <summary><c>bmspace once</c> through its real entry point against the simulator served on a real TCP socket and a real pty.</summary>
+public sealed class OnceEndToEndTests
+{
+    private static async Task<(int Exit, string Output, string Error)> RunCliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await BmsPaceCli.InvokeAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Once_json_over_tcp_prints_exactly_what_the_simulator_sent()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 7 });
+        await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+
+        var (exit, output, error) = await RunCliAsync("once", "--json", "--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var battery = Assert.Single(json.RootElement.GetProperty("batteries").EnumerateArray());
+        Assert.Equal("main", battery.GetProperty("name").GetString());
+        Assert.True(battery.GetProperty("ok").GetBoolean());
+        Assert.Equal(3, battery.GetProperty("packs_reported").GetInt32());
+        Assert.Equal(bms.Options.SoftwareVersion, battery.GetProperty("software_version").GetString());
+        Assert.Equal(bms.Options.BmsSerial, battery.GetProperty("bms_serial").GetString());
+        Assert.Equal(bms.Options.PackSerial, battery.GetProperty("pack_serial").GetString());
+        var packs = battery.GetProperty("packs").EnumerateArray().ToList();
+        Assert.Equal(3, packs.Count);
+        for (int pack = 1; pack <= 3; pack++)
+        {
+            SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
+            Assert.Equal(14, packs[pack - 1].GetProperty("tail_hex").GetString()!.Length / 2);
+        }
+    }
+
+    [Fact]
+    public async Task Once_against_a_silent_battery_exits_1_with_ok_false()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        bms.SetFault(SimulatorFault.Parse("silent:1"));
+        await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+        string config = Path.Combine(Path.GetTempPath(), $"bmspace-once-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"request_timeout: 300ms\nrequest_gap: 0\nretries: 0\nbatteries:\n  - name: shed\n    connection: tcp://127.0.0.1:{server.EndPoint.Port}\n");
+        try
+        {
+            var (exit, output, _) = await RunCliAsync("once", "--json", "--config", config);
+
+            Assert.Equal(1, exit);
+            using var json = JsonDocument.Parse(output);
+            var battery = Assert.Single(json.RootElement.GetProperty("batteries").EnumerateArray());
+            Assert.Equal("shed", battery.GetProperty("name").GetString());
+            Assert.False(battery.GetProperty("ok").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, battery.GetProperty("software_version").ValueKind);
+            Assert.Empty(battery.GetProperty("packs").EnumerateArray());
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task Once_reads_a_battery_on_a_real_pty_through_System_IO_Ports()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, Cells = 15, TailBytes = 1, Seed = 3 });
+        string link = Path.Combine(Path.GetTempPath(), $"bmspace-pty-{Guid.NewGuid():N}");
+        await using var pty = PseudoTerminalServer.Start(bms, link);
+
+        var (exit, output, error) = await RunCliAsync("once", "--json", "--connect", $"serial://{link}?baud=9600");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var packs = json.RootElement.GetProperty("batteries")[0].GetProperty("packs").EnumerateArray().ToList();
+        Assert.Equal(2, packs.Count);
+        for (int pack = 1; pack <= 2; pack++)
+        {
+            SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
+        }
+    }
+
+    [Fact]
+    public async Task Once_table_is_readable_and_names_every_pack()
+    {
+        var (exit, output, error) = await RunCliAsync("once", "--connect", "simulator?packs=2&cells=8&tail=0");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("Battery main: answered, 2 of 2 packs decoded", output, StringComparison.Ordinal);
+        Assert.Contains("pack 1", output, StringComparison.Ordinal);
+        Assert.Contains("pack 2", output, StringComparison.Ordinal);
+        Assert.Contains("cell 8 V", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("cell 9 V", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+    }
+}
