@@ -141,3 +141,33 @@ public sealed class RealPrometheusTests(ScrapedExporterFixture fixture) : IClass
         }
     }
 }
+
+public sealed class RealPrometheusStalenessTests
+{
+    private static readonly TimeSpan ScrapeDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Prometheus_stops_returning_a_stale_pack_and_forgets_a_vanished_one()
+    {
+        var options = new BmsPaceOptions { Batteries = [new BatteryOptions { Name = "main" }] };
+        await using var exporter = await ExporterHost.StartAsync(options);
+        await exporter.Sink.PublishAsync(TestSnapshots.Bank("main", 2, at: DateTimeOffset.UtcNow), CancellationToken.None);
+        await using var prometheus = await PrometheusServer.StartAsync(exporter.Address, []);
+        const string voltage = "pace_bms_pack_voltage_volts{battery=\"main\",pack=\"2\"}";
+        const string packUp = "pace_bms_pack_up{battery=\"main\",pack=\"2\"}";
+        await prometheus.QueryUntilAsync(voltage, r => r.Count == 1, ScrapeDeadline);
+
+        await exporter.Sink.PublishAsync(TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.StalePack(2)], at: DateTimeOffset.UtcNow), CancellationToken.None);
+        await prometheus.QueryUntilAsync(voltage, r => r.Count == 0, ScrapeDeadline);
+        var up = await prometheus.QueryAsync(packUp);
+        Assert.Equal(0, Assert.Single(up).Number);
+        Assert.Single(await prometheus.QueryAsync("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"1\"}"));
+
+        await exporter.Sink.PublishAsync(TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1)], at: DateTimeOffset.UtcNow), CancellationToken.None);
+        await prometheus.QueryUntilAsync("{battery=\"main\",pack=\"2\"}", r => r.Count == 0, ScrapeDeadline);
+
+        await exporter.Sink.PublishAsync(TestSnapshots.Bank("main", 2, at: DateTimeOffset.UtcNow), CancellationToken.None);
+        var back = await prometheus.QueryUntilAsync(voltage, r => r.Count == 1, ScrapeDeadline);
+        Assert.Equal(TestSnapshots.FreshPack(2).Analog!.VoltageVolts, back[0].Number);
+    }
+}

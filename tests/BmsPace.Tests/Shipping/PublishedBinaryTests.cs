@@ -55,6 +55,37 @@ public sealed class PublishedBinaryFixture : IAsyncLifetime
         return await ExternalTool.RunAsync(Program, arguments, TimeSpan.FromMinutes(2), EmptyDirectory, environment);
     }
 
+    /// <summary>Starts the published program in the background; disposing stops it (by its own process handle).</summary>
+    public async Task<RunningProgram> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        Assert.True(Publish is { ExitCode: 0 } && File.Exists(Program), $"dotnet publish -r linux-x64 --self-contained failed:\n{Publish?.Transcript}");
+        var start = new System.Diagnostics.ProcessStartInfo(Program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = EmptyDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(n => n.StartsWith("BMSPACE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"could not start {Program}");
+        await Task.Yield();
+        return new RunningProgram(process);
+    }
+
     private static void CopySources(string from, string to)
     {
         Directory.CreateDirectory(to);
@@ -91,6 +122,53 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
         AssertAllBatteriesAnswered(result);
     }
 
+    [Fact]
+    public async Task Published_binary_runs_the_compose_setup_and_the_container_health_probe_passes()
+    {
+        // What the compose stack does, minus Docker: the shipped config, the stack's environment override (the
+        // simulator), the image's health probe against /healthz, then real pack data on /metrics.
+        var services = YamlTree.LoadMapping(RepositoryFiles.PathOf("deploy", "compose.yaml")).Mapping("services");
+        var environment = services.Mapping("bmspace").Mapping("environment").Children
+            .ToDictionary(pair => ((YamlDotNet.RepresentationModel.YamlScalarNode)pair.Key).Value!, pair => ((YamlDotNet.RepresentationModel.YamlScalarNode)pair.Value).Value);
+        var port = FreeLoopbackPort();
+        await using var running = await published.StartAsync(environment, "run", "--config", RepositoryFiles.PathOf("deploy", "bmspace.compose.config.yaml"), "--listen", $"127.0.0.1:{port}");
+        var probeEnvironment = new Dictionary<string, string?> { ["HEALTHCHECK_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var http = new HttpClient();
+
+        ToolResult probe;
+        while (true)
+        {
+            probe = await ExternalTool.RunAsync("bash", [RepositoryFiles.PathOf("deploy", "docker", "healthcheck.sh")], TimeSpan.FromSeconds(30), environment: probeEnvironment);
+            if (probe.ExitCode == 0 || running.HasExited || deadline.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await Task.Delay(200, CancellationToken.None);
+        }
+
+        Assert.True(probe.ExitCode == 0, $"the health probe never passed:\n{probe.Transcript}\n--- bmspace ---\n{running.Output}");
+
+        string metrics;
+        do
+        {
+            await Task.Delay(200, CancellationToken.None);
+            metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"), CancellationToken.None);
+        }
+        while (!metrics.Contains("pace_bms_packs_decoded{battery=\"main\"} 3", StringComparison.Ordinal) && !deadline.IsCancellationRequested && !running.HasExited);
+
+        Assert.Contains("pace_bms_up{battery=\"main\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("pace_bms_packs_decoded{battery=\"main\"} 3", metrics, StringComparison.Ordinal);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static void AssertAllBatteriesAnswered(ToolResult result)
     {
         Assert.True(result.ExitCode == 0, result.Transcript);
@@ -110,4 +188,57 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
 public sealed class PublishCollection
 {
     public const string Name = "dotnet publish";
+}
+
+/// <summary>A started bmspace; collects what it prints so a failing test can show it.</summary>
+public sealed class RunningProgram : IAsyncDisposable
+{
+    private readonly System.Diagnostics.Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    public RunningProgram(System.Diagnostics.Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, line) => Append(line.Data);
+        _process.ErrorDataReceived += (_, line) => Append(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
 }

@@ -4,11 +4,13 @@ namespace BmsPace.Tests.Shipping;
 
 public sealed class YamlFilesTests
 {
+    /// <summary>Every YAML file the project ships; tests/ is left out because its fixtures include deliberately broken YAML.</summary>
     [Fact]
-    public void Every_yaml_file_in_the_repository_parses()
+    public void Every_shipped_yaml_file_parses()
     {
         var files = RepositoryFiles.EnumerateSourceFiles()
             .Where(f => f.EndsWith(".yml", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
+            .Where(f => !RepositoryFiles.Relative(f).StartsWith("tests/", StringComparison.Ordinal))
             .ToList();
         Assert.Contains(RepositoryFiles.PathOf("deploy", "compose.yaml"), files);
         Assert.Contains(RepositoryFiles.PathOf("deploy", "prometheus", "prometheus.yml"), files);
