@@ -202,7 +202,8 @@ public sealed class SimulatedBms
             }
 
             string wire = ApplyContentFaults(frame, address, fired, out bool touched);
-            if (!touched && returnCode == 0)
+            bool cut = fired.Contains(SimulatorFaultKind.Drop) || fired.Contains(SimulatorFaultKind.Truncate);
+            if (!touched && !cut && returnCode == 0)
             {
                 _lastReplies[cid2] = frame;
                 CommitSent(cid2);
@@ -330,7 +331,13 @@ public sealed class SimulatedBms
         if (fired.Contains(SimulatorFaultKind.WrongAddress))
         {
             touched = true;
-            frame = Rewrite(frame, 3, ((address + 1) & 0x0F).ToString("X2", CultureInfo.InvariantCulture));
+            string otherPack = ((address + 1) & 0x0F).ToString("X2", CultureInfo.InvariantCulture);
+            frame = Rewrite(frame, 3, otherPack);
+            // A single-pack 0x42/0x44 answer names its pack again in the echo byte (after INFOFLAG): name the other one there too.
+            if (frame.Length > 17 && frame[15..17] == address.ToString("X2", CultureInfo.InvariantCulture) && frame[15..17] != "FF")
+            {
+                frame = Rewrite(frame, 15, otherPack);
+            }
         }
 
         if (fired.Contains(SimulatorFaultKind.BadLength))

@@ -17,7 +17,7 @@ public sealed class FaultRecoveryTests
 {
     private static readonly BmsPaceOptions Options = new()
     {
-        RequestTimeout = TimeSpan.FromMilliseconds(400),
+        RequestTimeout = TimeSpan.FromSeconds(1),
         RequestGap = TimeSpan.Zero,
         Retries = 1,
         ReconnectAfterFailures = 3,
