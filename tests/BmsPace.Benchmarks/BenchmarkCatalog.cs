@@ -7,6 +7,7 @@ internal static partial class BenchmarkCatalog
     {
         RegisterMetricsEndpoint();
         InfluxBenchmarks.Register();
+        PollCycleBenchmark.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>
