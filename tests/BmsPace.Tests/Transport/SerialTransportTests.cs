@@ -31,7 +31,7 @@ public class SerialTransportTests
             }
 
             bms.SetFault(SimulatorFault.Parse("truncate:1"));
-            Assert.Equal("truncated", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromMilliseconds(500)));
+            Assert.Equal("truncated", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(1.5)));
             bms.ClearFaults();
             bms.SetFault(SimulatorFault.Parse("echo"));
             bms.SetFault(SimulatorFault.Parse("split"));
@@ -68,15 +68,14 @@ public class SerialTransportTests
         var outcome = await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(1));
         Assert.Contains(outcome, new[] { "io", "timeout" });
 
-        // The symlink went with socat: reopening names the missing device.
-        var error = await Assert.ThrowsAsync<TransportException>(async () =>
+        // Within a few attempts the dead port is noticed and closed, and reopening fails with an io error (no device).
+        TransportException? last = null;
+        for (int i = 0; i < 10 && last?.Reason != FrameError.Io; i++)
         {
-            for (int i = 0; i < 50; i++)
-            {
-                await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(1), CancellationToken.None);
-            }
-        });
-        Assert.Equal(FrameError.Io, error.Reason);
+            last = await Assert.ThrowsAsync<TransportException>(() => transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(1), CancellationToken.None));
+        }
+
+        Assert.Equal(FrameError.Io, last!.Reason);
     }
 
     [Fact]

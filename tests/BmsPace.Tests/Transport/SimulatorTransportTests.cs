@@ -60,7 +60,7 @@ public class SimulatorTransportTests
         // One clean exchange first, so the short fault timeout does not also have to cover the link's first start.
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
         bms.SetFault(SimulatorFault.Parse(fault));
-        var timeout = expected is "timeout" or "truncated" ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(5);
+        var timeout = expected == "timeout" ? TimeSpan.FromMilliseconds(300) : expected == "truncated" ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(5);
         Assert.Equal(expected, await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, timeout));
         bms.ClearFaults();
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(2)));
