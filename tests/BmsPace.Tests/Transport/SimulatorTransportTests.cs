@@ -29,6 +29,14 @@ public class SimulatorTransportTests
     }
 
     [Fact]
+    public void ASimulatorTheFactoryCannotBuildIsRefusedByName()
+    {
+        Assert.True(ConnectionSpec.TryParse("simulator?packs=20", out var spec, out _));
+        var error = Assert.Throws<ArgumentException>(() => TransportFactory.Create(spec!, NullLoggerFactory.Instance));
+        Assert.Contains("packs=20", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheFactoryBuildsTcpAndSerialTransportsWithoutOpeningThem()
     {
         Assert.True(ConnectionSpec.TryParse("tcp://127.0.0.1:5000", out var tcp, out _));
