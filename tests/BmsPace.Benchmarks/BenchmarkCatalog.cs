@@ -8,6 +8,7 @@ internal static partial class BenchmarkCatalog
         RegisterMetricsEndpoint();
         InfluxBenchmarks.Register();
         PollCycleBenchmark.Register();
+        LinePacingBenchmark.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

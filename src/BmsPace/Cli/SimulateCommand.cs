@@ -12,18 +12,19 @@ internal static class SimulateCommand
 {
     public static Command Create()
     {
-        var tcp = new Option<string?>("--tcp") { Description = "listen on HOST:PORT like a TCP serial server (port 0 picks a free one)" };
-        var pty = new Option<string?>("--pty") { Description = "create a pseudo-terminal and make PATH a symlink to it (removed on exit)" };
-        var packs = new Option<int>("--packs") { Description = "packs behind the master, 1 to 16", DefaultValueFactory = _ => 3 };
-        var cells = new Option<int>("--cells") { Description = "cells per pack, 1 to 32", DefaultValueFactory = _ => 16 };
-        var temps = new Option<int>("--temps") { Description = "temperature sensors per pack, 0 to 16", DefaultValueFactory = _ => 6 };
-        var tail = new Option<int>("--tail") { Description = "extra bytes after design capacity in each analog block: 0, 1, 14 or 22", DefaultValueFactory = _ => 14 };
-        var userDefinedP = new Option<int>("--user-defined-p") { Description = "the user-defined count P written in each analog block", DefaultValueFactory = _ => 3 };
-        var seed = new Option<int>("--seed") { Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => 1 };
-        var baud = new Option<int>("--baud") { Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => 0 };
-        var thinkMs = new Option<int?>("--think-ms") { Description = "milliseconds between a request and its reply (default 20 when --baud is set, else 0)" };
+        var tcp = new Option<string?>("--tcp") { HelpName = "HOST:PORT", Description = "listen on HOST:PORT like a TCP serial server (port 0 picks a free one)" };
+        var pty = new Option<string?>("--pty") { HelpName = "PATH", Description = "create a pseudo-terminal and make PATH a symlink to it (removed on exit)" };
+        var packs = new Option<int>("--packs") { HelpName = "N", Description = "packs behind the master, 1 to 16", DefaultValueFactory = _ => 3 };
+        var cells = new Option<int>("--cells") { HelpName = "M", Description = "cells per pack, 1 to 32", DefaultValueFactory = _ => 16 };
+        var temps = new Option<int>("--temps") { HelpName = "K", Description = "temperature sensors per pack, 0 to 16", DefaultValueFactory = _ => 6 };
+        var tail = new Option<int>("--tail") { HelpName = "T", Description = "extra bytes after design capacity in each analog block: 0, 1, 14 or 22", DefaultValueFactory = _ => 14 };
+        var userDefinedP = new Option<int>("--user-defined-p") { HelpName = "P", Description = "the user-defined count P written in each analog block", DefaultValueFactory = _ => 3 };
+        var seed = new Option<int>("--seed") { HelpName = "S", Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => 1 };
+        var baud = new Option<int>("--baud") { HelpName = "B", Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => 0 };
+        var thinkMs = new Option<int?>("--think-ms") { HelpName = "T", Description = "milliseconds between a request and its reply (default 20 when --baud is set, else 0)" };
         var fault = new Option<string[]>("--fault")
         {
+            HelpName = "MODE[:ARG]",
             Description = "inject a fault: garbage:N, badchk:K, badlen:K, truncate:K, silent:K, echo, drop:K, rtn:K, slow:MS, split, wrongaddr:K (K = every K-th request); repeatable",
             AllowMultipleArgumentsPerToken = false,
         };

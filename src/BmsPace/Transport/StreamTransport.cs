@@ -223,6 +223,12 @@ public abstract class StreamTransport : IBmsTransport
             FailLink(link, "write timed out");
             throw new TransportException(FrameError.Io, $"{Description}: writing the request timed out after {timeout.TotalMilliseconds:F0} ms");
         }
+        catch (TimeoutException ex)
+        {
+            // SerialPort's WriteTimeout: the device stopped taking bytes (unplugged, flow control stuck).
+            FailLink(link, "write timed out");
+            throw new TransportException(FrameError.Io, $"{Description}: writing the request timed out: {ex.Message}", ex);
+        }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
         {
             FailLink(link, ex.Message);

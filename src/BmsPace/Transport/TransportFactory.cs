@@ -23,9 +23,10 @@ public static class TransportFactory
     };
 
     /// <summary>The simulated battery a <c>simulator?...</c> connection describes.</summary>
+    /// <remarks><see cref="Create"/> throws <see cref="ArgumentException"/> naming the problem when the simulator cannot be built (e.g. more than 16 packs).</remarks>
     public static SimulatedBmsOptions ToOptions(SimulatorConnectionSpec spec) => new()
     {
-        Packs = Math.Clamp(spec.Packs, 1, 16),
+        Packs = spec.Packs,
         Cells = spec.Cells,
         Temperatures = spec.Temperatures,
         TailBytes = spec.TailBytes,

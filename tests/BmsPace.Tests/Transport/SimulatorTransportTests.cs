@@ -29,6 +29,14 @@ public class SimulatorTransportTests
     }
 
     [Fact]
+    public void ASimulatorTheFactoryCannotBuildIsRefusedByName()
+    {
+        Assert.True(ConnectionSpec.TryParse("simulator?packs=20", out var spec, out _));
+        var error = Assert.Throws<ArgumentException>(() => TransportFactory.Create(spec!, NullLoggerFactory.Instance));
+        Assert.Contains("packs=20", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheFactoryBuildsTcpAndSerialTransportsWithoutOpeningThem()
     {
         Assert.True(ConnectionSpec.TryParse("tcp://127.0.0.1:5000", out var tcp, out _));
@@ -60,7 +68,7 @@ public class SimulatorTransportTests
         // One clean exchange first, so the short fault timeout does not also have to cover the link's first start.
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
         bms.SetFault(SimulatorFault.Parse(fault));
-        var timeout = expected is "timeout" or "truncated" ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(5);
+        var timeout = expected == "timeout" ? TimeSpan.FromMilliseconds(300) : expected == "truncated" ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(5);
         Assert.Equal(expected, await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, timeout));
         bms.ClearFaults();
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(2)));

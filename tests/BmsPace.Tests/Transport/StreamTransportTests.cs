@@ -65,7 +65,7 @@ public class StreamTransportTests
     public async Task OnlyAnEchoIsReportedAsEcho()
     {
         await using var transport = new ScriptedTransport();
-        var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
+        var exchange = transport.ExchangeAsync(Request, TimeSpan.FromSeconds(1), CancellationToken.None);
         var peer = await transport.NextPeerAsync();
         await peer.ReadRequestAsync();
         await peer.SendAsync(Request);
@@ -88,7 +88,7 @@ public class StreamTransportTests
     public async Task AFrameWithoutCrIsTruncatedAndCarriesThePartialText()
     {
         await using var transport = new ScriptedTransport();
-        var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
+        var exchange = transport.ExchangeAsync(Request, TimeSpan.FromSeconds(1), CancellationToken.None);
         var peer = await transport.NextPeerAsync();
         await peer.ReadRequestAsync();
         await peer.SendAsync("~2501460051");

@@ -1,0 +1,125 @@
+using BmsPace.Configuration;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Framing;
+using BmsPace.Simulation;
+using BmsPace.Transport;
+
+namespace BmsPace.Tests.Transport;
+
+/// <summary>SerialTransport (System.IO.Ports) on real pseudo-terminals: a socat pair, and the simulator's own pty.</summary>
+public class SerialTransportTests
+{
+    private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+    private static readonly ReconnectPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) };
+
+    [Fact]
+    public async Task ASocatPtyPairCarriesEveryCommandAndFaultsAreSeenThroughTheSerialPort()
+    {
+        await using var pair = await SocatPtyPair.StartAsync();
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
+        using var stop = new CancellationTokenSource();
+        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
+        try
+        {
+            await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), reconnect: Fast);
+            foreach (var kind in CommandKinds.All)
+            {
+                string frame = await transport.ExchangeAsync(RequestBuilder.Build(kind, 0x25, 1), TimeSpan.FromSeconds(5), CancellationToken.None);
+                EnvelopeCheck.AssertValid(frame);
+                Assert.Equal(bms.LastReply(kind.ToCid2()), frame);
+            }
+
+            bms.SetFault(SimulatorFault.Parse("truncate:1"));
+            Assert.Equal("truncated", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(1.5)));
+            bms.ClearFaults();
+            bms.SetFault(SimulatorFault.Parse("echo"));
+            bms.SetFault(SimulatorFault.Parse("split"));
+            Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
+            bms.ClearFaults();
+            Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
+            Assert.Equal(1, transport.OpenCount);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await session;
+            await serverEnd.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ALineThatVanishesIsAnIoErrorNotAHang()
+    {
+        await using var pair = await SocatPtyPair.StartAsync();
+        var bms = new SimulatedBms();
+        using var stop = new CancellationTokenSource();
+        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
+        await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), reconnect: Fast);
+        Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
+
+        await pair.KillAsync();
+        await stop.CancelAsync();
+        await session;
+        await serverEnd.DisposeAsync();
+
+        // The device is gone: the exchange fails (io, or a timeout if the pty closes late) and never blocks.
+        var outcome = await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(1));
+        Assert.Contains(outcome, new[] { "io", "timeout" });
+
+        // Within a few attempts the dead port is noticed and closed, and reopening fails with an io error (no device).
+        TransportException? last = null;
+        for (int i = 0; i < 10 && last?.Reason != FrameError.Io; i++)
+        {
+            last = await Assert.ThrowsAsync<TransportException>(() => transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(1), CancellationToken.None));
+        }
+
+        Assert.Equal(FrameError.Io, last!.Reason);
+    }
+
+    [Fact]
+    public async Task AMissingDeviceGivesAClearError()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "bmspace-no-such-" + Guid.NewGuid().ToString("N"), "ttyUSB7");
+        await using var transport = new SerialTransport(new SerialConnectionSpec(path));
+        var error = await Assert.ThrowsAsync<TransportException>(() => transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(1), CancellationToken.None));
+        Assert.Equal(FrameError.Io, error.Reason);
+        Assert.Equal($"no such serial device {path}", error.Message);
+    }
+
+    [Fact]
+    public async Task TheSimulatorsOwnPtyServesASerialClientAndRemovesItsLink()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "bmspace-pty-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string link = Path.Combine(directory, "ttyBMS");
+        try
+        {
+            var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, TailBytes = 1 });
+            var server = PseudoTerminalServer.Start(bms, link);
+            await using (server)
+            {
+                Assert.StartsWith("/dev/pts/", server.SlavePath, StringComparison.Ordinal);
+                await using var transport = new SerialTransport(new SerialConnectionSpec(link), reconnect: Fast);
+                for (int i = 0; i < 3; i++)
+                {
+                    string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(5), CancellationToken.None);
+                    EnvelopeCheck.AssertValid(frame);
+                    Assert.Equal(bms.LastReply(0x42), frame);
+                }
+
+                // Closing and reopening the port (what the poller does after repeated failures) still works.
+                await transport.ResetAsync(CancellationToken.None);
+                EnvelopeCheck.AssertValid(await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(5), CancellationToken.None));
+                Assert.Equal(2, transport.OpenCount);
+            }
+
+            Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
