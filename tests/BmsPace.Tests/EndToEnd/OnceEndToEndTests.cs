@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using BmsPace.Cli;
 using BmsPace.Simulation;
+using BmsPace.Tests.Transport;
 
 namespace BmsPace.Tests.EndToEnd;
 
@@ -99,5 +100,34 @@ public sealed class OnceEndToEndTests
         Assert.Contains("cell 8 V", output, StringComparison.Ordinal);
         Assert.DoesNotContain("cell 9 V", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_reads_a_battery_behind_a_socat_pty_pair_like_a_USB_serial_adapter()
+    {
+        await using var pair = await SocatPtyPair.StartAsync();
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 5 });
+        using var stop = new CancellationTokenSource();
+        var deviceEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var session = Task.Run(() => SimulatorSession.RunAsync(deviceEnd, bms, canDisconnect: false, stop.Token));
+        try
+        {
+            var (exit, output, error) = await RunCliAsync("once", "--json", "--connect", $"serial://{pair.PathB}");
+
+            Assert.True(exit == 0, error);
+            using var json = JsonDocument.Parse(output);
+            var packs = json.RootElement.GetProperty("batteries")[0].GetProperty("packs").EnumerateArray().ToList();
+            Assert.Equal(3, packs.Count);
+            for (int pack = 1; pack <= 3; pack++)
+            {
+                SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await session;
+            await deviceEnd.DisposeAsync();
+        }
     }
 }
