@@ -2,6 +2,7 @@ using System.CommandLine;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Cli;
@@ -33,7 +34,7 @@ internal static class RunCommand
         }
 
         var options = loaded.Options;
-        await using var app = BmsPaceHost.Build(options, console.Output);
+        using var app = BmsPaceHost.Build(options, console.Output);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
         logger.LogInformation("bmspace {Version} starting; effective configuration from {Source} (secrets redacted):",
             Sinks.Prometheus.PrometheusExporterExtensions.ExporterVersion,

@@ -5,7 +5,6 @@ using BmsPace.Sinks.Influx;
 using BmsPace.Sinks.Prometheus;
 using BmsPace.Transport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,32 +15,25 @@ namespace BmsPace.Hosting;
 /// <summary>The composition root of <c>bmspace run</c>: one poller service per battery, the sinks, and the HTTP endpoints.</summary>
 public static class BmsPaceHost
 {
-    /// <summary>Builds the host for <paramref name="options"/>; the caller runs it.</summary>
-    public static WebApplication Build(BmsPaceOptions options, TextWriter consoleOutput)
+    /// <summary>Builds the host for <paramref name="options"/>; the caller runs it. Kestrel runs only when the exporter is on.</summary>
+    public static IHost Build(BmsPaceOptions options, TextWriter consoleOutput)
     {
+        if (!options.Prometheus.Enabled)
+        {
+            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+            ConfigureLogging(plain.Logging, options);
+            plain.Services.AddSystemd();
+            AddBmsPace(plain.Services, options, consoleOutput);
+            return plain.Build();
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSystemd();
-        builder.WebHost.UseKestrel(kestrel =>
-        {
-            if (options.Prometheus.Enabled)
-            {
-                kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen));
-            }
-        });
-        if (!options.Prometheus.Enabled)
-        {
-            // Kestrel would otherwise take its default port: with the exporter off nothing should listen at all.
-            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
-        }
-
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen)));
         AddBmsPace(builder.Services, options, consoleOutput);
         var app = builder.Build();
-        if (options.Prometheus.Enabled)
-        {
-            app.MapBmsPaceEndpoints();
-        }
-
+        app.MapBmsPaceEndpoints();
         return app;
     }
 
