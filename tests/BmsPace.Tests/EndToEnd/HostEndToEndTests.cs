@@ -277,6 +277,39 @@ public sealed class HostEndToEndTests
     }
 
     [Fact]
+    public async Task A_silent_battery_leaves_a_gap_in_InfluxDB_not_repeated_values()
+    {
+        var bms = NewSimulator();
+        await using var server = Serve(bms);
+        await using var influx = await InfluxDbServer.StartAsync();
+        await influx.CreateDatabaseAsync("bms");
+        await using var host = await RunningHost.StartAsync(Options(server.EndPoint.Port, InfluxOptions(influx)));
+        string timeouts = ExpectedSeries.Key("pace_bms_request_failures_total", ("battery", Battery), ("command", "analog"), ("reason", "timeout"));
+        await Eventually.TrueAsync(async () => await influx.CountAsync("pace_bms_pack", "bms", "voltage_volts") >= Packs * 2, "points before the silence", Deadline);
+
+        // More silent cycles than stale_after_cycles, so the grace period where Prometheus still serves the last values is covered.
+        bms.SetFault(SimulatorFault.Parse("silent:1"));
+        await Eventually.TrueAsync(async () => (await host.ScrapeAsync()).GetValueOrDefault(timeouts) >= 3, "three silent poll cycles", Deadline);
+        bms.ClearFaults();
+        int analogAtClear = bms.Requests(0x42);
+        await Eventually.TrueAsync(() => Task.FromResult(bms.Requests(0x42) >= analogAtClear + 2), "polling after the silence", Deadline);
+        await host.StopAsync();
+
+        // A point is a reading: a cycle that got no analog answer must not store the previous values under its own time.
+        var final = await host.ExpositionAsync();
+        double requests = final.Value("pace_bms_requests_total", ("battery", Battery), ("command", "analog"));
+        double failures = final.Where(s => s.Key.StartsWith("pace_bms_request_failures_total{", StringComparison.Ordinal) && s.Key.Contains("command=\"analog\"", StringComparison.Ordinal)).Sum(s => s.Value);
+        Assert.True(failures >= 3, $"{failures} failed analog requests");
+        for (int pack = 1; pack <= Packs; pack++)
+        {
+            int points = (await influx.SelectAsync($"SELECT \"voltage_volts\" FROM \"pace_bms_pack\" WHERE \"pack\"='{pack}'", "bms")).Count;
+            int cells = (await influx.SelectAsync($"SELECT \"voltage_volts\" FROM \"pace_bms_cell\" WHERE \"pack\"='{pack}' AND \"cell\"='1'", "bms")).Count;
+            Assert.Equal((int)(requests - failures), points);
+            Assert.Equal(points, cells);
+        }
+    }
+
+    [Fact]
     public async Task A_TCP_serial_server_that_vanishes_and_returns_is_reconnected()
     {
         var bms = NewSimulator();
