@@ -314,26 +314,38 @@ public sealed class HostEndToEndTests
     {
         var bms = NewSimulator();
         var server = Serve(bms);
-        int port = server.EndPoint.Port;
-        await using var host = await RunningHost.StartAsync(Options(port));
-        string up = ExpectedSeries.Key("pace_bms_up", ("battery", Battery));
-        string reconnects = ExpectedSeries.Key("pace_bms_reconnects_total", ("battery", Battery));
-        await Eventually.TrueAsync(async () => (await host.ScrapeAsync()).GetValueOrDefault(up) == 1, "pace_bms_up 1", Deadline);
-        double reconnectsBefore = (await host.ScrapeAsync()).GetValueOrDefault(reconnects);
+        bool serverGone = false;
+        try
+        {
+            int port = server.EndPoint.Port;
+            await using var host = await RunningHost.StartAsync(Options(port));
+            string up = ExpectedSeries.Key("pace_bms_up", ("battery", Battery));
+            string reconnects = ExpectedSeries.Key("pace_bms_reconnects_total", ("battery", Battery));
+            await Eventually.TrueAsync(async () => (await host.ScrapeAsync()).GetValueOrDefault(up) == 1, "pace_bms_up 1", Deadline);
+            double reconnectsBefore = (await host.ScrapeAsync()).GetValueOrDefault(reconnects);
 
-        await server.DisposeAsync();
-        await Eventually.TrueAsync(async () => (await host.ScrapeAsync()).GetValueOrDefault(up, 1) == 0, "pace_bms_up 0 while the server is gone", Deadline);
+            serverGone = true;
+            await server.DisposeAsync();
+            await Eventually.TrueAsync(async () => (await host.ScrapeAsync()).GetValueOrDefault(up, 1) == 0, "pace_bms_up 0 while the server is gone", Deadline);
 
-        await using var returned = Serve(bms, port);
-        await Eventually.TrueAsync(
-            async () =>
+            await using var returned = Serve(bms, port);
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    var series = await host.ScrapeAsync();
+                    return series.GetValueOrDefault(up) == 1 && series.GetValueOrDefault(reconnects) > reconnectsBefore;
+                },
+                "pace_bms_up 1 again after a reconnect",
+                Deadline);
+            Assert.True(returned.AcceptedConnections >= 1);
+        }
+        finally
+        {
+            if (!serverGone)
             {
-                var series = await host.ScrapeAsync();
-                return series.GetValueOrDefault(up) == 1 && series.GetValueOrDefault(reconnects) > reconnectsBefore;
-            },
-            "pace_bms_up 1 again after a reconnect",
-            Deadline);
-        Assert.True(returned.AcceptedConnections >= 1);
+                await server.DisposeAsync();
+            }
+        }
     }
 
     private static InfluxDbOptions InfluxOptions(InfluxDbServer influx) => new()
