@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using BmsPace.Cli;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulation;
@@ -346,6 +347,78 @@ public sealed class HostEndToEndTests
                 await server.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Run_command_serves_the_simulator_from_a_config_file_until_cancelled()
+    {
+        var bms = NewSimulator();
+        await using var server = Serve(bms);
+        int listen = ProcessRunner.FreePort();
+        string config = Path.Combine(Path.GetTempPath(), $"bmspace-run-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            scan_interval: 500ms
+            request_timeout: 1s
+            request_gap: 0
+            retries: 0
+            batteries:
+              - name: {Battery}
+                connection: tcp://127.0.0.1:{server.EndPoint.Port}
+            prometheus:
+              listen: 127.0.0.1:{listen}
+            console:
+              enabled: true
+            """);
+        var outputText = new StringWriter();
+        var errorText = new StringWriter();
+        var output = TextWriter.Synchronized(outputText);
+        var error = TextWriter.Synchronized(errorText);
+        // The synchronised writer locks itself while writing; reading the text under that lock sees whole lines.
+        string Text(TextWriter writer, StringWriter text)
+        {
+            lock (writer)
+            {
+                return text.ToString();
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listen}/"), Timeout = TimeSpan.FromSeconds(5) };
+        var run = BmsPaceCli.InvokeAsync(["run", "--config", config], output, error, stop.Token);
+        try
+        {
+            Dictionary<string, double> series = [];
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    Assert.False(run.IsCompleted, $"run ended early with {(run.IsCompleted ? run.Result : 0)}: {Text(error, errorText)}");
+                    try
+                    {
+                        series = Exposition.Parse(await http.GetStringAsync(new Uri("metrics", UriKind.Relative)))
+                            .ToDictionary(s => SeriesKey.FromExposition(s.Key), s => s.Value, StringComparer.Ordinal);
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;
+                    }
+
+                    return series.Value("pace_bms_packs_decoded", ("battery", Battery)) == Packs;
+                },
+                "bmspace run to export both packs",
+                Deadline);
+            Assert.Equal(1, series.Value("pace_bms_up", ("battery", Battery)));
+            Assert.Contains(Battery, Text(output, outputText), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            var ended = await Task.WhenAny(run, Task.Delay(Deadline));
+            File.Delete(config);
+            Assert.Same(run, ended);
+        }
+
+        Assert.Equal(BmsPaceCli.ExitOk, await run);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync(new Uri("metrics", UriKind.Relative)));
     }
 
     private static InfluxDbOptions InfluxOptions(InfluxDbServer influx) => new()
