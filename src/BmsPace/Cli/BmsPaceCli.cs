@@ -23,7 +23,8 @@ public static class BmsPaceCli
         return root;
     }
 
-    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <param name="cancellationToken">Ends a running command (<c>run</c>, <c>simulate</c>) as a signal would.</param>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var root = Build();
         var parsed = root.Parse(args);
@@ -42,6 +43,6 @@ public static class BmsPaceCli
             return ExitUsage;
         }
 
-        return await parsed.InvokeAsync(configuration);
+        return await parsed.InvokeAsync(configuration, cancellationToken);
     }
 }

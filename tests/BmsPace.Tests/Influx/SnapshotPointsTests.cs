@@ -70,6 +70,20 @@ public class SnapshotPointsTests
     }
 
     [Fact]
+    public void PackThatMissedThisCycle_GivesNoPoint_EvenWhileStillFresh()
+    {
+        var earlier = TestSnapshots.Start;
+        var now = earlier.AddSeconds(5);
+        var missed = TestSnapshots.Fresh(TestSnapshots.Analog(1), TestSnapshots.Alarm(1), earlier);
+        var read = TestSnapshots.Fresh(TestSnapshots.Analog(2), TestSnapshots.Alarm(2), now);
+
+        var points = SnapshotPoints.From(TestSnapshots.Snapshot("main", now, missed, read), new LabelFormatter(0, 0)).ToList();
+
+        Assert.NotEmpty(points);
+        Assert.All(points, p => Assert.Equal("2", p.Tags.Single(t => t.Key == "pack").Value));
+    }
+
+    [Fact]
     public void Flags_HaveOneBooleanFieldPerDefinedBit()
     {
         var flags = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0)).Single(p => p.Measurement == SnapshotPoints.FlagsMeasurement);

@@ -52,7 +52,7 @@ public sealed class PrometheusSinkTests
     /// contract's stated unit exceptions, and <c>pace_bms_cycle_count</c> is a contract name that ends in _count.
     /// Anything else it reports fails the test.
     /// </summary>
-    private static readonly string[] ContractLintExceptions =
+    internal static readonly string[] ContractLintExceptions =
     [
         "pace_bms_capacity_design_amp_hours use base unit \"seconds\" instead of \"hours\"",
         "pace_bms_capacity_full_amp_hours use base unit \"seconds\" instead of \"hours\"",

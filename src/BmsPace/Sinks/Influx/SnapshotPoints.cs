@@ -10,8 +10,9 @@ namespace BmsPace.Sinks.Influx;
 /// <c>pace_bms_flags</c>, all stamped with the poll time. Pure.
 /// </summary>
 /// <remarks>
-/// Stale packs and offline blocks (an all-zero slave, PROTOCOL.md 8.4) carry no measurement and give no point, so
-/// a silent pack shows as a gap rather than as zeros. Null ratios are left out; a pack whose alarm read failed
+/// Stale packs, packs not read in this cycle (still fresh within <c>stale_after_cycles</c>) and offline blocks (an
+/// all-zero slave, PROTOCOL.md 8.4) carry no new measurement and give no point, so a silent pack shows as a gap rather
+/// than as zeros or repeated values. Null ratios are left out; a pack whose alarm read failed
 /// gets no flags point and cells without the <c>balancing</c> field.
 /// </remarks>
 public static class SnapshotPoints
@@ -25,7 +26,9 @@ public static class SnapshotPoints
     {
         foreach (var pack in snapshot.Packs)
         {
-            if (!pack.Fresh || pack.Analog is not { Offline: false } analog)
+            // A pack that missed this cycle but is not stale yet still carries its previous reading (Prometheus keeps
+            // serving it for the grace period); stored under this poll's time it would be a reading that never happened.
+            if (!pack.Fresh || pack.LastSuccess != snapshot.Timestamp || pack.Analog is not { Offline: false } analog)
             {
                 continue;
             }
