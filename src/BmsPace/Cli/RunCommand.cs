@@ -34,7 +34,20 @@ internal static class RunCommand
         }
 
         var options = loaded.Options;
-        using var app = BmsPaceHost.Build(options, console.Output);
+        var app = BmsPaceHost.Build(options, console.Output);
+        try
+        {
+            return await RunHostAsync(app, loaded, console, cancellationToken);
+        }
+        finally
+        {
+            await app.DisposeHostAsync();
+        }
+    }
+
+    private static async Task<int> RunHostAsync(IHost app, ConfigLoadResult loaded, InvocationConfiguration console, CancellationToken cancellationToken)
+    {
+        var options = loaded.Options!;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
         logger.LogInformation("bmspace {Version} starting; effective configuration from {Source} (secrets redacted):",
             Sinks.Prometheus.PrometheusExporterExtensions.ExporterVersion,

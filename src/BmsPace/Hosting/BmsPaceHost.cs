@@ -37,6 +37,18 @@ public static class BmsPaceHost
         return app;
     }
 
+    /// <summary>Disposes either kind of host asynchronously (both the generic host and the web application support it).</summary>
+    public static ValueTask DisposeHostAsync(this IHost host)
+    {
+        if (host is IAsyncDisposable asyncDisposable)
+        {
+            return asyncDisposable.DisposeAsync();
+        }
+
+        host.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     public static void AddBmsPace(IServiceCollection services, BmsPaceOptions options, TextWriter consoleOutput)
     {
         services.AddSingleton(options);

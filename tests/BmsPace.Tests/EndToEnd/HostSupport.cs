@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Globalization;
 using System.Text;
 using BmsPace.Configuration;
@@ -35,11 +36,11 @@ internal sealed class FreezableClock : TimeProvider
 /// <summary>The real <c>bmspace run</c> host (<see cref="BmsPaceHost.Build"/>) with its exporter on a free loopback port.</summary>
 internal sealed class RunningHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly IHost _app;
     private readonly HttpClient _http;
     private bool _stopped;
 
-    private RunningHost(WebApplication app, Uri address)
+    private RunningHost(IHost app, Uri address)
     {
         _app = app;
         Address = address;
@@ -81,7 +82,7 @@ internal sealed class RunningHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await _app.DisposeAsync();
+        await _app.DisposeHostAsync();
         _http.Dispose();
     }
 
