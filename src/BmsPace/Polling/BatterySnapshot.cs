@@ -62,6 +62,12 @@ public sealed record PackState
     /// <summary>Latest alarm block; null when stale or when the alarm read failed.</summary>
     public required AlarmPack? Alarm { get; init; }
 
+    /// <summary>
+    /// False when this cycle's alarm read failed and <see cref="Alarm"/> is the previous block, kept (like the analog
+    /// values) until the pack is stale. Outputs that record history must not stamp it with this cycle's time.
+    /// </summary>
+    public bool AlarmReadThisCycle { get; init; } = true;
+
     /// <summary>Energy into the pack, integrated from voltage x current between consecutive good reads.</summary>
     public required double ChargedWattHours { get; init; }
 

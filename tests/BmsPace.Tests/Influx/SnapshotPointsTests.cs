@@ -84,6 +84,20 @@ public class SnapshotPointsTests
     }
 
     [Fact]
+    public void AlarmKeptFromAnEarlierCycle_GivesNoFlagsAndNoBalancing()
+    {
+        var at = TestSnapshots.Start;
+        var pack = TestSnapshots.Fresh(TestSnapshots.Analog(1, cells: 4, temperatures: 2), TestSnapshots.Alarm(1, cells: 4, temperatures: 2), at) with { AlarmReadThisCycle = false };
+
+        var points = SnapshotPoints.From(TestSnapshots.Snapshot("main", at, pack), new LabelFormatter(0, 0)).ToList();
+
+        Assert.DoesNotContain(points, p => p.Measurement == SnapshotPoints.FlagsMeasurement);
+        var cells = points.Where(p => p.Measurement == SnapshotPoints.CellMeasurement).ToList();
+        Assert.Equal(4, cells.Count);
+        Assert.All(cells, c => Assert.DoesNotContain(c.Fields, f => f.Key == "balancing"));
+    }
+
+    [Fact]
     public void Flags_HaveOneBooleanFieldPerDefinedBit()
     {
         var flags = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0)).Single(p => p.Measurement == SnapshotPoints.FlagsMeasurement);

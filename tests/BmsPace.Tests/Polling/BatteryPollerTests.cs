@@ -132,6 +132,26 @@ public sealed class BatteryPollerTests
     }
 
     [Fact]
+    public async Task An_alarm_kept_from_an_earlier_cycle_is_marked_as_not_read_this_cycle()
+    {
+        bool alarmBroken = false;
+        var transport = new ScriptedTransport(request => alarmBroken && Frames.Cid2Of(request) == 0x44 ? Frames.Corrupt(Frames.Alarm(3)) : Healthy()(request));
+        var poller = Poller(transport, Options with { ReconnectAfterFailures = 100 });
+        var read = await poller.PollOnceAsync(CancellationToken.None);
+        Assert.All(read.Snapshot.Packs, p => Assert.True(p.AlarmReadThisCycle));
+        alarmBroken = true;
+
+        var missed = await poller.PollOnceAsync(CancellationToken.None);
+
+        Assert.All(missed.Snapshot.Packs, p =>
+        {
+            Assert.True(p.Fresh);
+            Assert.NotNull(p.Alarm);
+            Assert.False(p.AlarmReadThisCycle);
+        });
+    }
+
+    [Fact]
     public async Task A_silent_pack_keeps_its_values_for_a_miss_and_is_withdrawn_when_stale()
     {
         bool silent = false;

@@ -12,8 +12,8 @@ namespace BmsPace.Sinks.Influx;
 /// <remarks>
 /// Stale packs, packs not read in this cycle (still fresh within <c>stale_after_cycles</c>) and offline blocks (an
 /// all-zero slave, PROTOCOL.md 8.4) carry no new measurement and give no point, so a silent pack shows as a gap rather
-/// than as zeros or repeated values. Null ratios are left out; a pack whose alarm read failed
-/// gets no flags point and cells without the <c>balancing</c> field.
+/// than as zeros or repeated values. Null ratios are left out; a pack whose alarm read failed in
+/// this cycle gets no flags point and cells without the <c>balancing</c> field.
 /// </remarks>
 public static class SnapshotPoints
 {
@@ -33,6 +33,8 @@ public static class SnapshotPoints
                 continue;
             }
 
+            // Likewise an alarm block kept from an earlier cycle: flags and balancing are left out rather than repeated.
+            var readAlarm = pack.AlarmReadThisCycle ? pack.Alarm : null;
             string packLabel = labels.Pack(pack.Pack);
             var packTags = Tags(("battery", snapshot.Battery), ("pack", packLabel));
             yield return new InfluxPoint(PackMeasurement, packTags, PackFields(analog), snapshot.Timestamp);
@@ -44,7 +46,7 @@ public static class SnapshotPoints
                 {
                     new("voltage_volts", InfluxFieldValue.Float(analog.CellVoltagesVolts[index])),
                 };
-                if (pack.Alarm is { } cellAlarm)
+                if (readAlarm is { } cellAlarm)
                 {
                     fields.Add(new("balancing", InfluxFieldValue.Boolean(cellAlarm.IsCellBalancing(cell))));
                 }
@@ -65,7 +67,7 @@ public static class SnapshotPoints
                     snapshot.Timestamp);
             }
 
-            if (pack.Alarm is { } alarm)
+            if (readAlarm is { } alarm)
             {
                 yield return new InfluxPoint(FlagsMeasurement, packTags, FlagFields(alarm), snapshot.Timestamp);
             }
