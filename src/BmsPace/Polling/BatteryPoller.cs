@@ -115,6 +115,15 @@ public sealed class BatteryPoller
         else
         {
             _packsReported = analog.PackCount;
+            if (analog.LastTailDiffers)
+            {
+                // PROTOCOL.md 8.3: no single tail length fits every pack, so the last pack was allowed a different one.
+                _logger.Log(
+                    _options.DebugOutput >= 1 ? LogLevel.Warning : LogLevel.Debug,
+                    "{Battery}: the last pack's extra bytes differ in length from the others; if values look shifted, set force_pack_offset",
+                    _battery.Name);
+            }
+
             // A pack missing from a good answer has left the stack: its series go, they are not kept as stale.
             foreach (int gone in _packs.Keys.Where(p => analog.Packs.All(a => a.Pack != p)).ToList())
             {
