@@ -8,6 +8,9 @@ namespace BmsPace.Protocol.Decoding;
 /// <summary>INFO of valid frames to readings. Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>
 public static class PaceDecoders
 {
+    /// <summary>The temperature value PACE V3.1 sends for a sensor that is not present (decoded as NaN).</summary>
+    public const int AbsentSensor = 0x8000;
+
     /// <summary>The COMMAND byte that asks the master for every pack.</summary>
     public const byte AllPacks = 0xFF;
 
@@ -251,7 +254,9 @@ public static class PaceDecoders
         var temperatures = ImmutableArray.CreateBuilder<double>(temperatureCount);
         for (int i = 0; i < temperatureCount; i++)
         {
-            temperatures.Add((reader.U16("temperature") - options.TemperatureOffsetDeciKelvin) / 10.0);
+            int deciKelvin = reader.U16("temperature");
+            // PACE V3.1: 0x8000 marks a sensor that is not fitted; it is no temperature.
+            temperatures.Add(deciKelvin == AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0);
         }
 
         int current = reader.S16("current");

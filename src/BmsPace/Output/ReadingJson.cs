@@ -172,7 +172,15 @@ public static class ReadingJson
         writer.WriteStartArray(name);
         foreach (double value in values)
         {
-            writer.WriteNumberValue(value);
+            // An absent sensor (NaN) has no JSON number: it is null.
+            if (double.IsFinite(value))
+            {
+                writer.WriteNumberValue(value);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
         }
 
         writer.WriteEndArray();

@@ -40,7 +40,7 @@ public static class ReadingText
     }
 
     private static string Join(IEnumerable<double> values, string format) =>
-        string.Join(' ', values.Select(v => v.ToString(format, CultureInfo.InvariantCulture)));
+        string.Join(' ', values.Select(v => double.IsNaN(v) ? "absent" : v.ToString(format, CultureInfo.InvariantCulture)));
 
     private static string Percent(double? ratio) =>
         ratio is { } value ? (value * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %" : "n/a";

@@ -227,4 +227,19 @@ public sealed class PrometheusSinkTests
         var second = await sink.GetExpositionAsync(CancellationToken.None);
         Assert.True(first.Equals(second), "two scrapes without a publish must serve the same cached buffer");
     }
+
+    [Fact]
+    public async Task A_sensor_the_BMS_marks_absent_has_no_series_and_its_neighbours_keep_theirs()
+    {
+        using var sink = NewSink();
+        var pack = TestSnapshots.FreshPack(1, sensors: 3);
+        var analog = pack.Analog! with { TemperaturesCelsius = [21.5, double.NaN, 23.0] };
+        string text = await PublishAsync(sink, TestSnapshots.Battery("garage", [pack with { Analog = analog }]));
+
+        Assert.Contains("pace_bms_temperature_celsius{battery=\"garage\",pack=\"1\",sensor=\"1\"} 21.5", text, StringComparison.Ordinal);
+        Assert.Contains("pace_bms_temperature_celsius{battery=\"garage\",pack=\"1\",sensor=\"3\"} 23", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pace_bms_temperature_celsius{battery=\"garage\",pack=\"1\",sensor=\"2\"}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pace_bms_temperature_info{battery=\"garage\",pack=\"1\",sensor=\"2\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", text, StringComparison.Ordinal);
+    }
 }

@@ -33,7 +33,7 @@ public static class PackSummary
         if (analog.TemperatureCount > 0)
         {
             text.Append(" | temps ");
-            text.AppendJoin(' ', analog.TemperaturesCelsius.Select(t => t.ToString("0.0", CultureInfo.InvariantCulture)));
+            text.AppendJoin(' ', analog.TemperaturesCelsius.Select(t => double.IsNaN(t) ? "n/a" : t.ToString("0.0", CultureInfo.InvariantCulture)));
             text.Append(" C");
         }
 

@@ -60,7 +60,7 @@ public static class PackTable
         {
             int index = sensor;
             rows.Add(($"temp {sensor + 1} C", (a, _) => index < a.TemperatureCount
-                ? F(a.TemperaturesCelsius[index], "0.0") + " " + a.RoleOfSensor(index).ToLabel()
+                ? (double.IsNaN(a.TemperaturesCelsius[index]) ? "absent" : F(a.TemperaturesCelsius[index], "0.0")) + " " + a.RoleOfSensor(index).ToLabel()
                 : ""));
         }
 

@@ -60,6 +60,11 @@ public static class SnapshotPoints
 
             for (int index = 0; index < analog.TemperaturesCelsius.Length; index++)
             {
+                if (double.IsNaN(analog.TemperaturesCelsius[index]))
+                {
+                    continue;
+                }
+
                 yield return new InfluxPoint(
                     TemperatureMeasurement,
                     Tags(("battery", snapshot.Battery), ("pack", packLabel), ("sensor", LabelFormatter.Sensor(index + 1))),

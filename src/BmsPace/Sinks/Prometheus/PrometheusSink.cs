@@ -234,6 +234,12 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
         for (int i = 0; i < analog.TemperatureCount; i++)
         {
+            if (double.IsNaN(analog.TemperaturesCelsius[i]))
+            {
+                // A sensor the BMS marks as not fitted gets no series (an existing one is removed like a vanished sensor).
+                continue;
+            }
+
             string sensor = LabelFormatter.Sensor(i + 1);
             writer.Set(_metrics.Temperature.WithLabels(battery, pack, sensor), analog.TemperaturesCelsius[i]);
             writer.Set(_metrics.TemperatureInfo.WithLabels(battery, pack, sensor, analog.RoleOfSensor(i).ToLabel()), 1);
