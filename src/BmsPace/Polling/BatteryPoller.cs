@@ -103,8 +103,7 @@ public sealed class BatteryPoller
     private async Task<(bool Analog, bool Alarm)> PollAllPacksAsync(
         List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var analogFrame = await RequestAsync(CommandKind.Analog, _battery.Address, RequestBuilder.AllPacks, cancellationToken);
-        AnalogReading? analog = analogFrame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(analogFrame.Info.AsSpan(), RequestBuilder.AllPacks, _decoderOptions));
+        var (_, analog) = await ReadAnalogAsync(_battery.Address, RequestBuilder.AllPacks, cancellationToken);
         if (analog is null)
         {
             foreach (var tracker in _packs.Values)
@@ -133,8 +132,7 @@ public sealed class BatteryPoller
             RecordAnalog(analog.Packs, at, analogPacks);
         }
 
-        var alarmFrame = await RequestAsync(CommandKind.Alarm, _battery.Address, RequestBuilder.AllPacks, cancellationToken);
-        AlarmReading? alarm = alarmFrame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(alarmFrame.Info.AsSpan(), RequestBuilder.AllPacks, _decoderOptions));
+        var (_, alarm) = await ReadAlarmAsync(_battery.Address, RequestBuilder.AllPacks, cancellationToken);
         RecordAlarm(alarm?.Packs ?? [], alarmPacks);
         return (analog is not null, alarm is not null);
     }
@@ -148,8 +146,7 @@ public sealed class BatteryPoller
         {
             // RS485 without a master: each pack answers only its own address, so ADR = COMMAND = pack.
             byte address = (byte)pack;
-            var analogFrame = await RequestAsync(CommandKind.Analog, address, address, cancellationToken);
-            AnalogReading? analog = analogFrame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(analogFrame.Info.AsSpan(), address, _decoderOptions));
+            var (analogFrame, analog) = await ReadAnalogAsync(address, address, cancellationToken);
             if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, pack, CommandKind.Analog))
             {
                 analog = null;
@@ -165,8 +162,7 @@ public sealed class BatteryPoller
                 RecordAnalog([.. analog.Packs.Select(p => p with { Pack = pack })], at, analogPacks);
             }
 
-            var alarmFrame = await RequestAsync(CommandKind.Alarm, address, address, cancellationToken);
-            AlarmReading? alarm = alarmFrame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(alarmFrame.Info.AsSpan(), address, _decoderOptions));
+            var (alarmFrame, alarm) = await ReadAlarmAsync(address, address, cancellationToken);
             if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, pack, CommandKind.Alarm))
             {
                 alarm = null;
@@ -178,6 +174,18 @@ public sealed class BatteryPoller
 
         _packsReported = _battery.Packs.Count;
         return (allAnalog, allAlarm);
+    }
+
+    private async Task<(ResponseFrame? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    {
+        var frame = await RequestAsync(CommandKind.Analog, address, packByte, cancellationToken);
+        return (frame, frame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), packByte, _decoderOptions)));
+    }
+
+    private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    {
+        var frame = await RequestAsync(CommandKind.Alarm, address, packByte, cancellationToken);
+        return (frame, frame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(frame.Info.AsSpan(), packByte, _decoderOptions)));
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
