@@ -212,8 +212,22 @@ public class InfluxSinkServerTests
         try
         {
             await File.WriteAllTextAsync(file, "file-pass-789\n");
+            // password_file is read once, by the configuration loader; the writer only ever sees the secret.
+            var loaded = await ConfigLoader.LoadAsync(
+                new ConfigSources
+                {
+                    EnvironmentVariables = new Dictionary<string, string>
+                    {
+                        ["BMSPACE_INFLUXDB__API"] = "v1",
+                        ["BMSPACE_INFLUXDB__USERNAME"] = "admin",
+                        ["BMSPACE_INFLUXDB__PASSWORD_FILE"] = file,
+                    },
+                    WorkingDirectory = Directory.CreateTempSubdirectory("bmspace-secret-").FullName,
+                },
+                CancellationToken.None);
+            Assert.True(loaded.IsValid, string.Join("; ", loaded.Errors));
             var logger = new CapturingLogger<InfluxSink>();
-            await using var sink = Sink(V1(server) with { Username = "admin", PasswordFile = file }, Metrics.NewCustomRegistry(), logger);
+            await using var sink = Sink(V1(server) with { Username = "admin", Password = loaded.Options.InfluxDb.Password }, Metrics.NewCustomRegistry(), logger);
 
             await sink.PublishAsync(TestSnapshots.Cycle("garage", 0, packs: 1), CancellationToken.None);
 

@@ -68,7 +68,7 @@ internal sealed partial class InfluxHttpWriter : IDisposable
             }
 
             query += "&precision=" + precision.ToV1QueryValue();
-            string password = ResolveSecret(options.Password, options.PasswordFile);
+            string password = options.Password.Value;
             if (options.Username.Length > 0)
             {
                 string pair = options.Username + ":" + password;
@@ -80,7 +80,7 @@ internal sealed partial class InfluxHttpWriter : IDisposable
             query = "/api/v2/write?org=" + Uri.EscapeDataString(options.Org)
                 + "&bucket=" + Uri.EscapeDataString(options.Bucket)
                 + "&precision=" + precision.ToV2QueryValue();
-            string token = ResolveSecret(options.Token, options.TokenFile);
+            string token = options.Token.Value;
             if (token.Length > 0)
             {
                 _authorization = new AuthenticationHeaderValue("Token", token);
@@ -98,17 +98,6 @@ internal sealed partial class InfluxHttpWriter : IDisposable
 
     /// <summary>The write endpoint without query or user info, for log lines.</summary>
     public string SafeUrl { get; }
-
-    /// <summary>The secret's value, or the first line of its file when only the file is configured.</summary>
-    public static string ResolveSecret(Secret secret, string? file)
-    {
-        if (!secret.IsEmpty || string.IsNullOrEmpty(file))
-        {
-            return secret.Value;
-        }
-
-        return File.ReadAllText(file).TrimEnd('\r', '\n');
-    }
 
     /// <summary>Posts the lines as one request; never throws for server or network failures (they become a result).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
