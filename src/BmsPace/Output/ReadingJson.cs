@@ -100,8 +100,7 @@ public static class ReadingJson
         {
             writer.WriteNumber("cell_voltage_min_volts", pack.CellMinVolts);
             writer.WriteNumber("cell_voltage_max_volts", pack.CellMaxVolts);
-            // Computed in millivolts so the difference keeps the wire's resolution (3.272 - 3.269 is not exactly 0.003).
-            writer.WriteNumber("cell_voltage_delta_volts", Math.Round(pack.CellDeltaVolts * 1000) / 1000);
+            writer.WriteNumber("cell_voltage_delta_volts", pack.CellDeltaVolts);
         }
 
         WriteTail(writer, pack.Tail);

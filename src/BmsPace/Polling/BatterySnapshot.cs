@@ -63,6 +63,12 @@ public sealed record PackState
     public required AlarmPack? Alarm { get; init; }
 
     /// <summary>
+    /// False when the pack gave no good analog block this cycle and <see cref="Analog"/> is the previous one, kept
+    /// until the pack is stale. Outputs that record history must not stamp it with this cycle's time.
+    /// </summary>
+    public bool AnalogReadThisCycle { get; init; } = true;
+
+    /// <summary>
     /// False when this cycle's alarm read failed and <see cref="Alarm"/> is the previous block, kept (like the analog
     /// values) until the pack is stale. Outputs that record history must not stamp it with this cycle's time.
     /// </summary>

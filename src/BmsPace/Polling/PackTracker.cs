@@ -68,6 +68,7 @@ internal sealed class PackTracker(int pack)
             LastSuccess = LastSuccess,
             Analog = fresh ? Analog : null,
             Alarm = fresh && MissedAlarmCycles < staleAfterCycles ? Alarm : null,
+            AnalogReadThisCycle = MissedCycles == 0,
             AlarmReadThisCycle = MissedAlarmCycles == 0,
             ChargedWattHours = ChargedWattHours,
             DischargedWattHours = DischargedWattHours,

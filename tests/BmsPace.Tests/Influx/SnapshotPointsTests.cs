@@ -74,7 +74,7 @@ public class SnapshotPointsTests
     {
         var earlier = TestSnapshots.Start;
         var now = earlier.AddSeconds(5);
-        var missed = TestSnapshots.Fresh(TestSnapshots.Analog(1), TestSnapshots.Alarm(1), earlier);
+        var missed = TestSnapshots.Fresh(TestSnapshots.Analog(1), TestSnapshots.Alarm(1), earlier) with { AnalogReadThisCycle = false };
         var read = TestSnapshots.Fresh(TestSnapshots.Analog(2), TestSnapshots.Alarm(2), now);
 
         var points = SnapshotPoints.From(TestSnapshots.Snapshot("main", now, missed, read), new LabelFormatter(0, 0)).ToList();

@@ -164,6 +164,8 @@ public sealed class BatteryPollerTests
         var oneMiss = await poller.PollOnceAsync(CancellationToken.None);
         Assert.False(oneMiss.Snapshot.Up);
         Assert.All(oneMiss.Snapshot.Packs, p => Assert.True(p.Fresh));
+        Assert.All(oneMiss.Snapshot.Packs, p => Assert.False(p.AnalogReadThisCycle));
+        Assert.All(fresh.Snapshot.Packs, p => Assert.True(p.AnalogReadThisCycle));
 
         var stale = await poller.PollOnceAsync(CancellationToken.None);
         Assert.Equal(3, stale.Snapshot.Packs.Length);

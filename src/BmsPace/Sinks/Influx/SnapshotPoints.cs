@@ -28,7 +28,7 @@ public static class SnapshotPoints
         {
             // A pack that missed this cycle but is not stale yet still carries its previous reading (Prometheus keeps
             // serving it for the grace period); stored under this poll's time it would be a reading that never happened.
-            if (!pack.Fresh || pack.LastSuccess != snapshot.Timestamp || pack.Analog is not { Offline: false } analog)
+            if (!pack.Fresh || !pack.AnalogReadThisCycle || pack.Analog is not { Offline: false } analog)
             {
                 continue;
             }
