@@ -207,7 +207,6 @@ public abstract class StreamTransport : IBmsTransport
         try
         {
             Encoding.ASCII.GetBytes(request, bytes);
-            TransportLog.Sent(Logger, Description, TransportLog.Printable(request));
             if (Logger.IsEnabled(LogLevel.Trace))
             {
                 TransportLog.SentHex(Logger, Description, Convert.ToHexString(bytes, 0, length));
@@ -257,7 +256,6 @@ public abstract class StreamTransport : IBmsTransport
                         continue;
                     }
 
-                    TransportLog.Received(Logger, Description, TransportLog.Printable(frame));
                     _consecutiveLinkFailures = 0;
                     return frame;
                 }

@@ -2,15 +2,12 @@ using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Transport;
 
-/// <summary>Log lines of the transports; raw frames go to Debug as text and to Trace as hex.</summary>
+/// <summary>
+/// Log lines of the transports. Whole frames sent and received are logged once, by the poller (debug_output 2-3);
+/// the transport adds what only it sees: raw chunks and bytes as hex at Trace, echoes, flushes and link changes.
+/// </summary>
 internal static partial class TransportLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "{Link} -> {Frame}")]
-    public static partial void Sent(ILogger logger, string link, string frame);
-
-    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "{Link} <- {Frame}")]
-    public static partial void Received(ILogger logger, string link, string frame);
-
     [LoggerMessage(EventId = 102, Level = LogLevel.Trace, Message = "{Link} chunk of {Count} bytes: {Hex}")]
     public static partial void Chunk(ILogger logger, string link, int count, string hex);
 
@@ -34,7 +31,4 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Link} disposing the old port failed: {Reason}")]
     public static partial void DisposeFailed(ILogger logger, string link, string reason);
-
-    /// <summary>A frame as one printable line: CR shown as <c>\r</c>.</summary>
-    public static string Printable(string frame) => frame.Replace("\r", "\\r", StringComparison.Ordinal);
 }
