@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BmsPace.Protocol.Framing;
 using BmsPace.Transport;
 
 namespace BmsPace.Simulation;

@@ -1,7 +1,7 @@
 using System.Text;
-using BmsPace.Transport;
+using BmsPace.Protocol.Framing;
 
-namespace BmsPace.Tests.Transport;
+namespace BmsPace.Protocol.Tests;
 
 public class FrameAssemblerTests
 {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace BmsPace.Transport;
+namespace BmsPace.Protocol.Framing;
 
 /// <summary>
 /// Cuts <c>~ ... CR</c> frames out of a byte stream that arrives in arbitrary chunks (PROTOCOL.md section 6): bytes before
