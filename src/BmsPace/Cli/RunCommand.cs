@@ -66,12 +66,37 @@ internal static class RunCommand
         {
             await app.RunAsync(cancellationToken);
         }
-        catch (IOException error) when (error.InnerException is System.Net.Sockets.SocketException || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (IOException error) when (IsListenFailure(error))
         {
-            await console.Error.WriteLineAsync($"bmspace: cannot listen on {options.Prometheus.Listen}: {error.Message} (set prometheus.listen or --listen)");
-            return BmsPaceCli.ExitUsage;
+            // A port in use (another exporter, a previous instance still stopping) can clear: exit 1 so systemd retries.
+            await console.Error.WriteLineAsync($"bmspace: cannot listen on {options.Prometheus.Listen}: {ListenProblem(error)} (set prometheus.listen or --listen)");
+            return BmsPaceCli.ExitDeviceFailed;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The host's own log of a failed start is filtered out (it repeats the stack at length): say it here, once.
+            logger.LogCritical(error, "bmspace stopped: {Problem}", error.Message);
+            return BmsPaceCli.ExitDeviceFailed;
         }
 
         return BmsPaceCli.ExitOk;
+    }
+
+    private static bool IsListenFailure(IOException error) =>
+        error.InnerException is System.Net.Sockets.SocketException or { InnerException: System.Net.Sockets.SocketException }
+        || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The socket's own words ("Address already in use"), without Kestrel's wrapping that repeats the address.</summary>
+    private static string ListenProblem(IOException error)
+    {
+        for (Exception? inner = error; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException socket)
+            {
+                return socket.Message;
+            }
+        }
+
+        return error.Message;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
+using BmsPace.Resilience;
 using BmsPace.Sinks.Influx;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -14,7 +15,7 @@ public class InfluxSinkServerTests
     private const string Database = "bms";
 
     /// <summary>Fast retries so recovery tests finish in seconds; the backoff shape itself is the default's.</summary>
-    private static readonly InfluxRetryPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+    private static readonly BackoffPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
 
     private static InfluxDbOptions V1(InfluxDbServer server, bool gzip = true) => new()
     {
