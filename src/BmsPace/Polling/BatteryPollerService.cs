@@ -45,6 +45,7 @@ public sealed class BatteryPollerService : BackgroundService
         var interval = _options.ScanInterval;
         long nextStart = _time.GetTimestamp();
         bool answered = false;
+        long lastOverrunWarning = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -75,9 +76,11 @@ public sealed class BatteryPollerService : BackgroundService
                 long intervalTicks = (long)(interval.TotalSeconds * _time.TimestampFrequency);
                 long skipped = (behind / intervalTicks) + 1;
                 nextStart += skipped * intervalTicks;
-                // A silent battery overruns every cycle by its timeouts; the poller already said the link is down.
-                if (answered)
+                // A silent battery overruns every cycle by its timeouts, and the poller already said the link is down; a
+                // scan_interval that is too short for a live battery is worth a warning, but not one per cycle.
+                if (answered && (lastOverrunWarning == 0 || _time.GetElapsedTime(lastOverrunWarning) >= LinkHealth.ReminderInterval))
                 {
+                    lastOverrunWarning = _time.GetTimestamp();
                     PollerServiceLog.Overrun(_logger, _poller.Battery, interval, skipped);
                 }
                 else
