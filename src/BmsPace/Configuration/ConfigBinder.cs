@@ -17,7 +17,12 @@ internal sealed partial class ConfigBinder
         "influxdb", "console",
     ];
 
-    public static readonly string[] BatteryKeys = ["name", "connection", "address", "protocol_version", "packs", "temperature_offset"];
+    public static readonly string[] BatteryKeys = ["name", "connection", "address", "protocol", "protocol_version", "packs", "temperature_offset"];
+
+    /// <summary>The values of a battery's <c>protocol</c> key and of <c>--protocol</c>.</summary>
+    public static readonly string[] Protocols = ["auto", "pace", "eg4", "seplos", "pylontech"];
+
+    public const string ProtocolsAllowed = "auto, pace, eg4, seplos or pylontech";
 
     public static readonly string[] PrometheusKeys = ["enabled", "listen"];
 
@@ -137,7 +142,8 @@ internal sealed partial class ConfigBinder
             Name = Read(map, path, "name", defaults.Name, BatteryName, "a name of letters, digits, '_', '.' or '-'"),
             Connection = Read(map, path, "connection", defaults.Connection, Connection, "tcp://HOST:PORT, serial:///dev/PATH?baud=9600&data_bits=8&parity=none&stop_bits=1 or simulator?packs=3&cells=16&tail=14"),
             Address = (byte)ReadInt(map, path, "address", defaults.Address, 0, 15),
-            ProtocolVersion = Read(map, path, "protocol_version", defaults.ProtocolVersion, ProtocolVersion, "two hex digits such as 0x25 or 25 (both mean 0x25)"),
+            Protocol = Read(map, path, "protocol", defaults.Protocol, OneOf(Protocols), ProtocolsAllowed),
+            ProtocolVersion = Read<byte?>(map, path, "protocol_version", defaults.ProtocolVersion, ProtocolVersion, "two hex digits such as 0x25 or 25 (both mean 0x25)"),
             Packs = ReadPacks(map, path, defaults.Packs),
             TemperatureOffset = ReadInt(map, path, "temperature_offset", defaults.TemperatureOffset, 2700, 2750),
         };
@@ -457,16 +463,17 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
-    private static string? ProtocolVersion(string text, out byte value)
+    private static string? ProtocolVersion(string text, out byte? value)
     {
         // The protocol writes the version as two hex characters, so "25" and the YAML integer 25 both mean 0x25.
         string digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
-        if (digits.Length is >= 1 and <= 2 && byte.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value))
+        value = null;
+        if (digits.Length is >= 1 and <= 2 && byte.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte version))
         {
+            value = version;
             return null;
         }
 
-        value = 0;
         return $"'{text}' is not a protocol version";
     }
 

@@ -31,7 +31,12 @@ public static partial class ConfigDescriber
             text.Append("  - name: ").Append(Quote(battery.Name)).Append('\n');
             Line(text, 2, "connection", Quote(battery.Connection.ToString() ?? ""));
             Line(text, 2, "address", Number(battery.Address));
-            Line(text, 2, "protocol_version", "0x" + battery.ProtocolVersion.ToString("X2", CultureInfo.InvariantCulture));
+            Line(text, 2, "protocol", battery.Protocol);
+            if (battery.ProtocolVersion is { } version)
+            {
+                Line(text, 2, "protocol_version", "0x" + version.ToString("X2", CultureInfo.InvariantCulture));
+            }
+
             Line(text, 2, "packs", battery.PollsAllPacks ? "all" : "[" + string.Join(", ", battery.Packs) + "]");
             Line(text, 2, "temperature_offset", Number(battery.TemperatureOffset));
         }
