@@ -50,6 +50,20 @@ public sealed class ExporterEndpointTests
         Assert.Equal((await host.Sink.GetExpositionAsync(CancellationToken.None)).ToArray(), plain.ToArray());
     }
 
+    [Fact]
+    public async Task Metrics_before_the_first_poll_shows_every_configured_battery_down_with_its_counters_at_zero()
+    {
+        await using var host = await ExporterHost.StartAsync(TwoBatteries());
+        using var http = new HttpClient { BaseAddress = host.Address };
+
+        var series = Exposition.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+
+        Assert.Equal(0, series["pace_bms_up{battery=\"garage\"}"]);
+        Assert.Equal(0, series["pace_bms_up{battery=\"shed\"}"]);
+        Assert.Equal(0, series["pace_bms_request_failures_total{battery=\"shed\",command=\"alarm\",reason=\"timeout\"}"]);
+        Assert.Equal(0, series["pace_bms_reconnects_total{battery=\"garage\"}"]);
+    }
+
     [Theory]
     [InlineData("gzip", true)]
     [InlineData("deflate, gzip;q=0.5", true)]

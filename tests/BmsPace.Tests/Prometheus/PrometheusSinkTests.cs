@@ -15,8 +15,8 @@ public sealed class PrometheusSinkTests
     /// <summary>Set to 1 to rewrite expected/*.prom from the current output after an intended change.</summary>
     private const string UpdateVariable = "BMSPACE_UPDATE_GOLDEN";
 
-    private static PrometheusSink NewSink(LabelFormatter? labels = null) =>
-        new(Metrics.NewCustomRegistry(), labels ?? new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start));
+    private static PrometheusSink NewSink(LabelFormatter? labels = null, params string[] batteries) =>
+        new(Metrics.NewCustomRegistry(), labels ?? new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start), batteries);
 
     private static async Task<string> PublishAsync(PrometheusSink sink, BatterySnapshot snapshot)
     {
@@ -226,6 +226,51 @@ public sealed class PrometheusSinkTests
         var first = await sink.GetExpositionAsync(CancellationToken.None);
         var second = await sink.GetExpositionAsync(CancellationToken.None);
         Assert.True(first.Equals(second), "two scrapes without a publish must serve the same cached buffer");
+    }
+
+    [Fact]
+    public async Task Link_health_series_and_every_failure_reason_exist_at_zero_before_the_first_cycle_ends()
+    {
+        using var sink = NewSink(null, "garage", "shed");
+        var before = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span));
+
+        string[] reasons = ["timeout", "io", "echo", "truncated", "hex", "length_checksum", "length", "checksum", "version", "cid1", "wrong_address", "rtn", "decode"];
+        foreach (string battery in new[] { "garage", "shed" })
+        {
+            string b = $"battery=\"{battery}\"";
+            Assert.Equal(0, before[$"pace_bms_up{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_packs_reported{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_packs_decoded{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_poll_duration_seconds_count{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_reconnects_total{{{b}}}"]);
+            foreach (string command in new[] { "analog", "alarm" })
+            {
+                Assert.Equal(0, before[$"pace_bms_requests_total{{{b},command=\"{command}\"}}"]);
+                foreach (string reason in reasons)
+                {
+                    Assert.Equal(0, before[$"pace_bms_request_failures_total{{{b},command=\"{command}\",reason=\"{reason}\"}}"]);
+                }
+            }
+
+            Assert.Equal(2 * reasons.Length, before.Named("pace_bms_request_failures_total").Count(k => k.Contains(b, StringComparison.Ordinal)));
+        }
+
+        // The first failure is an increase from 0, and the other reasons stay at 0 beside it.
+        var after = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("garage", 1)));
+        Assert.Equal(1, after["pace_bms_request_failures_total{battery=\"garage\",command=\"analog\",reason=\"timeout\"}"]);
+        Assert.Equal(0, after["pace_bms_request_failures_total{battery=\"garage\",command=\"analog\",reason=\"checksum\"}"]);
+        Assert.Equal(0, after["pace_bms_request_failures_total{battery=\"shed\",command=\"alarm\",reason=\"timeout\"}"]);
+        Assert.Equal(1, after["pace_bms_up{battery=\"garage\"}"]);
+    }
+
+    [Fact]
+    public async Task A_battery_not_declared_up_front_gets_its_zero_failure_series_with_its_first_snapshot()
+    {
+        using var sink = NewSink();
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("main", 1)));
+
+        Assert.Equal(26, series.Named("pace_bms_request_failures_total").Count());
+        Assert.Equal(0, series["pace_bms_request_failures_total{battery=\"main\",command=\"alarm\",reason=\"rtn\"}"]);
     }
 
     [Fact]

@@ -59,7 +59,8 @@ public static class PrometheusExporterExtensions
             sp.GetRequiredService<CollectorRegistry>(),
             LabelFormatter.FromOptions(options),
             ExporterVersion,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            options.Batteries.Select(b => b.Name)));
         services.AddSingleton<IReadingSink>(sp => sp.GetRequiredService<PrometheusSink>());
         services.TryAddSingleton(sp => new ExporterHealth(
             sp.GetRequiredService<PrometheusSink>(),

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.IO.Compression;
 using BmsPace.Configuration;
 using BmsPace.Polling;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 using Prometheus;
 
@@ -49,13 +51,18 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     private volatile RenderedExposition? _exposition;
     private ImmutableDictionary<string, BatteryPublication> _publications = ImmutableDictionary<string, BatteryPublication>.Empty.WithComparers(StringComparer.Ordinal);
 
-    public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time)
+    /// <param name="batteries">The configured battery names: their link health series exist from the first scrape.</param>
+    public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time, IEnumerable<string> batteries)
     {
         _registry = registry;
         _labels = labels;
         _time = time;
         _metrics = new BmsMetricFamilies(registry);
         _metrics.BuildInfo.WithLabels(exporterVersion).Set(1);
+        foreach (string battery in batteries)
+        {
+            DeclareLinkSeries(battery);
+        }
     }
 
     /// <summary>The registry every BmsPace collector lives in (other parts may add their own collectors).</summary>
@@ -130,8 +137,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         string battery = snapshot.Battery;
         if (!_batteries.TryGetValue(battery, out var series))
         {
-            series = new BatterySeries();
-            _batteries.Add(battery, series);
+            series = DeclareLinkSeries(battery);
         }
 
         _metrics.Up.WithLabels(battery).Set(snapshot.Up ? 1 : 0);
@@ -197,6 +203,38 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         series.Children = current;
         var publication = new BatteryPublication(battery, _time.GetUtcNow(), snapshot.Timestamp, snapshot.Duration, snapshot.Up, lastSuccess.ToImmutable());
         Volatile.Write(ref _publications, _publications.SetItem(battery, publication));
+    }
+
+    /// <summary>
+    /// Creates the link health series of METRICS.md at 0 before the first cycle ends: a silent battery shows
+    /// <c>pace_bms_up 0</c> rather than nothing, and <c>increase()</c> over a failure counter sees its first failure
+    /// (a series born at 1 has no increase). Every reason is declared for the two requests of every cycle.
+    /// </summary>
+    private BatterySeries DeclareLinkSeries(string battery)
+    {
+        if (_batteries.TryGetValue(battery, out var existing))
+        {
+            return existing;
+        }
+
+        var series = new BatterySeries();
+        _batteries.Add(battery, series);
+        _metrics.Up.WithLabels(battery).Set(0);
+        _metrics.PacksReported.WithLabels(battery).Set(0);
+        _metrics.PacksDecoded.WithLabels(battery).Set(0);
+        _metrics.PollDuration.WithLabels(battery);
+        _metrics.Reconnects.WithLabels(battery);
+        foreach (var command in (ReadOnlySpan<CommandKind>)[CommandKind.Analog, CommandKind.Alarm])
+        {
+            string label = command.ToLabel();
+            _metrics.Requests.WithLabels(battery, label);
+            foreach (var reason in FrameErrorNames.All)
+            {
+                _metrics.RequestFailures.WithLabels(battery, label, reason.ToReason());
+            }
+        }
+
+        return series;
     }
 
     private void WritePack(PackWriter writer, string battery, string pack, BatterySnapshot snapshot, PackState state, AnalogPack analog)
