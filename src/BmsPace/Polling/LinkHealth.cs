@@ -16,6 +16,7 @@ internal sealed class LinkHealth(string battery, string transport, TimeProvider 
 
     private State _state = State.Unknown;
     private bool _answeredThisCycle;
+    private bool _unansweredThisCycle;
     private FrameError _lastReason;
     private string _lastDetail = "";
     private long _lastAnswerTimestamp = time.GetTimestamp();
@@ -36,9 +37,18 @@ internal sealed class LinkHealth(string battery, string transport, TimeProvider 
         _lastAnswerTimestamp = time.GetTimestamp();
     }
 
-    /// <summary>A request got no frame back (timeout, io, echo, truncated).</summary>
+    /// <summary>
+    /// A request got no frame back (timeout, io, echo, truncated). The cycle's first such failure is the one reported:
+    /// later ones tend to be consequences ("not connected; the next attempt is in ...").
+    /// </summary>
     public void Unanswered(FrameError reason, string detail)
     {
+        if (_unansweredThisCycle)
+        {
+            return;
+        }
+
+        _unansweredThisCycle = true;
         _lastReason = reason;
         _lastDetail = detail;
     }
@@ -47,6 +57,7 @@ internal sealed class LinkHealth(string battery, string transport, TimeProvider 
     {
         bool answered = _answeredThisCycle;
         _answeredThisCycle = false;
+        _unansweredThisCycle = false;
         long now = time.GetTimestamp();
         if (answered)
         {

@@ -29,7 +29,7 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "{Battery}: link up, {Transport} answers")]
     public static partial void LinkUp(ILogger logger, string battery, string transport);
 
-    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{Battery}: link down, no answer from {Transport} this cycle ({Reason}: {Detail}); polling goes on, the next line comes when it answers again")]
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{Battery}: link down, no answer from {Transport} ({Reason}: {Detail})")]
     public static partial void LinkDown(ILogger logger, string battery, string transport, string reason, string detail);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "{Battery}: link still down after {Downtime} ({Reason}: {Detail})")]

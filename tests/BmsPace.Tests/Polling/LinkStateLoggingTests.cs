@@ -96,7 +96,7 @@ public sealed class LinkStateLoggingTests
 
         var warnings = log.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => e.Message).ToList();
         Assert.Equal(3, warnings.Count);
-        Assert.StartsWith("shed: link down, no answer from scripted this cycle (timeout: no answer within the timeout)", warnings[0], StringComparison.Ordinal);
+        Assert.StartsWith("shed: link down, no answer from scripted (timeout: no answer within the timeout)", warnings[0], StringComparison.Ordinal);
         Assert.Equal("shed: link still down after 5 min 00 s (timeout: no answer within the timeout)", warnings[1]);
         Assert.Equal("shed: link still down after 10 min 00 s (timeout: no answer within the timeout)", warnings[2]);
     }
