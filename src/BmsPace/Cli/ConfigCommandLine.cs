@@ -76,7 +76,9 @@ public sealed class ConfigCommandLine
     /// <summary>Prints every configuration problem to <paramref name="error"/> and returns the exit code for invalid configuration (2).</summary>
     public static async Task<int> ReportErrorsAsync(ConfigLoadResult result, TextWriter error)
     {
-        string where = result.ConfigFile is null ? "" : $" (file {result.ConfigFile})";
+        // Problems that all come from flags are not the file's: naming it would send the user to the wrong place.
+        bool onlyFlags = result.Errors.All(problem => problem.StartsWith("--", StringComparison.Ordinal));
+        string where = result.ConfigFile is null || onlyFlags ? "" : $" (file {result.ConfigFile})";
         await error.WriteLineAsync($"bmspace: invalid configuration{where}, {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
         foreach (string problem in result.Errors)
         {

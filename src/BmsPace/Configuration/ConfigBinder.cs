@@ -307,11 +307,21 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
+    /// <summary>
+    /// <c>HOST:PORT</c>, or node_exporter's <c>:PORT</c> and <c>PORT</c> for every IPv4 interface (written back as
+    /// <c>0.0.0.0:PORT</c>). HOST is an address, <c>localhost</c> or <c>*</c>: a name is refused here rather than
+    /// looked up, because the exporter binds one address and a name can resolve to several or change.
+    /// </summary>
     internal static string? HostPort(string text, out string value)
     {
         value = text;
+        if (text.Length > 0 && text.All(char.IsAsciiDigit))
+        {
+            text = ":" + text;
+        }
+
         int colon = text.LastIndexOf(':');
-        if (colon <= 0)
+        if (colon < 0)
         {
             return $"'{text}' is not HOST:PORT";
         }
@@ -333,6 +343,18 @@ internal sealed partial class ConfigBinder
             return $"'{port}' is not a port";
         }
 
+        if (host.Length == 0)
+        {
+            value = "0.0.0.0:" + port;
+            return null;
+        }
+
+        if (host is not ("*" or "localhost") && !System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _))
+        {
+            return $"'{host}' is a host name, not an address (write the address it should listen on, 0.0.0.0 for every interface, or localhost)";
+        }
+
+        value = text;
         return null;
     }
 
