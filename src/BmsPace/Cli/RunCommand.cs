@@ -78,6 +78,12 @@ internal static class RunCommand
             await console.Error.WriteLineAsync(CannotListen(options.Prometheus.Listen, error.Message));
             return BmsPaceCli.ExitDeviceFailed;
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The host's own log of a failed start is filtered out (it repeats the stack at length): say it here, once.
+            logger.LogCritical(error, "bmspace stopped: {Problem}", error.Message);
+            return BmsPaceCli.ExitDeviceFailed;
+        }
 
         return BmsPaceCli.ExitOk;
     }

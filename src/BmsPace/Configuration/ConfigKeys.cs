@@ -167,7 +167,7 @@ internal static class ConfigKeys
             "Cycles a pack may miss before its values are withdrawn from `/metrics` (they are never served stale): 1 to 1000."),
         new ValueKey<BmsPaceOptions, int>(
             "debug_output", o => o.DebugOutput, (o, v) => o with { DebugOutput = v }, Int(0, 3), v => Number(v),
-            "Log detail, as in the Python tool: `0` minimal; `1` adds minor errors such as bad checksums; `2` and `3` show every raw frame."),
+            "Log detail, as in the Python tool: `0` link changes and warnings; `1` adds every failed request (bad checksums too); `2` every frame; `3` frames and bytes in hex."),
         new ValueKey<BmsPaceOptions, int>(
             "force_pack_offset", o => o.ForcePackOffset, (o, v) => o with { ForcePackOffset = v },
             Scalar(EvenInt(0, 200), "an even whole number from 0 to 200 (0 = automatic tail search)"), v => Number(v),
