@@ -12,6 +12,12 @@ public sealed record ConfigSources
     /// <summary>Where <c>./config.yaml</c> is looked for and relative paths are resolved against.</summary>
     public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
 
+    /// <summary>
+    /// Where a Home Assistant add-on finds its options (JSON, which the YAML reader takes as it is), looked for when
+    /// the working directory has no config.yaml; null looks nowhere else.
+    /// </summary>
+    public string? AddOnOptionsPath { get; init; } = "/data/options.json";
+
     /// <summary>Variables whose names start with <c>BMSPACE_</c> override keys; the others are ignored.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables { get; init; } = new Dictionary<string, string>();
 
@@ -144,7 +150,12 @@ public static class ConfigLoader
         }
 
         string fallback = Path.Combine(sources.WorkingDirectory, DefaultFileName);
-        return File.Exists(fallback) ? fallback : null;
+        if (File.Exists(fallback))
+        {
+            return fallback;
+        }
+
+        return sources.AddOnOptionsPath is { } addOn && File.Exists(addOn) ? addOn : null;
     }
 
     private static void ApplyFlags(ConfigMapping root, ConfigSources sources, List<string> errors)
