@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,12 @@ internal static class RunCommand
         }
 
         var options = loaded.Options;
+        if (options.Prometheus.Enabled && CannotBind(options.Prometheus.Listen) is { } bindProblem)
+        {
+            await console.Error.WriteLineAsync(bindProblem);
+            return BmsPaceCli.ExitDeviceFailed;
+        }
+
         var app = BmsPaceHost.Build(options, console.Output);
         try
         {
@@ -66,10 +73,9 @@ internal static class RunCommand
         {
             await app.RunAsync(cancellationToken);
         }
-        catch (IOException error) when (IsListenFailure(error))
+        catch (Exception error) when (error is SocketException || (error is IOException && (error.InnerException is SocketException || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
         {
-            // A port in use (another exporter, a previous instance still stopping) can clear: exit 1 so systemd retries.
-            await console.Error.WriteLineAsync($"bmspace: cannot listen on {options.Prometheus.Listen}: {ListenProblem(error)} (set prometheus.listen or --listen)");
+            await console.Error.WriteLineAsync(CannotListen(options.Prometheus.Listen, error.Message));
             return BmsPaceCli.ExitDeviceFailed;
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -82,21 +88,25 @@ internal static class RunCommand
         return BmsPaceCli.ExitOk;
     }
 
-    private static bool IsListenFailure(IOException error) =>
-        error.InnerException is System.Net.Sockets.SocketException or { InnerException: System.Net.Sockets.SocketException }
-        || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The socket's own words ("Address already in use"), without Kestrel's wrapping that repeats the address.</summary>
-    private static string ListenProblem(IOException error)
+    /// <summary>
+    /// Binds the metrics address once before the host starts, so a busy port or an address this machine does not have
+    /// is one line and exit 1 (a run-time failure that can clear, which systemd retries) rather than the host's trace.
+    /// </summary>
+    private static string? CannotBind(string listen)
     {
-        for (Exception? inner = error; inner is not null; inner = inner.InnerException)
+        var endpoint = ListenAddress.Parse(listen);
+        try
         {
-            if (inner is System.Net.Sockets.SocketException socket)
-            {
-                return socket.Message;
-            }
+            using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(endpoint);
+            return null;
         }
-
-        return error.Message;
+        catch (SocketException error)
+        {
+            return CannotListen(listen, error.Message);
+        }
     }
+
+    private static string CannotListen(string listen, string reason) =>
+        $"bmspace: cannot listen on {listen}: {reason} (set prometheus.listen or --listen)";
 }

@@ -83,7 +83,7 @@ internal static class ConfigOverlay
         const string origin = "from --listen";
         if (ConfigBinder.HostPort(listen.Trim(), out _) is { } problem)
         {
-            errors.Add($"--listen: {problem}; allowed: HOST:PORT such as 0.0.0.0:9863, port 1 to 65535");
+            errors.Add($"--listen: {problem}; allowed: {ConfigKeys.HostPortAllowed}");
             return;
         }
 

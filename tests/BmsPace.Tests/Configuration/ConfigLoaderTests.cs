@@ -506,8 +506,8 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         string text = await File.ReadAllTextAsync(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
 
-        var keys = ConfigBinder.TopLevelKeys.Concat(ConfigBinder.BatteryKeys).Concat(ConfigBinder.PrometheusKeys)
-            .Concat(ConfigBinder.InfluxKeys).Concat(ConfigBinder.ConsoleKeys).Distinct();
+        var keys = ConfigKeys.Root.KeyNames.Concat(ConfigKeys.Battery.KeyNames).Concat(ConfigKeys.Prometheus.KeyNames)
+            .Concat(ConfigKeys.InfluxDb.KeyNames).Concat(ConfigKeys.Console.KeyNames).Distinct();
         foreach (string key in keys)
         {
             Assert.Contains(key + ":", text, StringComparison.Ordinal);

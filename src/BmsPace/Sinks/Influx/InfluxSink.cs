@@ -76,16 +76,8 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
         _buffer = new LineBuffer(capacity);
         // Half the buffer at most, so overflow always has queued (not in-flight) points to drop first.
         _batchLimit = Math.Max(1, Math.Min(batchSize, capacity / 2));
+        _metrics.BufferCapacityPoints.Set(capacity);
     }
-
-    /// <summary>Points waiting (including a batch in flight).</summary>
-    public int PendingPoints => _buffer.Count;
-
-    /// <summary>The current buffer limit; with <c>buffer_points: 0</c> it grows to one hour of the largest snapshots seen.</summary>
-    public int BufferCapacity => _buffer.Capacity;
-
-    /// <summary>Where points go, without query or credentials (for logs and reports).</summary>
-    public string Endpoint => _http.SafeUrl;
 
     /// <summary>Formats the snapshot's points and queues them; never waits on the network.</summary>
     public ValueTask PublishAsync(BatterySnapshot snapshot, CancellationToken cancellationToken)
@@ -104,6 +96,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
             _pointsPerSnapshot.AddOrUpdate(snapshot.Battery, lines.Count, (_, seen) => Math.Max(seen, lines.Count));
             long perHour = (long)_pointsPerSnapshot.Values.Sum() * _cyclesPerHour;
             _buffer.GrowTo((int)Math.Min(int.MaxValue, Math.Max(perHour, 2L * _batchLimit)));
+            _metrics.BufferCapacityPoints.Set(_buffer.Capacity);
         }
 
         int dropped = _buffer.Enqueue(lines);
