@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 
 namespace BmsPace.Cli;
 
@@ -96,10 +96,7 @@ internal static class SimulateCommand
         }
 
         var bms = new SimulatedBms(settings.Options);
-        foreach (var active in faults)
-        {
-            bms.SetFault(active);
-        }
+        ISimulatedDevice device = faults.Count == 0 ? bms : new FaultInjector(bms, faults, settings.Options.Seed);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -119,13 +116,13 @@ internal static class SimulateCommand
         {
             if (endpoint is not null)
             {
-                var tcpServer = SimulatorTcpServer.Start(bms, endpoint);
+                var tcpServer = SimulatorTcpServer.Start(device, endpoint, client => output.WriteLine($"bmspace simulate: client {FormatEndPoint(client)} connected"));
                 server = tcpServer;
                 where = $"tcp://{FormatEndPoint(tcpServer.EndPoint)}";
             }
             else
             {
-                var ptyServer = PseudoTerminalServer.Start(bms, settings.Pty!);
+                var ptyServer = PseudoTerminalServer.Start(device, settings.Pty!);
                 server = ptyServer;
                 where = $"{ptyServer.LinkPath} (-> {ptyServer.SlavePath})";
             }

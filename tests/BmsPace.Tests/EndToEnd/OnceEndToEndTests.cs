@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using BmsPace.Cli;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Transport;
 
 namespace BmsPace.Tests.EndToEnd;
@@ -20,7 +21,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_json_over_tcp_prints_exactly_what_the_simulator_sent()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 7 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 7 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 
         var (exit, output, error) = await RunCliAsync("once", "--json", "--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
@@ -46,7 +47,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_against_a_silent_battery_exits_1_with_ok_false()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         bms.SetFault(SimulatorFault.Parse("silent:1"));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         string config = Path.Combine(Path.GetTempPath(), $"bmspace-once-{Guid.NewGuid():N}.yaml");
@@ -72,7 +73,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_reads_a_battery_on_a_real_pty_through_System_IO_Ports()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, Cells = 15, TailBytes = 1, Seed = 3 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2, Cells = 15, TailBytes = 1, Seed = 3 });
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-pty-{Guid.NewGuid():N}");
         await using var pty = PseudoTerminalServer.Start(bms, link);
 
@@ -106,7 +107,7 @@ public sealed class OnceEndToEndTests
     public async Task Once_reads_a_battery_behind_a_socat_pty_pair_like_a_USB_serial_adapter()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 5 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 5 });
         using var stop = new CancellationTokenSource();
         var deviceEnd = UnixFdStream.OpenRaw(pair.PathA);
         var session = Task.Run(() => SimulatorSession.RunAsync(deviceEnd, bms, canDisconnect: false, stop.Token));

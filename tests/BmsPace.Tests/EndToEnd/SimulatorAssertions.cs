@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BmsPace.Protocol.Readings;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 
 namespace BmsPace.Tests.EndToEnd;
 

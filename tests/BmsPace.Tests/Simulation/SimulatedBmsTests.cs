@@ -1,7 +1,7 @@
 using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.Transport;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,9 +11,9 @@ public class SimulatedBmsTests
 {
     private static readonly FakeTimeProvider Frozen = new(new DateTimeOffset(2026, 3, 14, 15, 9, 26, TimeSpan.Zero));
 
-    private static SimulatedBms Create(SimulatedBmsOptions? options = null) => new(options ?? new SimulatedBmsOptions(), Frozen);
+    private static RecordedBms Create(SimulatedBmsOptions? options = null) => new(options ?? new SimulatedBmsOptions(), Frozen);
 
-    private static string Ask(SimulatedBms bms, CommandKind kind, byte address = 1, byte packByte = 0xFF)
+    private static string Ask(ISimulatedDevice bms, CommandKind kind, byte address = 1, byte packByte = 0xFF)
     {
         var reply = bms.Respond(RequestBuilder.Build(kind, 0x25, address, packByte));
         return Encoding.ASCII.GetString(reply.Bytes);
@@ -47,6 +47,23 @@ public class SimulatedBmsTests
 
         Assert.True(info.AtEnd);
         Assert.Equal(frame, bms.LastReply(0x42));
+
+        // Independently of the reply: a battery model from the same options and seed (the clock is frozen, so the
+        // simulator's own model has not moved) measures what the blocks carry, to the wire's resolution.
+        var model = new BatteryModel(bms.Options).Sample();
+        for (int pack = 1; pack <= packs; pack++)
+        {
+            var sent = bms.LastSentAnalog(pack)!;
+            var measured = model[pack - 1];
+            Assert.Equal(measured.CellVoltagesVolts.Length, sent.CellVoltagesVolts.Length);
+            Assert.All(measured.CellVoltagesVolts.Zip(sent.CellVoltagesVolts), v => Assert.Equal(v.First, v.Second, 0.0005 + 1e-9));
+            Assert.All(measured.TemperaturesCelsius.Zip(sent.TemperaturesCelsius), t => Assert.Equal(t.First, t.Second, 0.05 + 1e-9));
+            Assert.Equal(measured.CurrentAmperes, sent.CurrentAmperes, 0.005 + 1e-9);
+            Assert.Equal(measured.RemainingAmpHours, sent.RemainingAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.FullAmpHours, sent.FullAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.DesignAmpHours, sent.DesignAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.CycleCount, sent.CycleCount);
+        }
     }
 
     [Fact]
@@ -108,14 +125,16 @@ public class SimulatedBmsTests
     [Fact]
     public void ValuesEvolveAndChargeFollowsTheCurrent()
     {
-        var bms = Create(new SimulatedBmsOptions { Packs = 1 });
+        var clock = new FakeTimeProvider(Frozen.GetUtcNow());
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1, TimeScale = 60 }, clock);
         Ask(bms, CommandKind.Analog);
         var before = bms.LastSentAnalog(1)!;
         double remaining = before.RemainingAmpHours;
         bool sawCharge = false, sawDischarge = false, sawBalancing = false, sawLowSocWarning = false;
         for (int step = 0; step < 400; step++)
         {
-            bms.Advance(TimeSpan.FromMinutes(3));
+            // Three seconds of clock at 60 times real time: three minutes of battery.
+            clock.Advance(TimeSpan.FromSeconds(3));
             Ask(bms, CommandKind.Analog);
             Ask(bms, CommandKind.Alarm);
             var now = bms.LastSentAnalog(1)!;
@@ -134,7 +153,7 @@ public class SimulatedBmsTests
             if (alarm.BalancingCells.Length > 0)
             {
                 sawBalancing = true;
-                Assert.True(bms.IsCharging);
+                Assert.True((alarm.InstructionState & 0x20) != 0, "balancing only while charging (instruction bit 5)");
                 double max = now.CellVoltagesVolts.Max();
                 Assert.All(alarm.BalancingCells, cell => Assert.True(now.CellVoltagesVolts[cell - 1] >= max - 0.0035, $"cell {cell} balances but is not among the highest"));
             }
@@ -218,6 +237,23 @@ public class SimulatedBmsTests
         Assert.Empty(bms.Respond("~ZZ not a frame\r").Bytes);
         Assert.Equal(new byte[] { 0x4F, 0x9C, 0x42, 0x42 }, bms.ReceivedCid2s);
         Assert.Equal(5, bms.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(0x20, 0x46)]
+    [InlineData(0x20, 0x4A)]
+    [InlineData(0x25, 0x4A)]
+    public void APaceBmsIsSilentToAnotherDialectsFrames(byte version, byte cid1)
+    {
+        var bms = Create();
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 1, cid1, 0x42, [0xFF])).Bytes);
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 1, cid1, 0x42, [])).Bytes);
+
+        // Not even a damaged one of theirs gets an RTN.
+        string foreign = RequestBuilder.Build(version, 1, cid1, 0x42, [0xFF]);
+        string badChecksum = string.Concat(foreign.AsSpan(0, foreign.Length - 2), foreign[^2] == '0' ? "1" : "0", "\r");
+        Assert.Empty(bms.Respond(badChecksum).Bytes);
+        EnvelopeCheck.AssertValid(Ask(bms, CommandKind.Analog));
     }
 
     [Fact]
@@ -317,7 +353,7 @@ public class SimulatedBmsTests
     [Fact]
     public void InvalidOptionsAreRefusedNamingEveryProblem()
     {
-        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Packs = 0, TailBytes = 5 }));
+        var error = Assert.Throws<ArgumentException>(() => new RecordedBms(new SimulatedBmsOptions { Packs = 0, TailBytes = 5 }));
         Assert.Contains("packs=0", error.Message, StringComparison.Ordinal);
         Assert.Contains("tail=5", error.Message, StringComparison.Ordinal);
     }

@@ -1,7 +1,8 @@
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Transport;
@@ -16,7 +17,7 @@ public class SerialTransportTests
     public async Task ASocatPtyPairCarriesEveryCommandAndFaultsAreSeenThroughTheSerialPort()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
         using var stop = new CancellationTokenSource();
         var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
@@ -52,7 +53,7 @@ public class SerialTransportTests
     public async Task ALineThatVanishesIsAnIoErrorNotAHang()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         using var stop = new CancellationTokenSource();
         var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
@@ -96,7 +97,7 @@ public class SerialTransportTests
         string link = Path.Combine(directory, "ttyBMS");
         try
         {
-            var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, TailBytes = 1 });
+            var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2, TailBytes = 1 });
             var server = PseudoTerminalServer.Start(bms, link);
             await using (server)
             {

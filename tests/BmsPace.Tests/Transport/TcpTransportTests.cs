@@ -1,8 +1,9 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Transport;
@@ -14,7 +15,7 @@ public class TcpTransportTests
     private static readonly ReconnectPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) };
     private static readonly string VersionRequest = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
 
-    private static SimulatorTcpServer StartServer(SimulatedBms bms, int port = 0) =>
+    private static SimulatorTcpServer StartServer(RecordedBms bms, int port = 0) =>
         SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, port));
 
     private static TcpTransport Connect(SimulatorTcpServer server) => new("127.0.0.1", server.EndPoint.Port, reconnect: Fast);
@@ -22,7 +23,7 @@ public class TcpTransportTests
     [Fact]
     public async Task EveryReadCommandComesBackExactlyAsTheSimulatorSentIt()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
         foreach (var kind in CommandKinds.All)
@@ -59,7 +60,7 @@ public class TcpTransportTests
     [MemberData(nameof(Faults))]
     public async Task EachFaultGivesItsReasonAndPollingRecoversWhenItIsCleared(string[] faults, string expected)
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
         Assert.Null(EnvelopeCheck.Problem(await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None)));
@@ -83,7 +84,7 @@ public class TcpTransportTests
     [Fact]
     public async Task AnEveryKthFaultHitsOnlyItsTurn()
     {
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         bms.SetFault(SimulatorFault.Parse("silent:3"));
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
@@ -99,7 +100,7 @@ public class TcpTransportTests
     [Fact]
     public async Task AServerThatVanishesAndComesBackIsReconnected()
     {
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         var server = StartServer(bms);
         int port = server.EndPoint.Port;
         await using var transport = Connect(server);
@@ -150,15 +151,15 @@ public class TcpTransportTests
     [Fact]
     public async Task SeveralClientsInTurnAreServed()
     {
-        var bms = new SimulatedBms();
-        await using var server = StartServer(bms);
+        int clients = 0;
+        await using var server = SimulatorTcpServer.Start(new SimulatedBms(), new IPEndPoint(IPAddress.Loopback, 0), _ => Interlocked.Increment(ref clients));
         for (int client = 0; client < 3; client++)
         {
             await using var transport = Connect(server);
             Assert.Equal("valid", await OutcomeAsync(transport, VersionRequest, TimeSpan.FromSeconds(2)));
         }
 
-        Assert.Equal(3, server.AcceptedConnections);
+        Assert.Equal(3, Volatile.Read(ref clients));
     }
 
     /// <summary>What one exchange came to: "valid", an envelope problem, "rtn", "wrong_address", or a transport reason.</summary>

@@ -1,4 +1,4 @@
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>
 /// A stream over a tty file descriptor (a pty master, or one end of a socat pty pair). Reads wait with poll() in short

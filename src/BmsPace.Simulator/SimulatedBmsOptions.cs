@@ -1,4 +1,4 @@
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>What the simulated BMS looks like and how it behaves on the line.</summary>
 public sealed record SimulatedBmsOptions
@@ -44,9 +44,6 @@ public sealed record SimulatedBmsOptions
     public string BmsSerial { get; init; } = "SIMBMS0000000001";
 
     public string PackSerial { get; init; } = "SIMPACK000000000001";
-
-    /// <summary>The RTN an <c>rtn</c> fault answers with (0x09: "operation or write error").</summary>
-    public byte FaultReturnCode { get; init; } = 0x09;
 
     public TimeSpan EffectiveThinkTime => ThinkTime ?? (BaudRate > 0 ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero);
 
