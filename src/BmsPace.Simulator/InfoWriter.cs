@@ -15,6 +15,12 @@ internal sealed class InfoWriter
         _bytes.Add((byte)(value & 0xFF));
     }
 
+    public void U24(int value)
+    {
+        _bytes.Add((byte)((value >> 16) & 0xFF));
+        U16(value & 0xFFFF);
+    }
+
     public void S16(int value) => U16(value & 0xFFFF);
 
     public void U32(long value)

@@ -4,15 +4,14 @@ using BmsPace.Protocol.Framing;
 namespace BmsPace.Simulator;
 
 /// <summary>
-/// A PACE 0x25 BMS (CID1 0x46) that answers requests with protocol-correct frames built from an evolving battery model.
-/// Requests are read with the protocol library's parser; replies are written by <see cref="PaceReplyEncoder"/>. Faults
+/// A BMS of one dialect (PACE 0x25 by default; EG4, Seplos or Pylontech) that answers requests with protocol-correct
+/// frames built from an evolving battery model. Requests are read with the protocol library's parser; replies are
+/// written by the dialect's encoder. Frames of another dialect (VER or CID1) get no answer, as from a real pack. Faults
 /// are not its business: wrap it in a <see cref="FaultInjector"/>.
 /// </summary>
 /// <remarks>Thread-safe: several sessions may share one instance.</remarks>
 public sealed class SimulatedBms : ISimulatedDevice
 {
-    private const byte Cid1 = 0x46;
-
     private readonly object _gate = new();
     private readonly BatteryModel _model;
     private readonly TimeProvider _time;
@@ -79,7 +78,7 @@ public sealed class SimulatedBms : ISimulatedDevice
         return Reply(parsed.Address, parsed.Cid2, parsed.Info.AsSpan());
     }
 
-    private bool IsOurs(byte version, byte cid1) => version == Options.Version && cid1 == Cid1;
+    private bool IsOurs(byte version, byte cid1) => version == Options.Version && cid1 == Options.Dialect.Cid1;
 
     /// <summary>VER, ADR and CID1 of a request whose envelope is damaged but whose header characters are hex.</summary>
     private static (byte Version, byte Address, byte Cid1)? ReadHeader(string request)
@@ -96,10 +95,15 @@ public sealed class SimulatedBms : ISimulatedDevice
     }
 
     private string Encode(byte address, byte returnCode, ReadOnlySpan<byte> info) =>
-        FrameEncoder.EncodeResponse(Options.Version, address, Cid1, returnCode, info);
+        FrameEncoder.EncodeResponse(Options.Version, address, Options.Dialect.Cid1, returnCode, info);
 
     private string? Reply(byte address, byte cid2, ReadOnlySpan<byte> info)
     {
+        if (Options.Dialect != SimulatedDialect.Pace)
+        {
+            return ReplyFamily20(address, cid2, info);
+        }
+
         switch (cid2)
         {
             case 0x42 or 0x44:
@@ -138,6 +142,51 @@ public sealed class SimulatedBms : ISimulatedDevice
                 return Encode(address, 0, PaceReplyEncoder.Capacity(_model.Sample()[0]));
             case 0xB1:
                 return Encode(address, 0, PaceReplyEncoder.DateTime(_time.GetLocalNow().DateTime));
+            default:
+                return Encode(address, 0x04, []);
+        }
+    }
+
+    /// <summary>
+    /// The 0x20 family: one pack per answer, chosen by ADR (RS485: a slave answers its own address; 0 is a stand-alone
+    /// pack). The 0x42/0x44 INFO byte (Seplos group, Pylontech command) is echoed; EG4 requests carry none.
+    /// </summary>
+    private string? ReplyFamily20(byte address, byte cid2, ReadOnlySpan<byte> info)
+    {
+        var dialect = Options.Dialect;
+        byte echo = info.Length > 0 ? info[0] : address;
+        int packNumber = Math.Max(1, (int)address);
+        switch (cid2)
+        {
+            case 0x42 or 0x44:
+            {
+                if (packNumber > Options.Packs)
+                {
+                    return null;
+                }
+
+                var pack = _model.Sample()[packNumber - 1];
+                byte[] reply = (dialect.Name, cid2) switch
+                {
+                    ("eg4", 0x42) => Eg4ReplyEncoder.Analog(address, pack),
+                    ("eg4", _) => Eg4ReplyEncoder.Alarm(address, pack),
+                    ("seplos", 0x42) => SeplosReplyEncoder.Analog(echo, pack),
+                    ("seplos", _) => SeplosReplyEncoder.Alarm(echo, pack),
+                    (_, 0x42) => PylontechReplyEncoder.Analog(echo, pack),
+                    _ => PylontechReplyEncoder.Alarm(echo, pack),
+                };
+                return Encode(address, 0, reply);
+            }
+
+            case 0x4F when dialect != SimulatedDialect.Eg4:
+                // The protocol version is the reply's VER; INFO is empty (PROTOCOL.md 12.6).
+                return Encode(address, 0, []);
+            case 0x51:
+                return Encode(address, 0, Family20IdentityEncoder.ManufacturerInfo(Options.SoftwareVersion[..Math.Min(10, Options.SoftwareVersion.Length)], 1, 0, "BmsPace simulator"));
+            case 0x93 when dialect == SimulatedDialect.Pylontech:
+                return Encode(address, 0, Family20IdentityEncoder.ModuleSerial(echo, Options.PackSerial));
+            case 0x4D when dialect == SimulatedDialect.Eg4:
+                return Encode(address, 0, Eg4ReplyEncoder.DateTime(_time.GetLocalNow().DateTime));
             default:
                 return Encode(address, 0x04, []);
         }

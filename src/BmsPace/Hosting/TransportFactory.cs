@@ -35,5 +35,6 @@ public static class TransportFactory
         Temperatures = spec.Temperatures,
         TailBytes = spec.TailBytes,
         Seed = spec.Seed,
+        Dialect = SimulatedDialect.TryFind(spec.Protocol, out var dialect) ? dialect : SimulatedDialect.Pace,
     };
 }

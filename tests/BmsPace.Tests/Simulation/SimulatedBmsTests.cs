@@ -256,6 +256,69 @@ public class SimulatedBmsTests
         EnvelopeCheck.AssertValid(Ask(bms, CommandKind.Analog));
     }
 
+    [Theory]
+    [InlineData("pace", 0x25, 0x46)]
+    [InlineData("eg4", 0x20, 0x4A)]
+    [InlineData("seplos", 0x20, 0x46)]
+    [InlineData("pylontech", 0x20, 0x46)]
+    public void EachDialectAnswersItsOwnFramesOnlyWithItsOwnHeader(string name, byte version, byte cid1)
+    {
+        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 2 }, Frozen);
+        foreach (var other in SimulatedDialect.All.Where(d => d.Version != version || d.Cid1 != cid1))
+        {
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x42, [0x01])).Bytes);
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x44, [])).Bytes);
+        }
+
+        // EG4 requests carry no INFO; the others name the pack (or group) in one byte.
+        byte[] command = name == "eg4" ? [] : name == "pace" ? [0xFF] : [0x02];
+        foreach (byte cid2 in new byte[] { 0x42, 0x44 })
+        {
+            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(version, 2, cid1, cid2, command)).Bytes);
+            EnvelopeCheck.AssertValid(frame);
+            Assert.Equal(0, EnvelopeCheck.ReturnCode(frame));
+            Assert.Equal(version, Convert.ToByte(frame[1..3], 16));
+            Assert.Equal(cid1, Convert.ToByte(frame[5..7], 16));
+            Assert.Equal(2, EnvelopeCheck.Address(frame));
+            var info = EnvelopeCheck.Info(frame);
+            Assert.Equal(16, info[2]);
+
+            // Temperature count: EG4 says 4 and sends 6 (PROTOCOL.md 13.1); the rest say what they send.
+            Assert.Equal(name == "eg4" ? 4 : 6, info[3 + (cid2 == 0x42 ? 32 : 16)]);
+        }
+
+        // A pack that does not exist behind this address stays silent.
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 5, cid1, 0x42, name == "eg4" ? [] : [0x05])).Bytes);
+    }
+
+    [Theory]
+    [InlineData("eg4", new byte[] { 0x42, 0x44, 0x51, 0x4D })]
+    [InlineData("seplos", new byte[] { 0x42, 0x44, 0x4F, 0x51 })]
+    [InlineData("pylontech", new byte[] { 0x42, 0x44, 0x4F, 0x51, 0x93 })]
+    public void TheFamily20DialectsAnswerTheirReadCommandsAndRefuseOthers(string name, byte[] answered)
+    {
+        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 1 }, Frozen);
+        foreach (byte cid2 in answered)
+        {
+            byte[] info = name == "eg4" || cid2 is 0x4F or 0x51 ? [] : [0x01];
+            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, cid2, info)).Bytes);
+            EnvelopeCheck.AssertValid(frame);
+            Assert.Equal(0, EnvelopeCheck.ReturnCode(frame));
+        }
+
+        string unknown = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, 0x47, [])).Bytes);
+        Assert.Equal(0x04, EnvelopeCheck.ReturnCode(unknown));
+    }
+
+    [Fact]
+    public void AnEg4PackWithoutSixSensorsIsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = SimulatedDialect.Eg4, Temperatures = 4 }));
+        Assert.Contains("temps=4", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EveryKthFaultsFireOnTheirTurnAndStopWhenCleared()
     {
