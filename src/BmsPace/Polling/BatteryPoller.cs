@@ -87,7 +87,7 @@ public sealed class BatteryPoller
             Up = analogPacks.Any(p => !p.Offline),
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
-            ProtocolVersion = _battery.ProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
+            ProtocolVersion = _battery.EffectiveProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
             Identity = new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial),
             Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles))],
             Counters = new PollCounters
@@ -289,7 +289,7 @@ public sealed class BatteryPoller
     /// </summary>
     private async Task<ResponseFrame?> RequestAsync(CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool identity = false)
     {
-        string request = RequestBuilder.Build(kind, _battery.ProtocolVersion, address, packByte);
+        string request = RequestBuilder.Build(kind, _battery.EffectiveProtocolVersion, address, packByte);
         int attempts = identity ? 1 : 1 + _options.Retries;
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
@@ -310,7 +310,7 @@ public sealed class BatteryPoller
                     _logger.LogInformation("{Battery} <- {Command} {Frame}", _battery.Name, kind.ToLabel(), Printable(response));
                 }
 
-                var frame = FrameDecoder.Parse(response, _battery.ProtocolVersion, RequestBuilder.LithiumIronCid1, request);
+                var frame = FrameDecoder.Parse(response, _battery.EffectiveProtocolVersion, RequestBuilder.LithiumIronCid1, request);
                 _consecutiveFailures = 0;
                 return frame;
             }
