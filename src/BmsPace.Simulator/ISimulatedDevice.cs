@@ -14,10 +14,7 @@ public interface ISimulatedDevice
 }
 
 /// <summary>Line speed for pacing (10 bits per byte; 0 = bytes leave at once) and the pause before each reply.</summary>
-public sealed record LineTiming(int BaudRate, TimeSpan ThinkTime)
-{
-    public static LineTiming Unpaced { get; } = new(0, TimeSpan.Zero);
-}
+public sealed record LineTiming(int BaudRate, TimeSpan ThinkTime);
 
 /// <summary>How one reply leaves the simulator: the bytes (echo, noise and a possibly damaged frame), and the manner.</summary>
 /// <param name="Bytes">Everything to write, in order; empty for no reply.</param>

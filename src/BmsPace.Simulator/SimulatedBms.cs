@@ -13,6 +13,7 @@ namespace BmsPace.Simulator;
 public sealed class SimulatedBms : ISimulatedDevice
 {
     private readonly object _gate = new();
+    private readonly SimulatedBmsOptions _options;
     private readonly BatteryModel _model;
     private readonly TimeProvider _time;
     private readonly PaceBlockShape _shape;
@@ -20,21 +21,19 @@ public sealed class SimulatedBms : ISimulatedDevice
 
     public SimulatedBms(SimulatedBmsOptions? options = null, TimeProvider? timeProvider = null)
     {
-        Options = options ?? new SimulatedBmsOptions();
-        var problems = Options.Validate();
+        _options = options ?? new SimulatedBmsOptions();
+        var problems = _options.Validate();
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
 
         _time = timeProvider ?? TimeProvider.System;
-        _model = new BatteryModel(Options);
-        _shape = new PaceBlockShape(Options.TailBytes, Options.UserDefinedP, Options.AlarmTailBytes);
+        _model = new BatteryModel(_options);
+        _shape = new PaceBlockShape(_options.TailBytes, _options.UserDefinedP, _options.AlarmTailBytes);
         _lastAdvanceTimestamp = _time.GetTimestamp();
-        Line = new LineTiming(Options.BaudRate, Options.EffectiveThinkTime);
+        Line = new LineTiming(_options.BaudRate, _options.EffectiveThinkTime);
     }
-
-    public SimulatedBmsOptions Options { get; }
 
     public LineTiming Line { get; }
 
@@ -78,7 +77,7 @@ public sealed class SimulatedBms : ISimulatedDevice
         return Reply(parsed.Address, parsed.Cid2, parsed.Info.AsSpan());
     }
 
-    private bool IsOurs(byte version, byte cid1) => version == Options.Version && cid1 == Options.Dialect.Cid1;
+    private bool IsOurs(byte version, byte cid1) => version == _options.Version && cid1 == _options.Dialect.Cid1;
 
     /// <summary>VER, ADR and CID1 of a request whose envelope is damaged but whose header characters are hex.</summary>
     private static (byte Version, byte Address, byte Cid1)? ReadHeader(string request)
@@ -95,11 +94,11 @@ public sealed class SimulatedBms : ISimulatedDevice
     }
 
     private string Encode(byte address, byte returnCode, ReadOnlySpan<byte> info) =>
-        FrameEncoder.EncodeResponse(Options.Version, address, Options.Dialect.Cid1, returnCode, info);
+        FrameEncoder.EncodeResponse(_options.Version, address, _options.Dialect.Cid1, returnCode, info);
 
     private string? Reply(byte address, byte cid2, ReadOnlySpan<byte> info)
     {
-        if (Options.Dialect != SimulatedDialect.Pace)
+        if (_options.Dialect != SimulatedDialect.Pace)
         {
             return ReplyFamily20(address, cid2, info);
         }
@@ -116,7 +115,7 @@ public sealed class SimulatedBms : ISimulatedDevice
                 {
                     blocks = [.. stack];
                 }
-                else if (command <= Options.Packs)
+                else if (command <= _options.Packs)
                 {
                     blocks = [stack[Math.Max(1, (int)command) - 1]];
                 }
@@ -126,18 +125,18 @@ public sealed class SimulatedBms : ISimulatedDevice
                     return null;
                 }
 
-                byte countOrEcho = command == 0xFF ? (byte)Options.Packs : command;
+                byte countOrEcho = command == 0xFF ? (byte)_options.Packs : command;
                 return Encode(address, 0, cid2 == 0x42
                     ? PaceReplyEncoder.Analog(countOrEcho, blocks, stack, _shape)
                     : PaceReplyEncoder.Alarm(countOrEcho, blocks, _shape));
             }
 
             case 0xC1:
-                return Encode(address, 0, PaceReplyEncoder.SoftwareVersion(Options.SoftwareVersion));
+                return Encode(address, 0, PaceReplyEncoder.SoftwareVersion(_options.SoftwareVersion));
             case 0xC2:
-                return Encode(address, 0, PaceReplyEncoder.Serials(Options.BmsSerial, Options.PackSerial));
+                return Encode(address, 0, PaceReplyEncoder.Serials(_options.BmsSerial, _options.PackSerial));
             case 0x90:
-                return Encode(address, 0, PaceReplyEncoder.PackCount(Options.Packs));
+                return Encode(address, 0, PaceReplyEncoder.PackCount(_options.Packs));
             case 0xA6:
                 return Encode(address, 0, PaceReplyEncoder.Capacity(_model.Sample()[0]));
             case 0xB1:
@@ -153,14 +152,14 @@ public sealed class SimulatedBms : ISimulatedDevice
     /// </summary>
     private string? ReplyFamily20(byte address, byte cid2, ReadOnlySpan<byte> info)
     {
-        var dialect = Options.Dialect;
+        var dialect = _options.Dialect;
         byte echo = info.Length > 0 ? info[0] : address;
         int packNumber = Math.Max(1, (int)address);
         switch (cid2)
         {
             case 0x42 or 0x44:
             {
-                if (packNumber > Options.Packs)
+                if (packNumber > _options.Packs)
                 {
                     return null;
                 }
@@ -182,9 +181,9 @@ public sealed class SimulatedBms : ISimulatedDevice
                 // The protocol version is the reply's VER; INFO is empty (PROTOCOL.md 12.6).
                 return Encode(address, 0, []);
             case 0x51:
-                return Encode(address, 0, Family20IdentityEncoder.ManufacturerInfo(Options.SoftwareVersion[..Math.Min(10, Options.SoftwareVersion.Length)], 1, 0, "BmsPace simulator"));
+                return Encode(address, 0, Family20IdentityEncoder.ManufacturerInfo(_options.SoftwareVersion[..Math.Min(10, _options.SoftwareVersion.Length)], 1, 0, "BmsPace simulator"));
             case 0x93 when dialect == SimulatedDialect.Pylontech:
-                return Encode(address, 0, Family20IdentityEncoder.ModuleSerial(echo, Options.PackSerial));
+                return Encode(address, 0, Family20IdentityEncoder.ModuleSerial(echo, _options.PackSerial));
             case 0x4D when dialect == SimulatedDialect.Eg4:
                 return Encode(address, 0, Eg4ReplyEncoder.DateTime(_time.GetLocalNow().DateTime));
             default:
@@ -200,7 +199,7 @@ public sealed class SimulatedBms : ISimulatedDevice
         if (elapsed > TimeSpan.Zero)
         {
             // A long pause (nobody polled) is not replayed in full: at most an hour of battery time per request.
-            _model.Advance(Math.Min(elapsed.TotalSeconds * Options.TimeScale, 3600));
+            _model.Advance(Math.Min(elapsed.TotalSeconds * _options.TimeScale, 3600));
         }
     }
 }

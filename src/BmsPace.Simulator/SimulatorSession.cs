@@ -119,7 +119,7 @@ public static class SimulatorSession
 /// Paces bytes like a UART at a baud rate: 10 bits per byte (start, 8 data, stop). Works on an absolute Stopwatch
 /// schedule, writing whatever is due and then waiting about a millisecond, so timer jitter does not accumulate.
 /// </summary>
-public sealed class LinePacer
+internal sealed class LinePacer
 {
     private readonly double _ticksPerByte;
 

@@ -19,9 +19,6 @@ internal sealed class UnixFdStream : Stream
         _alsoClose = alsoClose;
     }
 
-    /// <summary>Opens a tty path raw (for the simulator's end of a socat pair).</summary>
-    public static UnixFdStream OpenRaw(string path) => new(UnixTerminal.OpenRaw(path));
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

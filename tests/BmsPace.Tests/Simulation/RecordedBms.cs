@@ -28,11 +28,12 @@ internal sealed class RecordedBms : ISimulatedDevice
 
     public RecordedBms(SimulatedBmsOptions? options = null, TimeProvider? clock = null)
     {
-        _bms = new SimulatedBms(options, clock);
+        Options = options ?? new SimulatedBmsOptions();
+        _bms = new SimulatedBms(Options, clock);
         _line = _bms;
     }
 
-    public SimulatedBmsOptions Options => _bms.Options;
+    public SimulatedBmsOptions Options { get; }
 
     public LineTiming Line => _bms.Line;
 

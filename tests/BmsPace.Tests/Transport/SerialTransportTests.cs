@@ -19,7 +19,7 @@ public class SerialTransportTests
         await using var pair = await SocatPtyPair.StartAsync();
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
         using var stop = new CancellationTokenSource();
-        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var serverEnd = new UnixFdStream(UnixTerminal.OpenRaw(pair.PathA));
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
         try
         {
@@ -55,7 +55,7 @@ public class SerialTransportTests
         await using var pair = await SocatPtyPair.StartAsync();
         var bms = new RecordedBms();
         using var stop = new CancellationTokenSource();
-        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var serverEnd = new UnixFdStream(UnixTerminal.OpenRaw(pair.PathA));
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
         await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), reconnect: Fast);
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));

@@ -12,7 +12,7 @@ public static class PackTable
     {
         var snapshot = result.Snapshot;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: {(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.ProtocolVersion}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: {(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.Protocol ?? "not detected"} (VER {snapshot.ProtocolVersion})");
         text.AppendLine(CultureInfo.InvariantCulture, $"  software version: {snapshot.Identity.SoftwareVersion ?? "(not answered)"}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  BMS serial:       {snapshot.Identity.BmsSerial ?? "(not answered)"}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  pack serial:      {snapshot.Identity.PackSerial ?? "(not answered)"}");

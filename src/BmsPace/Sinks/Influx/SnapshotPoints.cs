@@ -36,7 +36,9 @@ public static class SnapshotPoints
             // Likewise an alarm block kept from an earlier cycle: flags and balancing are left out rather than repeated.
             var readAlarm = pack.AlarmReadThisCycle ? pack.Alarm : null;
             string packLabel = labels.Pack(pack.Pack);
-            var packTags = Tags(("battery", snapshot.Battery), ("pack", packLabel));
+            var packTags = snapshot.Protocol is { } protocol
+                ? Tags(("battery", snapshot.Battery), ("pack", packLabel), ("protocol", protocol))
+                : Tags(("battery", snapshot.Battery), ("pack", packLabel));
             yield return new InfluxPoint(PackMeasurement, packTags, PackFields(analog), snapshot.Timestamp);
 
             for (int index = 0; index < analog.CellVoltagesVolts.Length; index++)
