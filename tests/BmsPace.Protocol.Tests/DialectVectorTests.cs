@@ -215,7 +215,7 @@ public sealed class DialectVectorTests
     {
         "cell_count" => pack.CellCount,
         "temp_count" => pack.TemperatureCount,
-        "user_defined_p" => pack.StatusValue("user_defined_p"),
+        "user_defined_p" => pack.StatusValue("alarm_user_defined_p"),
         "fet_status" or "system_status" or "balance_status" or "remaining_capacity_alarm" => pack.StatusValue(field),
         "fet_bits" => pack.ActiveFlags(FlagFamily.Status).Where(f => f.EndsWith("_fet", StringComparison.Ordinal)).Select(f => f switch
         {

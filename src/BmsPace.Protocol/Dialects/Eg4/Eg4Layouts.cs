@@ -117,7 +117,7 @@ internal sealed partial class Eg4Dialect
         [
             new("current_alarm", reader.U8("current alarm")),
             new("voltage_alarm", reader.U8("voltage alarm")),
-            new("user_defined_p", reader.U8("user-defined count")),
+            new("alarm_user_defined_p", reader.U8("user-defined count")),
             new("balance_event", reader.U8("balance event")),
             new("voltage_event", reader.U8("voltage event")),
             new("temperature_event", reader.U16("temperature event")),

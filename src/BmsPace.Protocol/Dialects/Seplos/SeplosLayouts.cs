@@ -123,7 +123,7 @@ internal sealed partial class SeplosDialect
         var builder = ImmutableArray.CreateBuilder<StatusField>();
         builder.Add(new("current_alarm", currentAlarm));
         builder.Add(new("voltage_alarm", voltageAlarm));
-        builder.Add(new("user_defined_p", customP));
+        builder.Add(new("alarm_user_defined_p", customP));
         for (int i = 1; i <= 6; i++)
         {
             builder.Add(new(Invariant($"alarm_event_{i}"), reader.U8("alarm event")));
