@@ -229,7 +229,7 @@ public static class SeplosReplyEncoder
 }
 
 /// <summary>
-/// Pylontech-style replies (VER 0x20, CID1 0x46), from PROTOCOL.md 13.3: voltage in mV, capacities in mAh; above
+/// Pylontech-style replies (VER 0x20, CID1 0x46), from PROTOCOL.md 13.3: current in 100 mA, voltage in mV, capacities in mAh; above
 /// 65 Ah P = 4, the 16-bit capacities are FFFF and 3-byte capacities follow the cycle count. No design capacity.
 /// </summary>
 public static class PylontechReplyEncoder
@@ -254,7 +254,8 @@ public static class PylontechReplyEncoder
             w.U16(Family20Units.DeciKelvin(t));
         }
 
-        w.S16(Family20Units.Current(pack.CurrentAmperes));
+        // Current in 100 mA, as the Pylon RS485 V3.3 document sends it (PROTOCOL.md 13.3: firmware dependent).
+        w.S16(Math.Clamp((int)Math.Round(pack.CurrentAmperes * 10, MidpointRounding.AwayFromZero), short.MinValue, short.MaxValue));
         w.U16(Math.Min(0xFFFF, Family20Units.PackMillivolts(pack)));
         w.U16(large ? 0xFFFF : remaining);
         w.U8(large ? 4 : 2);
