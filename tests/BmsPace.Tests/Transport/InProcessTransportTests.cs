@@ -1,15 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using BmsPace.Configuration;
+using BmsPace.Hosting;
 using BmsPace.Protocol.Commands;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BmsPace.Tests.Transport;
 
 /// <summary>The in-process simulator link: the same reader over an in-memory pipe.</summary>
-public class SimulatorTransportTests
+public class InProcessTransportTests
 {
     private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
 
@@ -18,16 +20,19 @@ public class SimulatorTransportTests
     {
         Assert.True(ConnectionSpec.TryParse("simulator?packs=2&cells=8&temps=4&tail=1&seed=7", out var spec, out _));
         await using var transport = TransportFactory.Create(spec!, NullLoggerFactory.Instance);
-        var simulator = Assert.IsType<SimulatorTransport>(transport);
-        Assert.Equal(2, simulator.Simulator.Options.Packs);
-        Assert.Equal(8, simulator.Simulator.Options.Cells);
-        Assert.Equal(4, simulator.Simulator.Options.Temperatures);
-        Assert.Equal(1, simulator.Simulator.Options.TailBytes);
+        Assert.IsType<InProcessTransport>(transport);
 
+        // The reply shows the battery the URI asked for: 2 packs, each of 8 cells, 4 sensors and a 1-byte tail
+        // (1 + 8 x 2 + 1 + 4 x 2 + 13 + 1 = 40 bytes a block, after INFOFLAG and the pack count).
         string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(2), CancellationToken.None);
         EnvelopeCheck.AssertValid(frame);
-        Assert.Equal(simulator.Simulator.LastReply(0x42), frame);
-        Assert.Equal(8, simulator.Simulator.LastSentAnalog(2)!.CellVoltagesVolts.Length);
+        var info = EnvelopeCheck.Info(frame);
+        Assert.Equal(2 + (2 * 40), info.Length);
+        Assert.Equal(2, info[1]);
+        Assert.Equal(8, info[2]);
+        Assert.Equal(4, info[2 + 1 + 16]);
+        Assert.Equal(8, info[2 + 40]);
+        Assert.Equal(4, info[2 + 40 + 1 + 16]);
     }
 
     [Fact]
@@ -68,9 +73,9 @@ public class SimulatorTransportTests
     [InlineData("echo", "valid")]
     public async Task FaultsReachTheRealReaderAndClearingThemRecovers(string fault, string expected)
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3 });
         using var log = new RecordingLoggers();
-        await using var transport = new SimulatorTransport(bms, log.Factory);
+        await using var transport = Connect(bms, log.Factory);
 
         // One clean exchange first, so the short fault timeout does not also have to cover the link's first start.
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
@@ -86,14 +91,20 @@ public class SimulatorTransportTests
     public async Task PacedRepliesTakeTheirLineTime()
     {
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, BaudRate = 9600, ThinkTime = TimeSpan.FromMilliseconds(20) });
-        await using var transport = new SimulatorTransport(bms);
+        await using var transport = Connect(bms);
         await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(3), CancellationToken.None);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(3), CancellationToken.None);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        var lineTime = LinePacer.LineTime(AnalogRequest.Length + frame.Length, 9600) + TimeSpan.FromMilliseconds(20);
+        var lineTime = TimeSpan.FromSeconds((AnalogRequest.Length + frame.Length) * 10.0 / 9600) + TimeSpan.FromMilliseconds(20);
 
         // A lower bound only: the reply cannot arrive before the line could have carried it (timing limits live in the benchmark).
         Assert.True(elapsed >= lineTime * 0.98, $"reply after {elapsed.TotalMilliseconds:F1} ms, line time {lineTime.TotalMilliseconds:F1} ms");
+    }
+
+    private static InProcessTransport Connect(ISimulatedDevice device, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
+    {
+        var link = new SimulatorLink(device);
+        return new InProcessTransport("simulator", link.Connect, link, loggers);
     }
 }

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>One end of an in-memory full-duplex link: reads from one pipe, writes to the other.</summary>
 public sealed class DuplexPipeStream : Stream

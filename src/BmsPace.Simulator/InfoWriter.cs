@@ -1,13 +1,11 @@
 using System.Text;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>Builds INFO bytes big-endian, as the protocol writes multi-byte numbers (PROTOCOL.md section 3).</summary>
 internal sealed class InfoWriter
 {
     private readonly List<byte> _bytes = new(256);
-
-    public int Length => _bytes.Count;
 
     public void U8(int value) => _bytes.Add((byte)value);
 
@@ -15,6 +13,12 @@ internal sealed class InfoWriter
     {
         _bytes.Add((byte)((value >> 8) & 0xFF));
         _bytes.Add((byte)(value & 0xFF));
+    }
+
+    public void U24(int value)
+    {
+        _bytes.Add((byte)((value >> 16) & 0xFF));
+        U16(value & 0xFFFF);
     }
 
     public void S16(int value) => U16(value & 0xFFFF);
@@ -31,8 +35,6 @@ internal sealed class InfoWriter
         var padded = text.Length >= width ? text[..width] : text.PadRight(width, ' ');
         _bytes.AddRange(Encoding.ASCII.GetBytes(padded));
     }
-
-    public string HexFrom(int start) => Convert.ToHexString([.. _bytes.Skip(start)]);
 
     public byte[] ToArray() => [.. _bytes];
 }

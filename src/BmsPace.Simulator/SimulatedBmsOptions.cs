@@ -1,8 +1,10 @@
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>What the simulated BMS looks like and how it behaves on the line.</summary>
 public sealed record SimulatedBmsOptions
 {
+    private readonly byte? _version;
+
     /// <summary>Packs behind the master (1-16); COMMAND FF answers all of them.</summary>
     public int Packs { get; init; } = 3;
 
@@ -23,8 +25,15 @@ public sealed record SimulatedBmsOptions
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>VER written in replies.</summary>
-    public byte Version { get; init; } = 0x25;
+    /// <summary>The dialect the pack speaks (PROTOCOL.md 13); it answers only frames with the dialect's VER and CID1.</summary>
+    public SimulatedDialect Dialect { get; init; } = SimulatedDialect.Pace;
+
+    /// <summary>VER expected in requests and written in replies: the dialect's own unless firmware reports another.</summary>
+    public byte Version
+    {
+        get => _version ?? Dialect.Version;
+        init => _version = value;
+    }
 
     /// <summary>Nominal capacity of every pack.</summary>
     public double DesignAmpHours { get; init; } = 100;
@@ -44,9 +53,6 @@ public sealed record SimulatedBmsOptions
     public string BmsSerial { get; init; } = "SIMBMS0000000001";
 
     public string PackSerial { get; init; } = "SIMPACK000000000001";
-
-    /// <summary>The RTN an <c>rtn</c> fault answers with (0x09: "operation or write error").</summary>
-    public byte FaultReturnCode { get; init; } = 0x09;
 
     public TimeSpan EffectiveThinkTime => ThinkTime ?? (BaudRate > 0 ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero);
 
@@ -97,6 +103,11 @@ public sealed record SimulatedBmsOptions
         if (DesignAmpHours is <= 0 or > 600)
         {
             problems.Add($"design capacity {DesignAmpHours} Ah is not allowed: expected more than 0 and at most 600");
+        }
+
+        if (Dialect == SimulatedDialect.Eg4 && Temperatures != 6)
+        {
+            problems.Add($"temps={Temperatures} is not allowed for eg4: an EG4 pack always sends six sensors");
         }
 
         return problems;

@@ -1,23 +1,22 @@
 using System.Diagnostics;
 using BmsPace.Protocol.Framing;
-using BmsPace.Transport;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>
-/// Serves one connection (a TCP client, a pty, an in-memory pipe) for a <see cref="SimulatedBms"/>: cuts requests out
-/// of the byte stream, asks the BMS for the reply and writes it the way the line would, paced to the baud rate when
+/// Serves one connection (a TCP client, a pty, an in-memory pipe) for a simulated device: cuts requests out of the
+/// byte stream, asks the device for the reply and writes it the way the line would, paced to the baud rate when
 /// one is set.
 /// </summary>
 public static class SimulatorSession
 {
     /// <summary>Serves until the peer closes, a <c>drop</c> fault ends the connection, or cancellation.</summary>
     /// <param name="canDisconnect">False for a pty, which cannot be "unplugged": a drop then only cuts the frame.</param>
-    public static async Task RunAsync(Stream stream, SimulatedBms bms, bool canDisconnect, CancellationToken cancellationToken)
+    public static async Task RunAsync(Stream stream, ISimulatedDevice device, bool canDisconnect, CancellationToken cancellationToken)
     {
         var assembler = new FrameAssembler();
         var buffer = new byte[1024];
-        var pacer = new LinePacer(bms.Options.BaudRate);
+        var pacer = new LinePacer(device.Line.BaudRate);
         while (!cancellationToken.IsCancellationRequested)
         {
             int count;
@@ -39,11 +38,11 @@ public static class SimulatorSession
             assembler.Append(buffer.AsSpan(0, count));
             while (assembler.TryTakeFrame(out string request))
             {
-                var reply = bms.Respond(request);
+                var reply = device.Respond(request);
                 try
                 {
                     // The request only "arrives" once its last bit has crossed the line; then the BMS thinks.
-                    long replyStart = pacer.After(receivedAt, request.Length) + Ticks(bms.Options.EffectiveThinkTime);
+                    long replyStart = pacer.After(receivedAt, request.Length) + Ticks(device.Line.ThinkTime);
                     await WriteReplyAsync(stream, reply, pacer, replyStart, cancellationToken);
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
@@ -120,7 +119,7 @@ public static class SimulatorSession
 /// Paces bytes like a UART at a baud rate: 10 bits per byte (start, 8 data, stop). Works on an absolute Stopwatch
 /// schedule, writing whatever is due and then waiting about a millisecond, so timer jitter does not accumulate.
 /// </summary>
-public sealed class LinePacer
+internal sealed class LinePacer
 {
     private readonly double _ticksPerByte;
 
@@ -131,10 +130,6 @@ public sealed class LinePacer
     }
 
     public bool IsPaced { get; }
-
-    /// <summary>Line time of <paramref name="byteCount"/> bytes.</summary>
-    public static TimeSpan LineTime(int byteCount, int baudRate) =>
-        baudRate <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(byteCount * 10.0 / baudRate);
 
     /// <summary>The timestamp at which <paramref name="byteCount"/> bytes that started at <paramref name="start"/> have crossed the line.</summary>
     public long After(long start, int byteCount) => start + (long)(byteCount * _ticksPerByte);

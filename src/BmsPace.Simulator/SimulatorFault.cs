@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>The fault kinds of CLI.md <c>--fault</c>.</summary>
 public enum SimulatorFaultKind

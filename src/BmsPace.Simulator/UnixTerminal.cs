@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>The few libc calls a pseudo-terminal and a raw tty need (Linux, glibc).</summary>
 internal static partial class UnixTerminal

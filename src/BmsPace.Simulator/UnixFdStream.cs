@@ -1,4 +1,4 @@
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>
 /// A stream over a tty file descriptor (a pty master, or one end of a socat pty pair). Reads wait with poll() in short
@@ -18,9 +18,6 @@ internal sealed class UnixFdStream : Stream
         _fd = fd;
         _alsoClose = alsoClose;
     }
-
-    /// <summary>Opens a tty path raw (for the simulator's end of a socat pair).</summary>
-    public static UnixFdStream OpenRaw(string path) => new(UnixTerminal.OpenRaw(path));
 
     public override bool CanRead => true;
 

@@ -1,24 +1,26 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>
-/// Serves a <see cref="SimulatedBms"/> over TCP like a transparent serial server. Clients may come and go; each gets
+/// Serves a simulated device over TCP like a transparent serial server. Clients may come and go; each gets
 /// its own session on the same battery. Disposing closes the listener and every client, as a server that vanished.
 /// </summary>
 public sealed class SimulatorTcpServer : IAsyncDisposable
 {
-    private readonly SimulatedBms _bms;
+    private readonly ISimulatedDevice _bms;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(Socket Socket, Task Session)> _clients = [];
     private readonly object _gate = new();
+    private readonly Action<IPEndPoint>? _clientConnected;
     private Task _acceptLoop = Task.CompletedTask;
 
-    private SimulatorTcpServer(SimulatedBms bms, IPEndPoint endpoint)
+    private SimulatorTcpServer(ISimulatedDevice bms, IPEndPoint endpoint, Action<IPEndPoint>? clientConnected)
     {
         _bms = bms;
+        _clientConnected = clientConnected;
         _listener = new TcpListener(endpoint);
         _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
     }
@@ -26,16 +28,11 @@ public sealed class SimulatorTcpServer : IAsyncDisposable
     /// <summary>Where it listens (with the real port when port 0 was asked for).</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
 
-    /// <summary>Connections accepted so far.</summary>
-    public int AcceptedConnections { get; private set; }
-
-    public SimulatedBms Simulator => _bms;
-
-    /// <summary>Binds and starts accepting.</summary>
+    /// <summary>Binds and starts accepting; <paramref name="clientConnected"/> hears of every client accepted.</summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static SimulatorTcpServer Start(SimulatedBms bms, IPEndPoint endpoint)
+    public static SimulatorTcpServer Start(ISimulatedDevice bms, IPEndPoint endpoint, Action<IPEndPoint>? clientConnected = null)
     {
-        var server = new SimulatorTcpServer(bms, endpoint);
+        var server = new SimulatorTcpServer(bms, endpoint, clientConnected);
         server._listener.Start();
         server._acceptLoop = Task.Run(server.AcceptLoopAsync);
         return server;
@@ -83,7 +80,11 @@ public sealed class SimulatorTcpServer : IAsyncDisposable
             }
 
             socket.NoDelay = true;
-            AcceptedConnections++;
+            if (socket.RemoteEndPoint is IPEndPoint client)
+            {
+                _clientConnected?.Invoke(client);
+            }
+
             var session = Task.Run(() => ServeAsync(socket));
             lock (_gate)
             {

@@ -1,7 +1,7 @@
-namespace BmsPace.Simulation;
+namespace BmsPace.Simulator;
 
 /// <summary>
-/// Serves a <see cref="SimulatedBms"/> on a new pseudo-terminal whose slave side is reachable at a symlink path, so a
+/// Serves a simulated device on a new pseudo-terminal whose slave side is reachable at a symlink path, so a
 /// serial client opens it like <c>/dev/ttyUSB0</c>. The symlink is removed on disposal.
 /// </summary>
 public sealed class PseudoTerminalServer : IAsyncDisposable
@@ -10,7 +10,7 @@ public sealed class PseudoTerminalServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _session;
 
-    private PseudoTerminalServer(SimulatedBms bms, string linkPath, string slavePath, UnixFdStream master)
+    private PseudoTerminalServer(ISimulatedDevice bms, string linkPath, string slavePath, UnixFdStream master)
     {
         LinkPath = linkPath;
         SlavePath = slavePath;
@@ -26,7 +26,7 @@ public sealed class PseudoTerminalServer : IAsyncDisposable
 
     /// <summary>Creates the pty and the symlink <paramref name="linkPath"/> (replacing an old symlink, never a regular file).</summary>
     /// <exception cref="IOException">The pty cannot be created or the path is taken by something that is not a symlink.</exception>
-    public static PseudoTerminalServer Start(SimulatedBms bms, string linkPath)
+    public static PseudoTerminalServer Start(ISimulatedDevice bms, string linkPath)
     {
         var full = Path.GetFullPath(linkPath);
         var existing = new FileInfo(full);

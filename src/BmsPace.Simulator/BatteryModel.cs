@@ -1,4 +1,6 @@
-namespace BmsPace.Simulation;
+using System.Collections.Immutable;
+
+namespace BmsPace.Simulator;
 
 /// <summary>
 /// The evolving state of a simulated LiFePO4 stack: it charges to about 97 %, rests, discharges to about 20 %, rests,
@@ -43,6 +45,9 @@ internal sealed class BatteryModel
 
     public bool IsDischarging => _phase == Phase.Discharging;
 
+    /// <summary>Every pack as the BMS measures it right now (cells read to the millivolt decide which cells balance).</summary>
+    public ImmutableArray<PackSample> Sample() => [.. Packs.Select(SamplePack)];
+
     /// <summary>Moves the model forward by <paramref name="seconds"/> of simulated time, in steps of at most 10 s.</summary>
     public void Advance(double seconds)
     {
@@ -57,6 +62,39 @@ internal sealed class BatteryModel
         {
             UpdateCells(pack);
         }
+    }
+
+    private PackSample SamplePack(PackState pack)
+    {
+        // The highest cells bleed while the stack charges near full (balance start 3.34 V, delta 3 mV).
+        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(v => (int)Math.Round(v * 1000, MidpointRounding.AwayFromZero))];
+        var balancing = ImmutableArray.CreateBuilder<int>();
+        if (IsCharging && cellsMv.Length > 0 && cellsMv.Max() >= 3340)
+        {
+            int max = cellsMv.Max();
+            for (int cell = 0; cell < Math.Min(16, cellsMv.Length); cell++)
+            {
+                if (cellsMv[cell] >= max - 3)
+                {
+                    balancing.Add(cell + 1);
+                }
+            }
+        }
+
+        return new PackSample
+        {
+            Number = pack.Number,
+            CellVoltagesVolts = [.. pack.CellVoltagesVolts],
+            TemperaturesCelsius = [.. pack.TemperaturesCelsius],
+            CurrentAmperes = pack.CurrentAmperes,
+            RemainingAmpHours = pack.RemainingAmpHours,
+            FullAmpHours = pack.FullAmpHours,
+            DesignAmpHours = pack.DesignAmpHours,
+            CycleCount = pack.CycleCount,
+            Charging = IsCharging,
+            Discharging = IsDischarging,
+            BalancingCells = balancing.ToImmutable(),
+        };
     }
 
     private PackState CreatePack(int number)

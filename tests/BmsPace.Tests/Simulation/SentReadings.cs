@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 
-namespace BmsPace.Simulation;
+namespace BmsPace.Tests.Simulation;
 
 /// <summary>
-/// Exactly what the simulator put into one 0x42 pack block, converted to SI units the way PROTOCOL.md 10.2 scales the
-/// wire values (mV / 1000, (0.1 K - 2730) / 10, 10 mA / 100, 10 mAh / 100). Tests compare decoded output against it
-/// (with a tolerance of about 1e-9 for floating-point scaling differences).
+/// Exactly what the simulator put into one 0x42 pack block, read by the tests from the reply bytes by the documented
+/// layout and converted to SI units the way PROTOCOL.md 10.2 scales the wire values (mV / 1000, (0.1 K - 2730) / 10,
+/// 10 mA / 100, 10 mAh / 100). Tests compare decoded output against it (with a tolerance of about 1e-9 for
+/// floating-point scaling differences).
 /// </summary>
 public sealed record SentAnalogPack
 {
