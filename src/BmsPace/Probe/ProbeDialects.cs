@@ -42,9 +42,9 @@ internal static class ProbeDialects
     public static IReadOnlyList<IProbeDialect> All { get; } =
     [
         new PaceProbeDialect(),
-        new Family20ProbeDialect("eg4", 0x4A, packByteIsAddress: false, userDefinedP: [15], pAfterFullAndCycles: true),
-        new Family20ProbeDialect("seplos", 0x46, packByteIsAddress: true, userDefinedP: [10], pAfterFullAndCycles: false),
-        new Family20ProbeDialect("pylontech", 0x46, packByteIsAddress: true, userDefinedP: [2, 4], pAfterFullAndCycles: false),
+        new Family20ProbeDialect("eg4", 0x4A, packByteIsAddress: false, userDefinedP: null),
+        new Family20ProbeDialect("seplos", 0x46, packByteIsAddress: true, userDefinedP: [10]),
+        new Family20ProbeDialect("pylontech", 0x46, packByteIsAddress: true, userDefinedP: [2, 4]),
     ];
 
     public static IProbeDialect ByName(string name) => All.First(d => d.Name == name);
@@ -92,7 +92,8 @@ internal sealed class PaceProbeDialect : IProbeDialect
 }
 
 /// <summary>EG4, Seplos and Pylontech (VER 0x20, PROTOCOL.md section 13).</summary>
-internal sealed class Family20ProbeDialect(string name, byte cid1, bool packByteIsAddress, byte[] userDefinedP, bool pAfterFullAndCycles) : IProbeDialect
+/// <param name="userDefinedP">The P values that tell this dialect from another with the same header; null when the header (EG4's CID1 4A) says enough.</param>
+internal sealed class Family20ProbeDialect(string name, byte cid1, bool packByteIsAddress, byte[]? userDefinedP) : IProbeDialect
 {
     private const byte ManufacturerInfo = 0x51;
 
@@ -118,7 +119,7 @@ internal sealed class Family20ProbeDialect(string name, byte cid1, bool packByte
 
         var info = frame.Info.AsSpan();
 
-        // INFOFLAG, pack/group, M cells, M x 2, N temperatures, N x 2, current, voltage, remaining[, full, cycles], P.
+        // INFOFLAG, pack/group, M cells, M x 2, N temperatures, N x 2, current, voltage, remaining, P.
         if (info.Length < 3)
         {
             return null;
@@ -131,11 +132,14 @@ internal sealed class Family20ProbeDialect(string name, byte cid1, bool packByte
             return null;
         }
 
-        int temperatures = info[temperaturesAt];
-        int pAt = temperaturesAt + 1 + (2 * temperatures) + 6 + (pAfterFullAndCycles ? 4 : 0);
-        if (temperatures > 16 || info.Length <= pAt || !userDefinedP.Contains(info[pAt]))
+        if (userDefinedP is not null)
         {
-            return null;
+            int temperatures = info[temperaturesAt];
+            int pAt = temperaturesAt + 1 + (2 * temperatures) + 6;
+            if (temperatures > 16 || info.Length <= pAt || !userDefinedP.Contains(info[pAt]))
+            {
+                return null;
+            }
         }
 
         return new ProbeAnswer(1);

@@ -44,8 +44,8 @@ internal sealed record ConnectionProbe(ProbeTarget Target, IReadOnlyList<ProbeAt
 
 /// <summary>
 /// Probes one connection: the dialects at the master's usual addresses (1, then 0) at each speed until one answers;
-/// if nothing answered on a quiet line, the other RS485 addresses; after an answer, the identity read and every address
-/// 0-15 in the dialect that answered, since on RS485 each pack answers only its own.
+/// at the first speed, when the line stayed quiet, the other RS485 addresses before the other speeds; after an answer,
+/// the identity read and every address 0-15 in the dialect that answered, since on RS485 each pack answers only its own.
 /// </summary>
 /// <remarks>
 /// Bounded: an attempt waits <see cref="UsualTimeout"/> (or <see cref="ScanTimeout"/> while scanning addresses) for its
@@ -89,7 +89,9 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 }
 
                 var outcomes = new List<ProbeOutcome>();
-                foreach (byte address in UsualAddresses)
+
+                // Other speeds get address 1 only: an RS232 port answers any address, and an RS485 master is 1.
+                foreach (byte address in baud == target.Speeds[0] ? UsualAddresses : UsualAddresses[..1])
                 {
                     foreach (var group in Groups(ProbeDialects.All, address))
                     {
@@ -113,6 +115,12 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                     }
                 }
 
+                if (found is null && baud == target.Speeds[0] && outcomes.All(o => o == ProbeOutcome.Silence) && !run.OutOfTime)
+                {
+                    // On RS485 a pack answers only its own DIP address: try the others at the usual speed first.
+                    found = await ScanOtherAddressesAsync(run, link, baud, cancellationToken);
+                }
+
                 if (found is not null || outcomes.Contains(ProbeOutcome.Io))
                 {
                     break;
@@ -125,32 +133,6 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 if (outcomes.All(o => o == ProbeOutcome.Echo))
                 {
                     break;
-                }
-            }
-
-            if (found is null && link is null && !run.OutOfTime && QuietAtUsualAddresses(run, target.Speeds[0]))
-            {
-                // On RS485 a pack answers only its own DIP address: try the others at the first speed.
-                link = await OpenAsync(run, target.Speeds[0], cancellationToken);
-                if (link is not null)
-                {
-                    for (byte address = 2; address <= 15 && found is null && !run.OutOfTime; address++)
-                    {
-                        foreach (var group in Groups(ProbeDialects.All, address))
-                        {
-                            var result = await AttemptAsync(run, link, target.Speeds[0], group, address, ScanTimeout, cancellationToken);
-                            if (result.Classification.Outcome == ProbeOutcome.Answer)
-                            {
-                                found = (link, target.Speeds[0], result);
-                                break;
-                            }
-
-                            if (run.OutOfTime)
-                            {
-                                break;
-                            }
-                        }
-                    }
                 }
             }
 
@@ -170,13 +152,31 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         }
     }
 
+    private static async Task<(ProbeLink Link, int? Baud, ProbeAttemptResult Answer)?> ScanOtherAddressesAsync(Run run, ProbeLink link, int? baud, CancellationToken cancellationToken)
+    {
+        for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
+        {
+            foreach (var group in Groups(ProbeDialects.All, address))
+            {
+                var result = await AttemptAsync(run, link, baud, group, address, ScanTimeout, cancellationToken);
+                if (result.Classification.Outcome == ProbeOutcome.Answer)
+                {
+                    return (link, baud, result);
+                }
+
+                if (result.Classification.Outcome == ProbeOutcome.Io || run.OutOfTime)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Dialects whose requests at <paramref name="address"/> are the same bytes share one attempt.</summary>
     private static IEnumerable<IProbeDialect[]> Groups(IReadOnlyList<IProbeDialect> dialects, byte address) =>
         dialects.GroupBy(d => d.AnalogRequest(address), StringComparer.Ordinal).Select(g => g.ToArray());
-
-    private static bool QuietAtUsualAddresses(Run run, int? firstSpeed) =>
-        run.Attempts.Where(a => a.Baud == firstSpeed && a.Address is not null).All(a => a.Outcome == ProbeOutcome.Silence)
-        && run.Attempts.Any(a => a.Baud == firstSpeed && a.Address is not null);
 
     private static async Task<bool> CheckDeviceAsync(Run run, SerialConnectionSpec serial)
     {

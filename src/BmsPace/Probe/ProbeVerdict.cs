@@ -64,7 +64,7 @@ internal static class ProbeVerdict
         var rtn = analog.Where(a => a.Outcome == ProbeOutcome.Rtn).ToList();
         if (rtn.Count > 0)
         {
-            string codes = string.Join(", ", rtn.Select(a => a.Detail.Split(' ')[1]).Distinct());
+            string codes = string.Join(", ", rtn.Select(a => a.Detail.Split(' ')[1].TrimEnd(':')).Distinct());
             string askedVersions = string.Join(" and ", rtn.Select(a => "VER " + a.Request![1..3]).Distinct());
             if (finding is not null)
             {
@@ -77,7 +77,13 @@ internal static class ProbeVerdict
             }
         }
 
-        var bad = analog.Where(a => a.Outcome == ProbeOutcome.BadFrame).ToList();
+        var unexplained = analog.Where(a => a.Outcome == ProbeOutcome.BadFrame && a.Detail.StartsWith(ReplyClassifier.Unexplained, StringComparison.Ordinal)).ToList();
+        if (unexplained.Count > 0 && finding is null)
+        {
+            lines.Add($"a BMS answers with whole, checksummed frames that no known layout explains ({unexplained[0].Detail}): a dialect or firmware BmsPace does not read yet; the output of bmspace probe --json helps to add it");
+        }
+
+        var bad = analog.Where(a => a.Outcome == ProbeOutcome.BadFrame).Except(unexplained).ToList();
         if (bad.Count > 0)
         {
             if (finding?.Baud is int goodBaud && bad.Any(a => a.Baud != goodBaud))

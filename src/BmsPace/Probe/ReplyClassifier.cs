@@ -50,6 +50,9 @@ internal sealed record ReplyClassification(ProbeOutcome Outcome, string Detail)
 /// </summary>
 internal static class ReplyClassifier
 {
+    /// <summary>How the detail of a valid frame that no dialect asked explains begins.</summary>
+    public const string Unexplained = "a valid frame";
+
     /// <param name="candidates">The dialects that sent exactly this request; the first that explains a valid answer names it.</param>
     public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IProbeDialect> candidates)
     {
@@ -131,7 +134,7 @@ internal static class ReplyClassifier
 
         // A whole, checksummed frame whose header or layout is no analog answer of the dialect asked: never decode it with another's layout.
         string asked = string.Join("/", candidates.Select(d => d.Name));
-        return new ReplyClassification(ProbeOutcome.BadFrame, $"a valid frame ({header}) that is no {asked} analog answer")
+        return new ReplyClassification(ProbeOutcome.BadFrame, $"{Unexplained} ({header}) that is no {asked} analog answer")
         {
             Frame = response,
         };
