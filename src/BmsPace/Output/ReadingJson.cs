@@ -88,7 +88,7 @@ public static class ReadingJson
         writer.WriteNumber("voltage_volts", pack.VoltageVolts);
         writer.WriteNumber("remaining_amp_hours", pack.RemainingAmpHours);
         writer.WriteNumber("full_amp_hours", pack.FullAmpHours);
-        writer.WriteNumber("design_amp_hours", pack.DesignAmpHours);
+        WriteOptional(writer, "design_amp_hours", pack.DesignAmpHours);
         writer.WriteNumber("cycle_count", pack.CycleCount);
         WriteOptional(writer, "state_of_charge_ratio", pack.StateOfChargeRatio);
         WriteOptional(writer, "state_of_health_ratio", pack.StateOfHealthRatio);

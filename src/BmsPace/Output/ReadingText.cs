@@ -17,7 +17,7 @@ public static class ReadingText
 
         output.WriteLine(Invariant($"  temperatures ({pack.TemperatureCount}): {Join(pack.TemperaturesCelsius, "0.0")} °C"));
         output.WriteLine(Invariant($"  current {pack.CurrentAmperes:0.00} A, voltage {pack.VoltageVolts:0.000} V, power {pack.PowerWatts:0.0} W"));
-        output.WriteLine(Invariant($"  capacity remaining {pack.RemainingAmpHours:0.00} Ah, full {pack.FullAmpHours:0.00} Ah, design {pack.DesignAmpHours:0.00} Ah, cycles {pack.CycleCount}"));
+        output.WriteLine(Invariant($"  capacity remaining {pack.RemainingAmpHours:0.00} Ah, full {pack.FullAmpHours:0.00} Ah, design {(pack.DesignAmpHours is { } design ? Invariant($"{design:0.00} Ah") : "not sent")}, cycles {pack.CycleCount}"));
         output.WriteLine(Invariant($"  SOC {Percent(pack.StateOfChargeRatio)} (calculated {Percent(pack.StateOfChargeCalculatedRatio)}), SOH {Percent(pack.StateOfHealthRatio)} (calculated {Percent(pack.StateOfHealthCalculatedRatio)})"));
         output.WriteLine(Invariant($"  user-defined P {pack.UserDefinedP}, tail {(pack.TailHex.Length == 0 ? "none" : $"{pack.TailHex.Length / 2} bytes {pack.TailHex}")}"));
     }

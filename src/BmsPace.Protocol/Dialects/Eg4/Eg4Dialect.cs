@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects.Eg4;
+
+/// <summary>EG4 LifePower4 / LL, Qualtech BMS (VER 0x20, CID1 0x4A; PROTOCOL.md 13.1).</summary>
+internal sealed partial class Eg4Dialect : Family20Dialect
+{
+    public override string Name => "eg4";
+
+    public override string Manufacturer => "EG4 Electronics (Qualtech BMS)";
+
+    public override byte Cid1 => 0x4A;
+
+    protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>
+    {
+        [CommandKind.Analog] = 0x42,
+        [CommandKind.Alarm] = 0x44,
+        [CommandKind.ManufacturerInfo] = 0x51,
+        [CommandKind.DateTime] = 0x4D,
+    };
+
+    public override ImmutableArray<CommandKind> Commands { get; } =
+        [CommandKind.ManufacturerInfo, CommandKind.Analog, CommandKind.Alarm, CommandKind.DateTime];
+
+    public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.ManufacturerInfo];
+
+    /// <summary>0x42/0x44 carry no INFO: the address selects the pack.</summary>
+    protected override byte[] RequestInfo(CommandKind kind, byte address, byte packByte) => [];
+
+    /// <summary>EG4's 0x51 answer is a 46-byte blob that does not follow the Pylon layout: kept as text.</summary>
+    protected override IdentityReading DecodeManufacturerInfo(ReadOnlySpan<byte> info)
+    {
+        if (info.IsEmpty)
+        {
+            throw DecodeError($"the eg4 0x51 answer carries no INFO");
+        }
+
+        return new IdentityReading { Text = string.Join(' ', PaceDecoders.Text(ReplaceNuls(info)).Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
+    }
+
+    private static byte[] ReplaceNuls(ReadOnlySpan<byte> info)
+    {
+        var copy = info.ToArray();
+        for (int i = 0; i < copy.Length; i++)
+        {
+            if (copy[i] == 0)
+            {
+                copy[i] = (byte)' ';
+            }
+        }
+
+        return copy;
+    }
+}

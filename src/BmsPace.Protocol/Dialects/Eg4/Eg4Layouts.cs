@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects.Eg4;
+
+internal sealed partial class Eg4Dialect
+{
+    public override ImmutableArray<FlagDefinition> Flags { get; } = [];
+
+    public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRole.Unknown;
+
+    internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options) =>
+        throw DecodeError($"the Eg4 analog layout is not implemented yet");
+
+    internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options) =>
+        throw DecodeError($"the Eg4 alarm layout is not implemented yet");
+}
