@@ -43,7 +43,13 @@ internal static class OnceCommand
         foreach (var battery in options.Batteries)
         {
             await using var transport = TransportFactory.Create(battery.Connection, loggerFactory);
-            var poller = new BatteryPoller(battery, options, transport, TimeProvider.System, loggerFactory.CreateLogger($"BmsPace.Battery.{battery.Name}"));
+            var poller = new BatteryPoller(
+                battery,
+                options,
+                transport,
+                TimeProvider.System,
+                loggerFactory.CreateLogger($"{LogCategories.Battery}.{battery.Name}"),
+                loggerFactory.CreateLogger(LogCategories.Frames));
             results.Add((battery, await poller.PollOnceAsync(cancellationToken)));
         }
 

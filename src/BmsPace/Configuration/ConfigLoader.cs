@@ -18,6 +18,9 @@ public sealed record ConfigSources
     /// <summary><c>--connect URI</c>: replaces the connection of the single battery.</summary>
     public string? Connect { get; init; }
 
+    /// <summary><c>--protocol NAME</c>: replaces the protocol of the single battery.</summary>
+    public string? Protocol { get; init; }
+
     /// <summary><c>--simulate</c>: the same as <c>--connect simulator</c>.</summary>
     public bool Simulate { get; init; }
 
@@ -137,6 +140,11 @@ public static class ConfigLoader
         else if (sources.Connect is { } connect)
         {
             ConfigOverlay.ApplyConnect(root, connect, "--connect", errors);
+        }
+
+        if (sources.Protocol is { } protocol)
+        {
+            ConfigOverlay.ApplyProtocol(root, protocol, errors);
         }
 
         if (sources.Listen is { } listen)

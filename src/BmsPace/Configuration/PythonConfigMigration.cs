@@ -41,7 +41,7 @@ internal static class PythonConfigMigration
             {
                 // Read below, together.
             }
-            else if (prefix.Length == 0 && ConfigBinder.TopLevelKeys.Contains(key, StringComparer.Ordinal) && key != "batteries")
+            else if (prefix.Length == 0 && ConfigKeys.Root.KeyNames.Contains(key, StringComparer.Ordinal) && key != "batteries")
             {
                 migrated.Set(key, value);
             }
@@ -63,7 +63,7 @@ internal static class PythonConfigMigration
                     continue;
                 }
 
-                if (ConfigBinder.TopLevelKeys.Contains(key, StringComparer.Ordinal) && key != "batteries" && !CopiedKeys.Contains(key, StringComparer.Ordinal))
+                if (ConfigKeys.Root.KeyNames.Contains(key, StringComparer.Ordinal) && key != "batteries" && !CopiedKeys.Contains(key, StringComparer.Ordinal))
                 {
                     migrated.Set(key, value);
                 }

@@ -1,6 +1,7 @@
 using System.IO.Ports;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Transport;
@@ -17,15 +18,12 @@ public sealed class SerialTransport : StreamTransport
     private readonly SerialLineOptions _line;
     private SerialPort? _port;
 
-    public SerialTransport(SerialConnectionSpec spec, ILogger<SerialTransport>? logger = null, SerialLineOptions? line = null, ReconnectPolicy? reconnect = null)
-        : base($"serial://{spec.Path}", logger, reconnect)
+    public SerialTransport(SerialConnectionSpec spec, ILoggerFactory? loggers = null, SerialLineOptions? line = null, BackoffPolicy? reconnect = null, TimeProvider? time = null)
+        : base($"serial://{spec.Path}", loggers, reconnect, time)
     {
         _spec = spec;
         _line = line ?? new SerialLineOptions();
     }
-
-    /// <summary>The device path this transport opens.</summary>
-    public string PortPath => _spec.Path;
 
     protected override Task<Stream> OpenStreamAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

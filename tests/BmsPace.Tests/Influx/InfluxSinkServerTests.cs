@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
+using BmsPace.Resilience;
 using BmsPace.Sinks.Influx;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -14,7 +15,7 @@ public class InfluxSinkServerTests
     private const string Database = "bms";
 
     /// <summary>Fast retries so recovery tests finish in seconds; the backoff shape itself is the default's.</summary>
-    private static readonly InfluxRetryPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+    private static readonly BackoffPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
 
     private static InfluxDbOptions V1(InfluxDbServer server, bool gzip = true) => new()
     {
@@ -183,7 +184,7 @@ public class InfluxSinkServerTests
             Assert.Equal(1, wrongLogger.Count(LogLevel.Error, "fix influxdb.username and influxdb.password"));
             Assert.Contains("401", wrongLogger.AllText, StringComparison.Ordinal);
             Assert.Equal(2, await MetricReader.ValueAsync(wrongRegistry, "pace_bms_influxdb_batches_failed_total{reason=\"unauthorized\"}"));
-            Assert.Equal(TestSnapshots.PointsPerPack(), wrong.PendingPoints);
+            Assert.Equal(TestSnapshots.PointsPerPack(), await MetricReader.ValueAsync(wrongRegistry, "pace_bms_influxdb_buffer_points"));
         }
 
         Assert.DoesNotContain("wrong-pass-456", wrongLogger.AllText, StringComparison.Ordinal);
@@ -253,7 +254,7 @@ public class InfluxSinkServerTests
 
         Assert.Equal(1, logger.Count(LogLevel.Error, "database \"bms\" does not exist: create it or fix influxdb.database"));
         Assert.Equal(1, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_batches_failed_total{reason=\"not_found\"}"));
-        Assert.Equal(TestSnapshots.PointsPerPack(), sink.PendingPoints);
+        Assert.Equal(TestSnapshots.PointsPerPack(), await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
 
         await server.CreateDatabaseAsync(Database);
         Assert.True(await sink.FlushAsync(CancellationToken.None), logger.AllText);
@@ -298,7 +299,7 @@ public class InfluxSinkServerTests
         Assert.Equal(2, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_batches_failed_total{reason=\"bad_request\"}"));
         Assert.Equal(2 * 6, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_dropped_total"));
         Assert.Equal(2 * (TestSnapshots.PointsPerPack() - 6), await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_written_total"));
-        Assert.Equal(0, sink.PendingPoints);
+        Assert.Equal(0, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
         Assert.Equal(2 * 16, await server.CountAsync("pace_bms_cell", Database, "voltage_volts"));
         Assert.Equal(2, await server.CountAsync("pace_bms_pack", Database, "voltage_volts"));
     }
@@ -331,7 +332,7 @@ public class InfluxSinkServerTests
             }
         }
 
-        Assert.Equal(15 * perCycle, sink.PendingPoints);
+        Assert.Equal(15 * perCycle, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
         await server.StartAgainAsync();
         await Eventually.TrueAsync(async () => await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_written_total") == 20 * perCycle, "the buffered points");
         await sink.StopAsync(CancellationToken.None);
