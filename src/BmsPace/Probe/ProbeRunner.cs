@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BmsPace.Configuration;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Transport;
 
 namespace BmsPace.Probe;
@@ -31,7 +32,7 @@ internal sealed record ProbeAttempt(string Connection, int? Baud, string? Protoc
 internal sealed record ProbeFinding(
     ProbeTarget Target,
     int? Baud,
-    IProbeDialect Dialect,
+    IBmsDialect Dialect,
     byte ProtocolVersion,
     int Address,
     int Packs,
@@ -93,7 +94,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 // Other speeds get address 1 only: an RS232 port answers any address, and an RS485 master is 1.
                 foreach (byte address in baud == target.Speeds[0] ? UsualAddresses : UsualAddresses[..1])
                 {
-                    foreach (var group in Groups(ProbeDialects.All, address))
+                    foreach (var group in Groups(BmsDialects.All, address))
                     {
                         var result = await AttemptAsync(run, link, baud, group, address, UsualTimeout, cancellationToken);
                         outcomes.Add(result.Classification.Outcome);
@@ -156,7 +157,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     {
         for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
         {
-            foreach (var group in Groups(ProbeDialects.All, address))
+            foreach (var group in Groups(BmsDialects.All, address))
             {
                 var result = await AttemptAsync(run, link, baud, group, address, ScanTimeout, cancellationToken);
                 if (result.Classification.Outcome == ProbeOutcome.Answer)
@@ -175,8 +176,8 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     }
 
     /// <summary>Dialects whose requests at <paramref name="address"/> are the same bytes share one attempt.</summary>
-    private static IEnumerable<IProbeDialect[]> Groups(IReadOnlyList<IProbeDialect> dialects, byte address) =>
-        dialects.GroupBy(d => d.AnalogRequest(address), StringComparer.Ordinal).Select(g => g.ToArray());
+    private static IEnumerable<IBmsDialect[]> Groups(IReadOnlyList<IBmsDialect> dialects, byte address) =>
+        dialects.GroupBy(d => ProbeQuestions.AnalogRequest(d, address), StringComparer.Ordinal).Select(g => g.ToArray());
 
     private static async Task<bool> CheckDeviceAsync(Run run, SerialConnectionSpec serial)
     {
@@ -211,11 +212,11 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     }
 
     private static async Task<ProbeAttemptResult> AttemptAsync(
-        Run run, ProbeLink link, int? baud, IProbeDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+        Run run, ProbeLink link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        string request = dialects[0].AnalogRequest(address);
+        string request = ProbeQuestions.AnalogRequest(dialects[0], address);
         var listen = await link.ExchangeAsync(request, timeout, cancellationToken);
-        var classification = ReplyClassifier.Classify(listen, request, dialects);
+        var classification = ReplyClassifier.Classify(listen, request, dialects, address);
         string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
         await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, request));
         return new ProbeAttemptResult(classification, address);
@@ -228,7 +229,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         string? softwareVersion = await ReadIdentityAsync(run, link, baud, dialect, first.Address, cancellationToken);
 
         var tried = run.Attempts
-            .Where(a => a.Baud == baud && a.Request == dialect.AnalogRequest((byte)(a.Address ?? 0)) && a.Address is not null)
+            .Where(a => a.Baud == baud && a.Request == ProbeQuestions.AnalogRequest(dialect, (byte)(a.Address ?? 0)) && a.Address is not null)
             .Select(a => a.Address!.Value)
             .ToHashSet();
         var answered = run.Attempts
@@ -259,24 +260,24 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             dialect,
             frame.Version,
             list ? addresses[0] : first.Address,
-            list ? addresses.Length : first.Classification.Answer!.PackCount,
+            list ? addresses.Length : first.Classification.PackCount!.Value,
             list ? addresses : null,
             everyAddress,
             softwareVersion);
     }
 
-    private static async Task<string?> ReadIdentityAsync(Run run, ProbeLink link, int? baud, IProbeDialect dialect, byte address, CancellationToken cancellationToken)
+    private static async Task<string?> ReadIdentityAsync(Run run, ProbeLink link, int? baud, IBmsDialect dialect, byte address, CancellationToken cancellationToken)
     {
-        string request = dialect.IdentityRequest(address);
+        string request = dialect.BuildRequest(ProbeQuestions.IdentityKind(dialect), address);
         var listen = await link.ExchangeAsync(request, UsualTimeout, cancellationToken);
-        var classification = ReplyClassifier.Classify(listen, request, [dialect]);
+        var classification = ReplyClassifier.Classify(listen, request, [dialect], address);
         string? version = null;
         var outcome = classification.Outcome;
         string detail = classification.Detail;
         if (classification.Frame is { ReturnCode: 0 } identity)
         {
             // Any valid RTN 00 frame answers an identity read; it is no analog answer, so Explain does not apply.
-            version = dialect.SoftwareVersion(identity);
+            version = ProbeQuestions.SoftwareVersion(dialect, identity);
             outcome = ProbeOutcome.Answer;
             detail = version is null ? "identity read answered" : $"software version {version}";
         }

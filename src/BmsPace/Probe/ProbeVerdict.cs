@@ -68,7 +68,7 @@ internal static class ProbeVerdict
             string askedVersions = string.Join(" and ", rtn.Select(a => "VER " + a.Request![1..3]).Distinct());
             if (finding is not null)
             {
-                string version = finding.Dialect.Version.ToString("X2", CultureInfo.InvariantCulture);
+                string version = finding.Dialect.DefaultVersion.ToString("X2", CultureInfo.InvariantCulture);
                 lines.Add($"RTN {codes} to {askedVersions} and an answer to VER {version}: this is a 0x{version} dialect ({finding.Dialect.Name})");
             }
             else
@@ -133,7 +133,7 @@ internal static class ProbeVerdict
         text.Append(CultureInfo.InvariantCulture, $"    connection: {Connection(finding)}\n");
         text.Append(CultureInfo.InvariantCulture, $"    address: {finding.Address}\n");
         text.Append(CultureInfo.InvariantCulture, $"    protocol: {finding.Dialect.Name}\n");
-        if (finding.ProtocolVersion != finding.Dialect.Version && !(finding.Dialect.Name == "pylontech" && finding.ProtocolVersion == 0x21))
+        if (finding.ProtocolVersion != finding.Dialect.DefaultVersion)
         {
             text.Append(CultureInfo.InvariantCulture, $"    protocol_version: 0x{finding.ProtocolVersion:X2}\n");
         }

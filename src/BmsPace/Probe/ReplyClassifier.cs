@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 
 namespace BmsPace.Probe;
@@ -36,9 +37,10 @@ internal sealed record ReplyClassification(ProbeOutcome Outcome, string Detail)
 {
     public ResponseFrame? Frame { get; init; }
 
-    public IProbeDialect? Dialect { get; init; }
+    public IBmsDialect? Dialect { get; init; }
 
-    public ProbeAnswer? Answer { get; init; }
+    /// <summary>The pack count of an analog answer.</summary>
+    public int? PackCount { get; init; }
 
     public byte? ReturnCode { get; init; }
 }
@@ -53,8 +55,9 @@ internal static class ReplyClassifier
     /// <summary>How the detail of a valid frame that no dialect asked explains begins.</summary>
     public const string Unexplained = "a valid frame";
 
-    /// <param name="candidates">The dialects that sent exactly this request; the first that explains a valid answer names it.</param>
-    public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IProbeDialect> candidates)
+    /// <param name="candidates">The dialects that sent exactly this request; the first whose layout explains a valid answer names it.</param>
+    /// <param name="address">The ADR the request carried.</param>
+    public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IBmsDialect> candidates, byte address)
     {
         var received = listen.Received;
         if (received.Length == 0)
@@ -75,7 +78,7 @@ internal static class ReplyClassifier
                 continue;
             }
 
-            return ClassifyFrame(frame, candidates, listen.Elapsed);
+            return ClassifyFrame(frame, candidates, address, listen.Elapsed);
         }
 
         string text = Encoding.Latin1.GetString(received);
@@ -95,7 +98,7 @@ internal static class ReplyClassifier
         return new ReplyClassification(ProbeOutcome.Foreign, DescribeForeign(received));
     }
 
-    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IProbeDialect> candidates, TimeSpan elapsed)
+    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed)
     {
         RequestFrame envelope;
         try
@@ -120,14 +123,14 @@ internal static class ReplyClassifier
 
         foreach (var dialect in candidates)
         {
-            if (dialect.Explain(response) is { } answer)
+            if (ProbeQuestions.ExplainAnalog(dialect, response, address) is int packCount)
             {
-                string packs = answer.PackCount == 1 ? "1 pack" : Invariant($"{answer.PackCount} packs");
+                string packs = packCount == 1 ? "1 pack" : Invariant($"{packCount} packs");
                 return new ReplyClassification(ProbeOutcome.Answer, $"{header}, {packs}, in {Milliseconds(elapsed)}")
                 {
                     Frame = response,
                     Dialect = dialect,
-                    Answer = answer,
+                    PackCount = packCount,
                 };
             }
         }

@@ -20,10 +20,7 @@ namespace BmsPace.Tests.Probe;
 /// </summary>
 public sealed class ProbeCommandTests
 {
-    /// <summary>The CID2 codes probe may send: the analog read, PACE's 0xC1 and the 0x20 family's 0x51 identity reads.</summary>
-    private static readonly HashSet<byte> ProbeRequests = [0x42, 0xC1, 0x51];
-
-    private static readonly TimeSpan OneConnectionLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan OneConnectionLimit = ProbeRuns.OneConnectionLimit;
 
     [Fact]
     public async Task Finds_the_simulated_pace_stack_over_tcp_with_version_address_and_pack_count()
@@ -32,7 +29,7 @@ public sealed class ProbeCommandTests
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         string uri = $"tcp://127.0.0.1:{server.EndPoint.Port}";
 
-        var run = await ProbeJsonAsync("--connect", uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", uri);
 
         Assert.Equal(0, run.Exit);
         var found = Assert.Single(run.Found);
@@ -50,7 +47,7 @@ public sealed class ProbeCommandTests
         Assert.All(analog, a => Assert.Equal("answer", a.Outcome));
         Assert.All(run.Attempts, a => Assert.Null(a.Baud));
         Assert.Contains(run.Verdict, line => line.Contains("answers every address", StringComparison.Ordinal));
-        AssertOnlyReadOnly(bms.ReceivedRequests);
+        ProbeRuns.AssertOnlyReadOnly(bms.ReceivedRequests);
         Assert.Equal(run.Attempts.Count, bms.ReceivedRequests.Count);
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
@@ -75,55 +72,8 @@ public sealed class ProbeCommandTests
         Assert.Contains($"a pace BMS (VER 25) answers on serial://{link} at 9600 baud, address 1", text, StringComparison.Ordinal);
         Assert.EndsWith($"config lines to use:\nbatteries:\n  - name: main\n    connection: serial://{link}\n    address: 1\n    protocol: pace\n    packs: all\n", text.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("19200", text, StringComparison.Ordinal);
-        AssertOnlyReadOnly(bms.ReceivedRequests);
+        ProbeRuns.AssertOnlyReadOnly(bms.ReceivedRequests);
         Assert.True(watch.Elapsed < OneConnectionLimit, $"took {watch.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Lists_every_rs485_address_that_answers_on_a_pty_bus()
-    {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
-        await using var bus = await AddressedPtyPeer.StartAsync(bms, 2, 3, 5);
-
-        var run = await ProbeJsonAsync("--connect", $"serial://{bus.Path}");
-
-        Assert.Equal(0, run.Exit);
-        var found = Assert.Single(run.Found);
-        Assert.Equal(2, found.GetProperty("address").GetInt32());
-        Assert.Equal(3, found.GetProperty("packs").GetInt32());
-        Assert.Equal([2, 3, 5], found.GetProperty("pack_addresses").EnumerateArray().Select(a => a.GetInt32()));
-        Assert.Equal($"batteries:\n  - name: main\n    connection: serial://{bus.Path}\n    address: 2\n    protocol: pace\n    packs: [2, 3, 5]\n", found.GetProperty("config").GetString());
-
-        // Nothing answers the master's usual addresses, in any dialect; then the bus is scanned address by address at
-        // 9600 baud, before any other speed.
-        Assert.All(run.Attempts.Where(a => a.Address is 0 or 1), a => Assert.Equal("silence", a.Outcome));
-        Assert.All(run.Attempts, a => Assert.Equal(9600, a.Baud));
-        var pace = run.Attempts.Where(a => a.Baud == 9600 && a.Protocol == "pace" && a.Request!.Contains("4642E002FF", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(0, 16), pace.Select(a => a.Address!.Value).Order());
-        Assert.Equal([2, 3, 5], pace.Where(a => a.Outcome == "answer").Select(a => a.Address!.Value).Order());
-        Assert.Contains(run.Verdict, line => line.StartsWith("only addresses 2, 3, 5 answer: an RS485 bus", StringComparison.Ordinal));
-        AssertOnlyReadOnly(bus.Requests);
-        Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Tries_every_speed_on_a_dead_serial_line_and_ends_within_a_minute()
-    {
-        await using var pair = await SocatPtyPair.StartAsync();
-
-        var run = await ProbeJsonAsync("--connect", $"serial://{pair.PathA}");
-
-        Assert.Equal(1, run.Exit);
-        Assert.Empty(run.Found);
-        Assert.All(run.Attempts, a => Assert.Equal("silence", a.Outcome));
-        Assert.Equal([9600, 19200, 38400, 115200], run.Attempts.Select(a => a.Baud!.Value).Distinct());
-
-        // 9600 first, with the whole address range; the other speeds at the master's address.
-        Assert.Equal(Enumerable.Range(0, 16), run.Attempts.Where(a => a.Baud == 9600).Select(a => a.Address!.Value).Distinct().Order());
-        Assert.All(run.Attempts.Where(a => a.Baud != 9600), a => Assert.Equal(1, a.Address));
-        Assert.Equal(["eg4", "pace", "seplos/pylontech"], run.Attempts.Where(a => a.Baud == 115200).Select(a => a.Protocol!).Order());
-        Assert.Contains(run.Verdict, line => line.StartsWith("nothing came back at 9600, 19200, 38400, 115200 baud", StringComparison.Ordinal));
-        Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
     [Fact]
@@ -132,7 +82,7 @@ public sealed class ProbeCommandTests
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
         await using var server = ScriptedLineServer.Start(request => request[3..5] == "07" ? bms.Respond(request).Bytes : null);
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(0, run.Exit);
         var found = Assert.Single(run.Found);
@@ -140,7 +90,7 @@ public sealed class ProbeCommandTests
         Assert.Equal(1, found.GetProperty("packs").GetInt32());
         Assert.Contains("    address: 7\n    protocol: pace\n    packs: all\n", found.GetProperty("config").GetString(), StringComparison.Ordinal);
         Assert.Contains(run.Verdict, line => line.StartsWith("only address 7 answers", StringComparison.Ordinal));
-        AssertOnlyReadOnly(server.Requests);
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
@@ -149,7 +99,7 @@ public sealed class ProbeCommandTests
     {
         await using var server = ScriptedLineServer.Echo();
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(1, run.Exit);
         Assert.Empty(run.Found);
@@ -157,30 +107,10 @@ public sealed class ProbeCommandTests
         Assert.All(run.Attempts, a => Assert.Equal("echo", a.Outcome));
         Assert.Equal(["eg4", "pace", "seplos/pylontech"], run.Attempts.Select(a => a.Protocol!).Distinct().Order());
         Assert.Contains(ProbeVerdict.Loopback, run.Verdict);
-        AssertOnlyReadOnly(server.Requests);
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
 
         // An echo is classified within a fraction of a second, not after the silence timeout.
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(20), $"took {run.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Names_silence_and_says_what_to_check()
-    {
-        await using var server = ScriptedLineServer.Silent();
-
-        var run = await ProbeJsonAsync("--connect", server.Uri);
-
-        Assert.Equal(1, run.Exit);
-        Assert.Empty(run.Found);
-        Assert.All(run.Attempts, a => Assert.Equal("silence", a.Outcome));
-
-        // Usual addresses first, then the rest of the RS485 range.
-        Assert.Equal(Enumerable.Range(0, 16), run.Attempts.Select(a => a.Address!.Value).Distinct().Order());
-        Assert.Equal([1, 0], run.Attempts.Select(a => a.Address!.Value).Distinct().Take(2));
-        Assert.Contains(run.Verdict, line => line.StartsWith("nothing came back", StringComparison.Ordinal) && line.Contains("swap TX and RX", StringComparison.Ordinal));
-        Assert.Equal(run.Attempts.Count, server.Requests.Count);
-        AssertOnlyReadOnly(server.Requests);
-        Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
     [Fact]
@@ -190,14 +120,14 @@ public sealed class ProbeCommandTests
         byte[] modbus = [0x01, 0x03, 0x02, 0x00, 0x64, 0xB9, 0xAF];
         await using var server = ScriptedLineServer.Start(_ => modbus);
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(1, run.Exit);
         Assert.Empty(run.Found);
         Assert.All(run.Attempts, a => Assert.Equal("foreign", a.Outcome));
         Assert.All(run.Attempts, a => Assert.Equal("7 bytes of Modbus RTU (slave 1, function 03, CRC ok): 0103020064B9AF", a.Detail));
         Assert.Contains(ProbeVerdict.Modbus, run.Verdict);
-        AssertOnlyReadOnly(server.Requests);
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
@@ -206,7 +136,7 @@ public sealed class ProbeCommandTests
     {
         await using var server = ScriptedLineServer.Start(_ => [0x55, 0xAA, 0x00, 0x13, 0x37]);
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(1, run.Exit);
         Assert.All(run.Attempts, a => Assert.Equal("foreign", a.Outcome));
@@ -221,15 +151,15 @@ public sealed class ProbeCommandTests
         // A Seplos pack (captured frames): it refuses VER 25 with RTN 01 and answers its own dialect at ADR 0.
         var replies = new Dictionary<string, string>
         {
-            [Vector("seplos-readme-42-v20", "request")] = Vector("seplos-readme-42-v20", "frame"),
-            [Vector("seplos-51-v20", "request")] = Vector("seplos-51-v20", "frame"),
+            [ProbeRuns.Vector("seplos-readme-42-v20", "request")] = ProbeRuns.Vector("seplos-readme-42-v20", "frame"),
+            [ProbeRuns.Vector("seplos-51-v20", "request")] = ProbeRuns.Vector("seplos-51-v20", "frame"),
         };
         await using var server = ScriptedLineServer.Start(request =>
             replies.TryGetValue(request, out string? reply) ? Encoding.ASCII.GetBytes(reply)
             : request.StartsWith("~25", StringComparison.Ordinal) ? Encoding.ASCII.GetBytes(FrameEncoder.EncodeResponse(0x20, Convert.ToByte(request[3..5], 16), 0x46, 0x01, []))
             : null);
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(0, run.Exit);
         var found = Assert.Single(run.Found);
@@ -244,7 +174,7 @@ public sealed class ProbeCommandTests
         Assert.All(pace, a => Assert.StartsWith("RTN 01: version error", a.Detail, StringComparison.Ordinal));
         Assert.Contains(run.Attempts, a => a.Protocol == "seplos" && a.Address == 0 && a.Outcome == "answer");
         Assert.Contains("RTN 01 to VER 25 and an answer to VER 20: this is a 0x20 dialect (seplos)", run.Verdict);
-        AssertOnlyReadOnly(server.Requests);
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
@@ -253,11 +183,11 @@ public sealed class ProbeCommandTests
     {
         await using var server = ScriptedLineServer.Frames(new Dictionary<string, string>
         {
-            [Vector("eg4-nkinnan-42-v20", "request")] = Vector("eg4-nkinnan-42-v20", "frame"),
-            [Vector("eg4-51-v20", "request")] = Vector("eg4-51-v20", "frame"),
+            [ProbeRuns.Vector("eg4-nkinnan-42-v20", "request")] = ProbeRuns.Vector("eg4-nkinnan-42-v20", "frame"),
+            [ProbeRuns.Vector("eg4-51-v20", "request")] = ProbeRuns.Vector("eg4-51-v20", "frame"),
         });
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(0, run.Exit);
         var found = Assert.Single(run.Found);
@@ -267,7 +197,7 @@ public sealed class ProbeCommandTests
         Assert.Equal("silence", run.Attempts[0].Outcome);
         Assert.Equal("pace", run.Attempts[0].Protocol);
         Assert.Contains(run.Attempts, a => a.Protocol == "eg4" && a.Request == "~20014A510000FDA2" && a.Outcome == "answer");
-        AssertOnlyReadOnly(server.Requests);
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
     }
 
     [Fact]
@@ -277,14 +207,14 @@ public sealed class ProbeCommandTests
         bms.SetFault(SimulatorFault.Parse("badchk:1"));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 
-        var run = await ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
 
         Assert.Equal(1, run.Exit);
         Assert.Empty(run.Found);
         Assert.All(run.Attempts, a => Assert.Equal("bad_frame", a.Outcome));
         Assert.Contains(run.Attempts, a => a.Protocol == "pace" && a.Detail.StartsWith("checksum: CHKSUM is", StringComparison.Ordinal));
         Assert.Contains(run.Verdict, line => line.StartsWith("frames arrive but fail their checks (checksum", StringComparison.Ordinal));
-        AssertOnlyReadOnly(bms.ReceivedRequests);
+        ProbeRuns.AssertOnlyReadOnly(bms.ReceivedRequests);
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }
 
@@ -293,7 +223,7 @@ public sealed class ProbeCommandTests
     {
         await using var server = ScriptedLineServer.Start(_ => Encoding.ASCII.GetBytes("~25014600F07A0001100CC7"));
 
-        var run = await ProbeJsonAsync("--connect", server.Uri);
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
 
         Assert.Equal(1, run.Exit);
         Assert.All(run.Attempts, a => Assert.Equal("bad_frame", a.Outcome));
@@ -306,7 +236,7 @@ public sealed class ProbeCommandTests
     {
         string path = $"/dev/ttyUSB-bmspace-missing-{Guid.NewGuid():N}";
 
-        var run = await ProbeJsonAsync("--connect", $"serial://{path}");
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"serial://{path}");
 
         Assert.Equal(1, run.Exit);
         var attempt = Assert.Single(run.Attempts);
@@ -325,7 +255,7 @@ public sealed class ProbeCommandTests
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        var run = await ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{port}");
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{port}");
 
         Assert.Equal(1, run.Exit);
         var attempt = Assert.Single(run.Attempts);
@@ -340,9 +270,9 @@ public sealed class ProbeCommandTests
         using var holder = Process.Start(new ProcessStartInfo("bash", ["-c", $"exec sleep 120 < {pair.PathA}"]) { UseShellExecute = false })!;
         try
         {
-            await WaitUntilAsync(() => SerialDevices.Holders(pair.PathA).Any(h => h.ProcessId == holder.Id));
+            await ProbeRuns.WaitUntilAsync(() => SerialDevices.Holders(pair.PathA).Any(h => h.ProcessId == holder.Id));
 
-            var run = await ProbeJsonAsync("--connect", $"serial://{pair.PathA}");
+            var run = await ProbeRuns.ProbeJsonAsync("--connect", $"serial://{pair.PathA}");
 
             Assert.Equal(1, run.Exit);
             var attempt = Assert.Single(run.Attempts);
@@ -364,7 +294,7 @@ public sealed class ProbeCommandTests
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         await using var echo = ScriptedLineServer.Echo();
 
-        var run = await ProbeJsonAsync("--connect", echo.Uri, "--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", echo.Uri, "--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
 
         Assert.Equal(0, run.Exit);
         Assert.Single(run.Found);
@@ -383,62 +313,4 @@ public sealed class ProbeCommandTests
         Assert.Contains("unknown scheme 'bogus'", error.ToString(), StringComparison.Ordinal);
         Assert.Equal("", output.ToString());
     }
-
-    /// <summary>Every request is a whole frame whose CID2 is one of the probe's reads, and each is in the read-only set.</summary>
-    private static void AssertOnlyReadOnly(IReadOnlyList<string> requests)
-    {
-        Assert.NotEmpty(requests);
-        foreach (string request in requests)
-        {
-            var frame = FrameDecoder.ParseRequest(request);
-            Assert.Contains(frame.Cid2, ProbeRequests);
-            Assert.True(ReadOnlyCommandSet.IsReadOnly(frame.Cid2), $"CID2 {frame.Cid2:X2} of {request.TrimEnd('\r')} is not read-only");
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the condition never became true");
-            await Task.Delay(20);
-        }
-    }
-
-    private static string Vector(string id, string field)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("tests", "BmsPace.Protocol.Tests", "Fixtures", "vectors.json")));
-        var vector = document.RootElement.GetProperty("vectors").EnumerateArray().Single(v => v.GetProperty("id").GetString() == id);
-        return vector.GetProperty(field).GetString()!;
-    }
-
-    private static async Task<ProbeRun> ProbeJsonAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var watch = Stopwatch.StartNew();
-        int exit = await BmsPaceCli.InvokeAsync(["probe", "--json", .. args], output, error);
-        watch.Stop();
-        using var document = JsonDocument.Parse(output.ToString());
-        var root = document.RootElement;
-        var attempts = root.GetProperty("attempts").EnumerateArray().Select(a => new Attempt(
-            a.GetProperty("connection").GetString()!,
-            a.GetProperty("baud").ValueKind == JsonValueKind.Null ? null : a.GetProperty("baud").GetInt32(),
-            a.GetProperty("protocol").GetString(),
-            a.GetProperty("address").ValueKind == JsonValueKind.Null ? null : a.GetProperty("address").GetInt32(),
-            a.GetProperty("outcome").GetString()!,
-            a.GetProperty("detail").GetString()!,
-            a.GetProperty("request").GetString())).ToList();
-        var verdict = root.GetProperty("verdicts").EnumerateArray().SelectMany(v => v.GetProperty("lines").EnumerateArray().Select(l => l.GetString()!)).ToList();
-
-        // Progress lines went to stderr as the attempts happened, one per attempt.
-        string[] progress = error.ToString().Split('\n');
-        Assert.Equal(attempts.Count, progress.Count(line => attempts.Any(a => line.StartsWith($"  {a.Connection} ", StringComparison.Ordinal))));
-        return new ProbeRun(exit, [.. root.GetProperty("found").EnumerateArray().Select(f => f.Clone())], attempts, verdict, watch.Elapsed);
-    }
-
-    private sealed record Attempt(string Connection, int? Baud, string? Protocol, int? Address, string Outcome, string Detail, string? Request);
-
-    private sealed record ProbeRun(int Exit, IReadOnlyList<JsonElement> Found, IReadOnlyList<Attempt> Attempts, IReadOnlyList<string> Verdict, TimeSpan Elapsed);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Probe;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Tests.Shipping;
 
 namespace BmsPace.Tests.Probe;
@@ -30,18 +31,19 @@ public sealed class ReplyClassifierTests
         string frame = Field(id, "frame");
         const string request = "~25014642E002FFFD05\r";
 
-        var explaining = ProbeDialects.All.Where(d => ReplyClassifier.Classify(Listen(frame), request, [d]).Outcome == ProbeOutcome.Answer).ToList();
+        byte address = Convert.ToByte(frame[3..5], 16);
+        var explaining = BmsDialects.All.Where(d => ReplyClassifier.Classify(Listen(frame), request, [d], address).Outcome == ProbeOutcome.Answer).ToList();
 
         var only = Assert.Single(explaining);
         Assert.Equal(dialect, only.Name);
-        var classification = ReplyClassifier.Classify(Listen(frame), request, ProbeDialects.All);
-        Assert.Equal(packs, classification.Answer!.PackCount);
+        var classification = ReplyClassifier.Classify(Listen(frame), request, BmsDialects.All, address);
+        Assert.Equal(packs, classification.PackCount);
     }
 
     [Fact]
     public void A_frame_with_a_wrong_checksum_is_a_bad_frame_even_from_a_document()
     {
-        var classification = ReplyClassifier.Classify(Listen(Field("pylon-doc-rs485-v33-42-p4", "frame")), Field("pylon-doc-rs485-v33-42-p4", "request"), ProbeDialects.All);
+        var classification = ReplyClassifier.Classify(Listen(Field("pylon-doc-rs485-v33-42-p4", "frame")), Field("pylon-doc-rs485-v33-42-p4", "request"), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.BadFrame, classification.Outcome);
         Assert.StartsWith("checksum: CHKSUM is E1A2, computed E27A", classification.Detail, StringComparison.Ordinal);
@@ -50,7 +52,7 @@ public sealed class ReplyClassifierTests
     [Fact]
     public void An_rtn_frame_is_rtn_with_its_meaning()
     {
-        var classification = ReplyClassifier.Classify(Listen(Field("rtn04-emulator", "frame")), "~25004642E002FFFD06\r", ProbeDialects.All);
+        var classification = ReplyClassifier.Classify(Listen(Field("rtn04-emulator", "frame")), "~25004642E002FFFD06\r", BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Rtn, classification.Outcome);
         Assert.Equal("RTN 04: CID2 invalid (VER 25 ADR 00 CID1 46)", classification.Detail);
@@ -61,7 +63,7 @@ public sealed class ReplyClassifierTests
     {
         string request = Field("bad-echo-issue16", "request");
 
-        var classification = ReplyClassifier.Classify(Listen(Field("bad-echo-issue16", "frame")), request, ProbeDialects.All);
+        var classification = ReplyClassifier.Classify(Listen(Field("bad-echo-issue16", "frame")), request, BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Echo, classification.Outcome);
         Assert.Equal("the request itself came back", classification.Detail);
@@ -72,7 +74,7 @@ public sealed class ReplyClassifierTests
     {
         string request = Field("jakiper-nkinnan-42", "request");
 
-        var classification = ReplyClassifier.Classify(Listen(request + Field("jakiper-nkinnan-42", "frame")), request, ProbeDialects.All);
+        var classification = ReplyClassifier.Classify(Listen(request + Field("jakiper-nkinnan-42", "frame")), request, BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Answer, classification.Outcome);
         Assert.Equal("pace", classification.Dialect!.Name);
@@ -83,7 +85,7 @@ public sealed class ReplyClassifierTests
     {
         string frame = Field("bad-truncated-tcp-issue17", "frame");
 
-        var classification = ReplyClassifier.Classify(Listen(frame), "~25014642E002FFFD05\r", ProbeDialects.All);
+        var classification = ReplyClassifier.Classify(Listen(frame), "~25014642E002FFFD05\r", BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.BadFrame, classification.Outcome);
     }
@@ -92,7 +94,7 @@ public sealed class ReplyClassifierTests
     public void Bad_frames_at_one_speed_and_answers_at_another_name_the_speed_to_use()
     {
         var target = ProbeTarget.For(new SerialConnectionSpec("/dev/ttyUSB0"), "/dev/serial/by-id/usb-FTDI_FT232R-if00-port0");
-        var pace = ProbeDialects.ByName("pace");
+        var pace = BmsDialects.Pace;
         ProbeAttempt[] attempts =
         [
             new(target.Name, 9600, "pace", 1, ProbeOutcome.BadFrame, "checksum: CHKSUM is 1234, computed 4321", "~25014642E002FFFD05\r"),
