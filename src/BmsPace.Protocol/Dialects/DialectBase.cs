@@ -37,6 +37,9 @@ internal abstract class DialectBase : IBmsDialect
 
     public abstract byte? Cid2Of(CommandKind kind);
 
+    /// <summary>What FFFF in a 16-bit capacity field decodes to in this dialect's units (a placeholder, never a capacity).</summary>
+    protected virtual ImmutableArray<double> PlaceholderAmpHours => [Plausibility.PlaceholderTenMilliampHours];
+
     /// <summary>The INFO of the request for <paramref name="kind"/> (0x42/0x44 carry the dialect's pack or group byte).</summary>
     protected abstract byte[] RequestInfo(CommandKind kind, byte address, byte packByte);
 
@@ -93,7 +96,7 @@ internal abstract class DialectBase : IBmsDialect
         return reading with
         {
             Protocol = Name,
-            Packs = [.. reading.Packs.Select(Plausibility.Check)],
+            Packs = [.. reading.Packs.Select(pack => Plausibility.Check(pack, PlaceholderAmpHours))],
         };
     }
 
@@ -127,6 +130,15 @@ internal abstract class DialectBase : IBmsDialect
                     return true;
                 case CommandKind.Alarm:
                     DecodeAlarmLayout(frame, packByte, DecoderOptions.Pace25);
+                    return true;
+                case CommandKind.DateTime when Cid2Of(kind) is not null:
+                    DecodeDateTime(frame);
+                    return true;
+                case CommandKind.Capacity when Cid2Of(kind) is not null:
+                    DecodeCapacity(frame);
+                    return true;
+                case CommandKind.PackCount when Cid2Of(kind) is not null:
+                    DecodePackCount(frame);
                     return true;
                 default:
                     if (!IdentityCommands.Contains(kind))

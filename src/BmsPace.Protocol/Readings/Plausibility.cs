@@ -33,8 +33,11 @@ public static class Plausibility
     /// <summary>A state of health above this ratio (full capacity twice the design) is impossible.</summary>
     public const double MaxStateOfHealthRatio = 2.0;
 
-    /// <summary>The 16-bit capacity value firmware sends when the real one is elsewhere or unknown (655.35 Ah in 10 mAh).</summary>
-    public const double PlaceholderAmpHours = 655.35;
+    /// <summary>FFFF in a 16-bit capacity of 10 mAh (PACE, EG4, Seplos): a placeholder, never a capacity.</summary>
+    public const double PlaceholderTenMilliampHours = 655.35;
+
+    /// <summary>FFFF in a 16-bit capacity of 1 mAh (Pylontech): a placeholder too.</summary>
+    public const double PlaceholderMilliampHours = 65.535;
 
     public const string TemperatureField = "temperatures_celsius";
     public const string StateOfChargeField = "state_of_charge_ratio";
@@ -43,7 +46,10 @@ public static class Plausibility
     public const string StateOfHealthCalculatedField = "state_of_health_calculated_ratio";
 
     /// <summary>The pack with every implausible value removed (temperatures NaN, ratios null) and listed.</summary>
-    public static AnalogPack Check(AnalogPack pack)
+    public static AnalogPack Check(AnalogPack pack) => Check(pack, [PlaceholderTenMilliampHours]);
+
+    /// <summary>As <see cref="Check(AnalogPack)"/>, with the FFFF placeholder capacities of the dialect's units.</summary>
+    public static AnalogPack Check(AnalogPack pack, ImmutableArray<double> placeholderAmpHours)
     {
         ArgumentNullException.ThrowIfNull(pack);
         var dropped = ImmutableArray.CreateBuilder<ImplausibleValue>();
@@ -58,8 +64,8 @@ public static class Plausibility
             }
         }
 
-        bool placeholderRemaining = IsPlaceholder(pack.RemainingAmpHours);
-        bool placeholderFull = IsPlaceholder(pack.FullAmpHours);
+        bool placeholderRemaining = IsPlaceholder(pack.RemainingAmpHours, placeholderAmpHours);
+        bool placeholderFull = IsPlaceholder(pack.FullAmpHours, placeholderAmpHours);
         bool remainingAboveFull = pack.RemainingAmpHours - pack.FullAmpHours > Math.Max(0.01, pack.FullAmpHours * RemainingOverFullTolerance);
         string? socNumeratorProblem =
             placeholderRemaining ? Invariant($"remaining capacity {pack.RemainingAmpHours} Ah is the FFFF placeholder")
@@ -115,7 +121,8 @@ public static class Plausibility
         return value;
     }
 
-    private static bool IsPlaceholder(double ampHours) => Math.Abs(ampHours - PlaceholderAmpHours) < 0.001;
+    private static bool IsPlaceholder(double ampHours, ImmutableArray<double> placeholders) =>
+        placeholders.Any(placeholder => Math.Abs(ampHours - placeholder) < 0.0005);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
