@@ -53,6 +53,33 @@ public sealed class ProbeCommandTests
     }
 
     [Fact]
+    public async Task The_config_lines_it_prints_read_the_battery_with_once()
+    {
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+        string path = Path.Combine(Path.GetTempPath(), $"bmspace-probe-config-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, Assert.Single(run.Found).GetProperty("config").GetString());
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            int exit = await BmsPaceCli.InvokeAsync(["once", "--config", path, "--json"], output, error);
+
+            Assert.True(exit == 0, error.ToString());
+            using var document = JsonDocument.Parse(output.ToString());
+            var battery = Assert.Single(document.RootElement.GetProperty("batteries").EnumerateArray());
+            Assert.True(battery.GetProperty("ok").GetBoolean());
+            Assert.Equal(2, battery.GetProperty("packs").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Finds_the_simulated_stack_on_a_pty_at_9600_baud_and_prints_attempts_as_they_happen()
     {
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
