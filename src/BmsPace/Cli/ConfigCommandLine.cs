@@ -73,6 +73,18 @@ public sealed class ConfigCommandLine
         WorkingDirectory = Directory.GetCurrentDirectory(),
     };
 
+    /// <summary>A file of junk can hold a million problems; the first ones say enough.</summary>
+    public const int MaxListedProblems = 50;
+
+    /// <summary>Notices (keys read but not used, an empty file) on standard error, before anything starts.</summary>
+    public static async Task WriteNoticesAsync(ConfigLoadResult result, TextWriter error)
+    {
+        foreach (string notice in result.Notices)
+        {
+            await error.WriteLineAsync($"bmspace: {notice}");
+        }
+    }
+
     /// <summary>Prints every configuration problem to <paramref name="error"/> and returns the exit code for invalid configuration (2).</summary>
     public static async Task<int> ReportErrorsAsync(ConfigLoadResult result, TextWriter error)
     {
@@ -80,9 +92,14 @@ public sealed class ConfigCommandLine
         bool onlyFlags = result.Errors.All(problem => problem.StartsWith("--", StringComparison.Ordinal));
         string where = result.ConfigFile is null || onlyFlags ? "" : $" (file {result.ConfigFile})";
         await error.WriteLineAsync($"bmspace: invalid configuration{where}, {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
-        foreach (string problem in result.Errors)
+        foreach (string problem in result.Errors.Take(MaxListedProblems))
         {
             await error.WriteLineAsync($"  {problem}");
+        }
+
+        if (result.Errors.Count > MaxListedProblems)
+        {
+            await error.WriteLineAsync($"  and {result.Errors.Count - MaxListedProblems} more");
         }
 
         return BmsPaceCli.ExitUsage;

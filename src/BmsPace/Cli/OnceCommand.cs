@@ -32,6 +32,7 @@ internal static class OnceCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
+        await ConfigCommandLine.WriteNoticesAsync(loaded, console.Error);
         var options = loaded.Options;
         // Diagnostics go to stderr so that stdout carries only the table or the JSON.
         using var loggerFactory = LoggerFactory.Create(logging =>

@@ -58,6 +58,9 @@ public static class ConfigLoader
 {
     public const string DefaultFileName = "config.yaml";
 
+    /// <summary>A configuration is a few kilobytes; the limit keeps /dev/zero or a log file given by mistake from filling memory.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
     public static async Task<ConfigLoadResult> LoadAsync(ConfigSources sources, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
@@ -72,14 +75,20 @@ public static class ConfigLoader
         ConfigNode? tree = null;
         if (file is not null)
         {
-            string text;
+            string? text;
             try
             {
-                text = await File.ReadAllTextAsync(file, cancellationToken);
+                text = await ReadBoundedAsync(file, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 errors.Add($"{file}: cannot be read: {e.Message}");
+                return new ConfigLoadResult(null, errors, notices, file);
+            }
+
+            if (text is null)
+            {
+                errors.Add($"{file}: larger than {MaxFileBytes / 1024 / 1024} MiB; allowed: a configuration file of at most {MaxFileBytes / 1024 / 1024} MiB");
                 return new ConfigLoadResult(null, errors, notices, file);
             }
 
@@ -104,6 +113,13 @@ public static class ConfigLoader
         }
 
         var options = new ConfigBinder(errors).Bind(root ?? tree);
+        if (file is not null && tree is null && errors.Count == 0)
+        {
+            notices.Add($"{file} holds no settings; running with the defaults: {string.Join(", ", options.Batteries.Select(b => $"battery {b.Name} on {b.Connection}"))}, "
+                + (options.Prometheus.Enabled ? $"/metrics on {options.Prometheus.Listen}" : "no /metrics")
+                + (options.InfluxDb.Enabled ? $", InfluxDB at {options.InfluxDb.Url}" : ", no InfluxDB"));
+        }
+
         options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
         return errors.Count == 0
             ? new ConfigLoadResult(options, errors, notices, file)
@@ -115,7 +131,11 @@ public static class ConfigLoader
         if (sources.ConfigPath is { } given)
         {
             string path = Path.GetFullPath(given, sources.WorkingDirectory);
-            if (!File.Exists(path))
+            if (Directory.Exists(path))
+            {
+                errors.Add($"--config: '{given}' is a directory; allowed: the path of a readable YAML file, such as {Path.Combine(given, DefaultFileName)}");
+            }
+            else if (!File.Exists(path))
             {
                 errors.Add($"--config: the file '{given}' does not exist; allowed: the path of a readable YAML file");
             }
@@ -151,6 +171,28 @@ public static class ConfigLoader
         {
             ConfigOverlay.ApplyListen(root, listen, errors);
         }
+    }
+
+    /// <summary>The file's text, or null when it is longer than <see cref="MaxFileBytes"/> (read only that far: a device has no length).</summary>
+    private static async Task<string?> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+        var buffer = new byte[MaxFileBytes + 1];
+        int length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > MaxFileBytes)
+        {
+            return null;
+        }
+
+        // Detects a byte-order mark like File.ReadAllText; invalid bytes become U+FFFD and the YAML parser names the line.
+        using var reader = new StreamReader(new MemoryStream(buffer, 0, length), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     private static async Task<BmsPaceOptions> ReadSecretFilesAsync(BmsPaceOptions options, string baseDirectory, List<string> errors, CancellationToken cancellationToken)

@@ -56,9 +56,9 @@ public sealed class SerialTransport : StreamTransport
         catch (UnauthorizedAccessException ex)
         {
             port.Dispose();
-            string message = File.Exists(_spec.Path)
-                ? $"cannot open serial device {_spec.Path}: permission denied or the port is in use (is the user in the dialout group?)"
-                : $"no such serial device {_spec.Path}";
+            string message = !File.Exists(_spec.Path) ? $"no such serial device {_spec.Path}"
+                : OpensAsPlainFile(_spec.Path) ? $"cannot open serial device {_spec.Path}: it is not a serial port (it takes no line settings); check the path"
+                : $"cannot open serial device {_spec.Path}: permission denied or the port is in use (is the user in the dialout group?)";
             throw new TransportException(FrameError.Io, message, ex);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException)
@@ -69,6 +69,20 @@ public sealed class SerialTransport : StreamTransport
 
         _port = port;
         return Task.FromResult(port.BaseStream);
+    }
+
+    /// <summary>SerialPort reports "access denied" for a device that refuses terminal settings too (/dev/null); if the file opens, permissions are not the cause.</summary>
+    private static bool OpensAsPlainFile(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 1);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     protected override void ReleaseStream(Stream stream)

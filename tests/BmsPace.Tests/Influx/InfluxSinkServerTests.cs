@@ -76,6 +76,14 @@ public class InfluxSinkServerTests
                 Assert.Equal(analog.CellMinVolts, row["cell_min_volts"].GetDouble());
                 Assert.Equal(analog.CellMaxVolts, row["cell_max_volts"].GetDouble());
                 Assert.Equal(analog.CellDeltaVolts, row["cell_delta_volts"].GetDouble());
+                Assert.Equal(pack.ChargedWattHours, row["charged_watt_hours"].GetDouble());
+                Assert.Equal(pack.DischargedWattHours, row["discharged_watt_hours"].GetDouble());
+                Assert.Equal(snapshot.PacksReported, row["packs_reported"].GetInt64());
+                Assert.Equal(snapshot.PacksDecoded, row["packs_decoded"].GetInt64());
+                Assert.Equal(snapshot.Identity.SoftwareVersion, row["software_version"].GetString());
+                Assert.Equal(snapshot.Identity.BmsSerial, row["serial_number"].GetString());
+                Assert.Equal(snapshot.Identity.PackSerial, row["pack_serial_number"].GetString());
+                Assert.Equal(snapshot.ProtocolVersion, row["protocol_version"].GetString());
             }
         }
 
@@ -90,6 +98,8 @@ public class InfluxSinkServerTests
                     var row = Row(cellRows, snapshot.Timestamp, ("pack", $"0{pack.Pack}"), ("cell", cell.ToString("00", CultureInfo.InvariantCulture)));
                     Assert.Equal(pack.Analog!.CellVoltagesVolts[cell - 1], row["voltage_volts"].GetDouble());
                     Assert.Equal(pack.Alarm!.IsCellBalancing(cell), row["balancing"].GetBoolean());
+                    byte code = pack.Alarm.CellWarnings[cell - 1];
+                    Assert.Equal((code == 0x01, code == 0x02, code is 0xF0 or (>= 0x80 and <= 0xEF)), (row["warning_low"].GetBoolean(), row["warning_high"].GetBoolean(), row["warning_other"].GetBoolean()));
                 }
             }
         }
@@ -104,6 +114,10 @@ public class InfluxSinkServerTests
                 {
                     var row = Row(temperatureRows, snapshot.Timestamp, ("pack", $"0{pack.Pack}"), ("sensor", sensor.ToString(CultureInfo.InvariantCulture)));
                     Assert.Equal(pack.Analog!.TemperaturesCelsius[sensor - 1], row["celsius"].GetDouble());
+                    // PACE's six sensors: cells on 1-4, MOSFET on 5, environment on 6.
+                    Assert.Equal(sensor <= 4 ? "cell" : sensor == 5 ? "mosfet" : "environment", row["role"].GetString());
+                    byte code = pack.Alarm!.TemperatureWarnings[sensor - 1];
+                    Assert.Equal((code == 0x01, code == 0x02, false), (row["warning_low"].GetBoolean(), row["warning_high"].GetBoolean(), row["warning_other"].GetBoolean()));
                 }
             }
         }
@@ -119,6 +133,8 @@ public class InfluxSinkServerTests
                 {
                     Assert.Equal(pack.Alarm!.IsSet(flag), row[SnapshotPoints.FlagFieldName(flag)].GetBoolean());
                 }
+
+                Assert.Equal(pack.Alarm!.ControlState, row["control_state"].GetInt64());
             }
         }
     }

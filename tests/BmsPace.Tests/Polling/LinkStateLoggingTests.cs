@@ -23,9 +23,10 @@ public sealed class LinkStateLoggingTests
     private static readonly BmsPaceOptions Options = new()
     {
         ScanInterval = TimeSpan.FromMilliseconds(300),
-        RequestTimeout = TimeSpan.FromMilliseconds(150),
+        // Long enough that a loaded machine does not turn a slow answer into silence.
+        RequestTimeout = TimeSpan.FromSeconds(1),
         RequestGap = TimeSpan.Zero,
-        Retries = 1,
+        Retries = 0,
         ReconnectAfterFailures = 3,
     };
 
@@ -43,14 +44,14 @@ public sealed class LinkStateLoggingTests
         await service.StartAsync(CancellationToken.None);
         try
         {
+            await Eventually.TrueAsync(() => Task.FromResult(log.Count(LogLevel.Information, "shed: link up") > 0), "the link up line");
             await Eventually.TrueAsync(() => Task.FromResult(bms.Requests(0x44) >= 2), "two answered cycles");
-            Assert.Equal(1, log.Count(LogLevel.Information, "shed: link up"));
 
             bms.SetFault(SimulatorFault.Parse("silent:1"));
             int requestsWhenSilenced = bms.RequestCount;
 
-            // Each silent cycle sends six requests (analog and alarm twice, identity once each after a reopen).
-            await Eventually.TrueAsync(() => Task.FromResult(bms.RequestCount >= requestsWhenSilenced + 30), "several silent cycles");
+            // Each silent cycle sends four requests (analog and alarm, and the identity again after a reopen).
+            await Eventually.TrueAsync(() => Task.FromResult(bms.RequestCount >= requestsWhenSilenced + 12), "several silent cycles", TimeSpan.FromSeconds(60));
             var down = Assert.Single(Warnings(log));
             Assert.StartsWith("shed: link down, no answer from tcp://127.0.0.1:", down.Message, StringComparison.Ordinal);
             Assert.Contains("(timeout: ", down.Message, StringComparison.Ordinal);
@@ -61,7 +62,7 @@ public sealed class LinkStateLoggingTests
             await Eventually.TrueAsync(() => Task.FromResult(bms.Requests(0x42) >= analogAfterReturn + 3), "three more cycles");
 
             var back = Assert.Single(log.Entries, e => e.Message.StartsWith("shed: link back after ", StringComparison.Ordinal));
-            Assert.Matches(@"^shed: link back after \d+\.\d s down$", back.Message);
+            Assert.Matches(@"^shed: link back after (\d+\.\d s|\d+ min \d\d s) down$", back.Message);
             Assert.Single(Warnings(log));
             Assert.True(log.Count(LogLevel.Warning, "took longer than scan_interval") <= 1, log.AllText);
             Assert.Equal(1, log.Count(LogLevel.Information, "shed: link up"));
