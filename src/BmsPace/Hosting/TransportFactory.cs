@@ -28,7 +28,7 @@ public static class TransportFactory
     }
 
     /// <summary>The simulated battery a <c>simulator?...</c> connection describes.</summary>
-    private static SimulatedBmsOptions ToOptions(SimulatorConnectionSpec spec) => new()
+    public static SimulatedBmsOptions ToOptions(SimulatorConnectionSpec spec) => new()
     {
         Packs = spec.Packs,
         Cells = spec.Cells,

@@ -257,7 +257,19 @@ public sealed class BatteryPoller
             frame = await RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken);
         }
 
-        return (frame, frame is null ? null : Decode(CommandKind.Analog, () => dialect.DecodeAnalog(frame, packByte, DecoderOptionsFor(dialect))));
+        var reading = frame is null ? null : Decode(CommandKind.Analog, () => dialect.DecodeAnalog(frame, packByte, DecoderOptionsFor(dialect)));
+        if (reading is not null && _logger.IsEnabled(LogLevel.Debug))
+        {
+            foreach (var pack in reading.Packs)
+            {
+                foreach (var dropped in pack.Implausible)
+                {
+                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, Convert.ToHexString(frame!.Info.AsSpan()));
+                }
+            }
+        }
+
+        return (frame, reading);
     }
 
     private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)

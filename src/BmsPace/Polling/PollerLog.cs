@@ -43,4 +43,7 @@ internal static partial class PollerLog
 
     [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: no dialect ({Dialects}) answered the analog request; trying again next cycle")]
     public static partial void NoDialectAnswered(ILogger logger, string battery, string dialects);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} {Field} dropped as implausible ({Detail}); INFO {Info}")]
+    public static partial void ImplausibleValue(ILogger logger, string battery, int pack, string field, string detail, string info);
 }

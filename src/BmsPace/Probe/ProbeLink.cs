@@ -3,7 +3,8 @@ using System.IO.Ports;
 using System.Net.Sockets;
 using System.Text;
 using BmsPace.Configuration;
-using BmsPace.Simulation;
+using BmsPace.Hosting;
+using BmsPace.Simulator;
 using BmsPace.Transport;
 
 namespace BmsPace.Probe;
@@ -57,22 +58,20 @@ internal sealed class ProbeLink : IAsyncDisposable
                 return OpenSerial(serial, baud ?? serial.BaudRate, timeout);
             case SimulatorConnectionSpec simulator:
             {
-                var bms = new SimulatedBms(TransportFactory.ToOptions(simulator));
-                var (client, server) = DuplexPipeStream.CreatePair();
-                var stop = new CancellationTokenSource();
-                var session = Task.Run(async () =>
-                {
-                    await using (server)
-                    {
-                        await SimulatorSession.RunAsync(server, bms, canDisconnect: true, stop.Token);
-                    }
-                }, CancellationToken.None);
-                return new ProbeLink(client, null, () => { stop.Cancel(); stop.Dispose(); }, session);
+                var link = new SimulatorLink(new SimulatedBms(TransportFactory.ToOptions(simulator)));
+                var stopped = new TaskCompletionSource();
+                return new ProbeLink(link.Connect(), null, () => _ = StopAsync(link, stopped), stopped.Task);
             }
 
             default:
                 throw new TransportException(Protocol.Framing.FrameError.Io, $"cannot probe a {connection.GetType().Name}");
         }
+    }
+
+    private static async Task StopAsync(SimulatorLink link, TaskCompletionSource stopped)
+    {
+        await link.DisposeAsync();
+        stopped.TrySetResult();
     }
 
     /// <summary>

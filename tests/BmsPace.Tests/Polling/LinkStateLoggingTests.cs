@@ -113,7 +113,7 @@ public sealed class LinkStateLoggingTests
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        var battery = new BatteryOptions { Name = "shed", Connection = new TcpConnectionSpec("127.0.0.1", port) };
+        var battery = new BatteryOptions { Name = "shed", Connection = new TcpConnectionSpec("127.0.0.1", port), Protocol = "pace" };
         using var log = new RecordingLoggers();
         await using var transport = TransportFactory.Create(battery.Connection, log.Factory);
         var poller = new BatteryPoller(battery, Options, transport, TimeProvider.System, log.Factory.CreateLogger("BmsPace.Battery.shed"));

@@ -1,5 +1,5 @@
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.Transport;
 
 namespace BmsPace.Tests.Probe;
@@ -16,7 +16,7 @@ internal sealed class AddressedPtyPeer : IAsyncDisposable
     private readonly Task _serve;
     private readonly List<string> _requests = [];
 
-    private AddressedPtyPeer(SocatPtyPair pair, UnixFdStream peer, SimulatedBms bms, IReadOnlySet<int> addresses)
+    private AddressedPtyPeer(SocatPtyPair pair, UnixFdStream peer, ISimulatedDevice bms, IReadOnlySet<int> addresses)
     {
         _pair = pair;
         _peer = peer;
@@ -37,10 +37,10 @@ internal sealed class AddressedPtyPeer : IAsyncDisposable
         }
     }
 
-    public static async Task<AddressedPtyPeer> StartAsync(SimulatedBms bms, params int[] addresses)
+    public static async Task<AddressedPtyPeer> StartAsync(ISimulatedDevice bms, params int[] addresses)
     {
         var pair = await SocatPtyPair.StartAsync();
-        return new AddressedPtyPeer(pair, UnixFdStream.OpenRaw(pair.PathB), bms, addresses.ToHashSet());
+        return new AddressedPtyPeer(pair, new UnixFdStream(UnixTerminal.OpenRaw(pair.PathB)), bms, addresses.ToHashSet());
     }
 
     public async ValueTask DisposeAsync()
@@ -59,7 +59,7 @@ internal sealed class AddressedPtyPeer : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task ServeAsync(SimulatedBms bms, IReadOnlySet<int> addresses)
+    private async Task ServeAsync(ISimulatedDevice bms, IReadOnlySet<int> addresses)
     {
         var assembler = new FrameAssembler();
         var buffer = new byte[1024];

@@ -6,7 +6,8 @@ using BmsPace.Cli;
 using BmsPace.Probe;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Shipping;
 using BmsPace.Tests.Transport;
 
@@ -25,7 +26,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task Finds_the_simulated_pace_stack_over_tcp_with_version_address_and_pack_count()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         string uri = $"tcp://127.0.0.1:{server.EndPoint.Port}";
 
@@ -55,7 +56,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task The_config_lines_it_prints_read_the_battery_with_once()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
         string path = Path.Combine(Path.GetTempPath(), $"bmspace-probe-config-{Guid.NewGuid():N}.yaml");
@@ -82,7 +83,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task Finds_the_simulated_stack_on_a_pty_at_9600_baud_and_prints_attempts_as_they_happen()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-probe-{Guid.NewGuid():N}");
         await using var pty = PseudoTerminalServer.Start(bms, link);
 
@@ -106,7 +107,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task Finds_a_single_pack_at_another_address_over_tcp()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         await using var server = ScriptedLineServer.Start(request => request[3..5] == "07" ? bms.Respond(request).Bytes : null);
 
         var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
@@ -230,7 +231,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task Names_frames_that_fail_their_checks_as_bad_frames()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         bms.SetFault(SimulatorFault.Parse("badchk:1"));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 
@@ -317,7 +318,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task Probes_several_connections_and_exits_0_when_one_answered()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         await using var echo = ScriptedLineServer.Echo();
 

@@ -6,7 +6,8 @@ using BmsPace.Cli;
 using BmsPace.Probe;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Shipping;
 using BmsPace.Tests.Transport;
 

@@ -6,7 +6,8 @@ using BmsPace.Cli;
 using BmsPace.Probe;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Shipping;
 using BmsPace.Tests.Transport;
 
@@ -23,7 +24,7 @@ public sealed class ProbeScanTests
     [Fact]
     public async Task Lists_every_rs485_address_that_answers_on_a_pty_bus()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         await using var bus = await AddressedPtyPeer.StartAsync(bms, 2, 3, 5);
 
         var run = await ProbeRuns.ProbeJsonAsync("--connect", $"serial://{bus.Path}");

@@ -335,3 +335,30 @@ public sealed class PrometheusSinkTests
         Assert.DoesNotContain("NaN", text, StringComparison.Ordinal);
     }
 }
+
+public sealed class ImplausibleValueCountTests
+{
+    [Fact]
+    public async Task A_dropped_value_is_counted_by_field_and_no_series_carries_it()
+    {
+        using var sink = new PrometheusSink(Metrics.NewCustomRegistry(), new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start), ["garage"]);
+        var fresh = TestSnapshots.FreshPack(1, cells: 4, sensors: 2);
+        // A pack whose state of charge came from the FFFF placeholder: absent, and listed as dropped.
+        var dropped = fresh with
+        {
+            Analog = fresh.Analog! with
+            {
+                StateOfChargeRatio = null,
+                Implausible = [new ImplausibleValue(Plausibility.StateOfChargeField, "remaining capacity 655.35 Ah is the FFFF placeholder")],
+            },
+        };
+
+        await sink.PublishAsync(TestSnapshots.Battery("garage", [dropped]), CancellationToken.None);
+        await sink.PublishAsync(TestSnapshots.Battery("garage", [dropped]), CancellationToken.None);
+        string text = Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain);
+
+        Assert.Contains("pace_bms_implausible_values_total{battery=\"garage\",field=\"state_of_charge_ratio\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("pace_bms_implausible_values_total{battery=\"garage\",field=\"temperatures_celsius\"} 0\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pace_bms_state_of_charge_ratio{", text, StringComparison.Ordinal);
+    }
+}

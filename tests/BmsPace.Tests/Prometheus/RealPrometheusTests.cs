@@ -50,7 +50,8 @@ internal static partial class SeriesKey
             return series + "{}";
         }
 
-        var labels = Label().Matches(series[brace..]).Select(m => (m.Groups[1].Value, m.Groups[2].Value));
+        // Prometheus stores no label whose value is empty (an unknown protocol, an identity the BMS does not give).
+        var labels = Label().Matches(series[brace..]).Select(m => (m.Groups[1].Value, m.Groups[2].Value)).Where(l => l.Item2.Length > 0);
         return Format(series[..brace], labels);
     }
 

@@ -70,7 +70,7 @@ public static class PackTable
         rows.Add(("warning", (_, alarm) => Flags(alarm, FlagFamily.Warning)));
         rows.Add(("fault", (_, alarm) => Flags(alarm, FlagFamily.Fault)));
         rows.Add(("status", (_, alarm) => Flags(alarm, FlagFamily.Status)));
-        rows.Add(("control byte", (_, alarm) => alarm is null ? "" : "0x" + alarm.ControlState.ToString("X2", CultureInfo.InvariantCulture)));
+        rows.Add(("control byte", (_, alarm) => alarm?.StatusValue("control_state") is { } control ? "0x" + control.ToString("X2", CultureInfo.InvariantCulture) : ""));
 
         int titleWidth = rows.Max(r => r.Title.Length);
         var columns = packs.Select(p => rows.Select(r => r.Value(p, alarms.GetValueOrDefault(p.Pack))).ToList()).ToList();

@@ -152,11 +152,18 @@ public static class SnapshotPoints
         }
     }
 
-    private static List<KeyValuePair<string, InfluxFieldValue>> FlagFields(AlarmPack alarm) =>
-    [
-        .. FlagTable.All.Select(flag => new KeyValuePair<string, InfluxFieldValue>(FlagFieldName(flag), InfluxFieldValue.Boolean(alarm.IsSet(flag)))),
-        new("control_state", InfluxFieldValue.Integer(alarm.ControlState)),
-    ];
+    private static List<KeyValuePair<string, InfluxFieldValue>> FlagFields(AlarmPack alarm)
+    {
+        // The pack's own dialect table; control_state only where the dialect has that byte.
+        List<KeyValuePair<string, InfluxFieldValue>> fields =
+            [.. alarm.FlagDefinitions.Select(flag => new KeyValuePair<string, InfluxFieldValue>(FlagFieldName(flag), InfluxFieldValue.Boolean(alarm.IsSet(flag))))];
+        if (alarm.StatusValue("control_state") is { } controlState)
+        {
+            fields.Add(new("control_state", InfluxFieldValue.Integer(controlState)));
+        }
+
+        return fields;
+    }
 
     private static KeyValuePair<string, string>[] Tags(params (string Key, string Value)[] tags) =>
         [.. tags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value))];

@@ -37,6 +37,8 @@ public sealed class BmsMetricFamilies
         RequestFailures = factory.CreateCounter("pace_bms_request_failures_total",
             "Requests that produced no usable answer, by command kind and failure reason (METRICS.md reasons).", ["battery", "command", "reason"]);
         Reconnects = factory.CreateCounter("pace_bms_reconnects_total", "Transport reopenings (serial port or TCP connection).", Battery);
+        ImplausibleValues = factory.CreateCounter("pace_bms_implausible_values_total",
+            "Decoded values outside physical limits, dropped instead of exported, by field (docs/METRICS.md).", ["battery", "field"]);
         LastSuccess = PackGauge("pace_bms_last_success_timestamp_seconds", "Unix time in seconds of the last good analog (0x42) frame for the pack.", BatteryPack);
         BuildInfo = factory.CreateGauge("pace_bms_exporter_build_info", "Always 1; the version label is the exporter's own version.", ["version"]);
 
@@ -90,6 +92,8 @@ public sealed class BmsMetricFamilies
     public Counter RequestFailures { get; }
 
     public Counter Reconnects { get; }
+
+    public Counter ImplausibleValues { get; }
 
     public Gauge LastSuccess { get; }
 

@@ -226,6 +226,14 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         {
             string packLabel = _labels.Pack(pack.Pack);
             lastSuccess[packLabel] = pack.LastSuccess;
+            if (pack.AnalogReadThisCycle && pack.Analog is { } read)
+            {
+                foreach (var dropped in read.Implausible)
+                {
+                    _metrics.ImplausibleValues.WithLabels(battery, dropped.Field).Inc();
+                }
+            }
+
             var writer = new PackWriter(current, pack.Pack);
             if (pack.LastSuccess is { } success)
             {
@@ -289,6 +297,11 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         _metrics.PacksDecoded.WithLabels(battery).Set(0);
         _metrics.PollDuration.WithLabels(battery);
         _metrics.Reconnects.WithLabels(battery);
+        foreach (string field in ImplausibleFields)
+        {
+            _metrics.ImplausibleValues.WithLabels(battery, field);
+        }
+
         foreach (var command in (ReadOnlySpan<CommandKind>)[CommandKind.Analog, CommandKind.Alarm])
         {
             string label = command.ToLabel();
@@ -301,6 +314,13 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
         return series;
     }
+
+    /// <summary>The fields the plausibility pass can drop: their counters exist at 0 from start-up, like the failure reasons.</summary>
+    private static readonly string[] ImplausibleFields =
+    [
+        Plausibility.TemperatureField, Plausibility.StateOfChargeField, Plausibility.StateOfHealthField,
+        Plausibility.StateOfChargeCalculatedField, Plausibility.StateOfHealthCalculatedField,
+    ];
 
     private void WritePack(PackWriter writer, string battery, string pack, BatterySnapshot snapshot, PackState state, AnalogPack analog)
     {
@@ -380,12 +400,16 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
             }
         }
 
-        foreach (var flag in FlagTable.All)
+        // The pack's own dialect table: another dialect's bits are not this pack's, so they get no series at all.
+        foreach (var flag in alarm.FlagDefinitions)
         {
             writer.Set(_metrics.Flags[flag.Family].WithLabels(battery, pack, flag.Name), alarm.IsSet(flag) ? 1 : 0);
         }
 
-        writer.Set(_metrics.ControlState.WithLabels(battery, pack), alarm.ControlState);
+        if (alarm.StatusValue("control_state") is { } controlState)
+        {
+            writer.Set(_metrics.ControlState.WithLabels(battery, pack), controlState);
+        }
     }
 
     /// <summary>The children one battery published in its last snapshot, with the pack each belongs to.</summary>
