@@ -266,7 +266,7 @@ internal sealed class ProbeLink : IAsyncDisposable
             throw new TransportException(Protocol.Framing.FrameError.Io, $"cannot open {serial.Path}: {why}", ex);
         }
 
-        // SerialPort.Dispose can hang after a timed-out write (REAL-SERVERS.md): never on the probe's path.
+        // SerialPort.Dispose can hang after a timed-out write (docs/testing.md): never on the probe's path.
         return new ProbeLink(port.BaseStream, baud, () => Task.Run(port.Dispose), null, ownsStream: false);
     }
 

@@ -8,7 +8,7 @@ namespace BmsPace.Transport;
 
 /// <summary>
 /// A serial port (RS232/RS485 adapter, or a pty) through System.IO.Ports. Works around its Linux traps
-/// (REAL-SERVERS.md): timeouts are always set, DTR/RTS are left alone unless asked for (they fail on a pty), a missing
+/// (docs/testing.md): timeouts are always set, DTR/RTS are left alone unless asked for (they fail on a pty), a missing
 /// device gets a clear message instead of UnauthorizedAccessException, and an old port is disposed off the polling path
 /// because Dispose can hang after the device vanished.
 /// </summary>

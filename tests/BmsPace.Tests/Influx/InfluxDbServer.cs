@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace BmsPace.Tests.Influx;
 
-/// <summary>A real InfluxDB 1.6 (<c>influxd</c>) on free loopback ports with a throwaway data dir, configured from the environment (REAL-SERVERS.md).</summary>
+/// <summary>A real InfluxDB 1.6 (<c>influxd</c>) on free loopback ports with a throwaway data dir, configured from the environment (docs/testing.md).</summary>
 internal sealed class InfluxDbServer : IAsyncDisposable
 {
     private readonly ServerProcess _process;

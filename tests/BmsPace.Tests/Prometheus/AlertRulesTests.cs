@@ -2,6 +2,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace BmsPace.Tests.Prometheus;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class AlertRulesTests
 {
     private static string RulesFile => RepoPaths.Grafana("alerts", "bms-pace.rules.yml");

@@ -7,6 +7,7 @@ using Prometheus;
 
 namespace BmsPace.Tests.Prometheus;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class DashboardStructureTests
 {
     private static readonly string[] HistogramSuffixes = ["_bucket", "_sum", "_count"];

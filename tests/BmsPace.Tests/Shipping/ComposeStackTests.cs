@@ -7,6 +7,7 @@ namespace BmsPace.Tests.Shipping;
 /// it exists, and that the files which name each other (Prometheus target and rule files, Grafana datasource and
 /// dashboard folder, bmspace's InfluxDB address) agree with the services and mounts of the stack.
 /// </summary>
+[Trait("Category", "ShippedFiles")]
 public sealed class ComposeStackTests
 {
     private static readonly string DeployDirectory = RepositoryFiles.PathOf("deploy");

@@ -7,6 +7,7 @@ namespace BmsPace.Tests.Shipping;
 /// written, and that the runtime stage copies the folder the publish fills.
 /// </summary>
 [Collection(PublishCollection.Name)]
+[Trait("Category", "ShippedFiles")]
 public sealed class DockerBuildStageTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("bmspace-docker-build-").FullName;

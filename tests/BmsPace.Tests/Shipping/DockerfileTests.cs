@@ -5,6 +5,7 @@ using System.Text.Json;
 
 namespace BmsPace.Tests.Shipping;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class DockerfileTests
 {
     private static readonly string DockerfilePath = RepositoryFiles.PathOf("Dockerfile");

@@ -1,6 +1,7 @@
 namespace BmsPace.Tests.Shipping;
 
 /// <summary>The files the compose stack hands to Prometheus, checked by Prometheus' own tool.</summary>
+[Trait("Category", "ShippedFiles")]
 public sealed class PrometheusFilesTests
 {
     [Fact]

@@ -102,6 +102,7 @@ public sealed class PublishedBinaryFixture : IAsyncLifetime
 }
 
 [Collection(PublishCollection.Name)]
+[Trait("Category", "ShippedFiles")]
 public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : IClassFixture<PublishedBinaryFixture>
 {
     [Fact]

@@ -5,9 +5,33 @@ using BmsPace.Configuration;
 
 namespace BmsPace.Tests.Shipping;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class ReadmeTests
 {
     private static readonly string Readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+
+    [Fact]
+    public async Task The_decode_example_runs_from_a_checkout_and_shows_the_values_the_text_names()
+    {
+        const string Prefix = "dotnet run --project src/BmsPace -- ";
+        string line = Assert.Single(Readme.Split('\n'), l => l.StartsWith(Prefix + "decode ", StringComparison.Ordinal));
+        // The arguments as a shell would split them: the frame is the one single-quoted word.
+        var args = Regex.Matches(line[Prefix.Length..], "'([^']*)'|(\\S+)").Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToArray();
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await BmsPace.Cli.BmsPaceCli.InvokeAsync(args, output, error);
+
+        Assert.Equal(0, exit);
+        using var document = System.Text.Json.JsonDocument.Parse(output.ToString());
+        var pack = Assert.Single(document.RootElement.GetProperty("packs").EnumerateArray());
+        Assert.Equal(16, pack.GetProperty("cell_count").GetInt32());
+        Assert.Equal(-2.25, pack.GetProperty("current_amperes").GetDouble());
+        Assert.Equal(52.429, pack.GetProperty("voltage_volts").GetDouble());
+        Assert.Equal(48.19, pack.GetProperty("remaining_amp_hours").GetDouble());
+        Assert.Equal(140, pack.GetProperty("cycle_count").GetInt32());
+        Assert.Contains("-2.25 A", Readme, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void The_first_command_runs_the_simulator_and_the_second_runs_every_test()

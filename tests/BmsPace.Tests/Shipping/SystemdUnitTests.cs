@@ -1,5 +1,6 @@
 namespace BmsPace.Tests.Shipping;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class SystemdUnitTests : IDisposable
 {
     private const string ShippedExecStart = "/opt/bmspace/bmspace run --config /etc/bmspace/config.yaml";

@@ -2,6 +2,7 @@ using YamlDotNet.Core;
 
 namespace BmsPace.Tests.Shipping;
 
+[Trait("Category", "ShippedFiles")]
 public sealed class YamlFilesTests
 {
     /// <summary>Every YAML file the project ships; tests/ is left out because its fixtures include deliberately broken YAML.</summary>

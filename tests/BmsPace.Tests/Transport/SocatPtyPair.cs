@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace BmsPace.Tests.Transport;
 
-/// <summary>Two linked pseudo-terminals made by a real socat process (REAL-SERVERS.md start line), in a throwaway directory.</summary>
+/// <summary>Two linked pseudo-terminals made by a real socat process (docs/testing.md), in a throwaway directory.</summary>
 internal sealed class SocatPtyPair : IAsyncDisposable
 {
     private readonly Process _socat;
