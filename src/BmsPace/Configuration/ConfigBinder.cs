@@ -14,7 +14,7 @@ internal sealed partial class ConfigBinder
     [
         "scan_interval", "request_timeout", "request_gap", "retries", "reconnect_after_failures", "stale_after_cycles",
         "debug_output", "force_pack_offset", "zero_pad_number_cells", "zero_pad_number_packs", "batteries", "prometheus",
-        "influxdb", "console",
+        "influxdb", "console", "mqtt",
     ];
 
     public static readonly string[] BatteryKeys = ["name", "connection", "address", "protocol_version", "packs", "temperature_offset"];
@@ -28,6 +28,14 @@ internal sealed partial class ConfigBinder
     ];
 
     public static readonly string[] ConsoleKeys = ["enabled"];
+
+    public static readonly string[] MqttKeys =
+    [
+        "enabled", "url", "username", "password", "password_file", "ca_file", "client_id", "node_id", "base_topic", "keepalive",
+        "retain_state", "discovery",
+    ];
+
+    public static readonly string[] MqttDiscoveryKeys = ["enabled", "prefix"];
 
     private const string DurationAllowed = "a duration such as 250ms, 5s or 1m, or a plain number of seconds";
 
@@ -71,6 +79,7 @@ internal sealed partial class ConfigBinder
             Prometheus = BindPrometheus(Section(map, "", "prometheus"), defaults.Prometheus),
             InfluxDb = BindInflux(Section(map, "", "influxdb"), defaults.InfluxDb),
             Console = BindConsole(Section(map, "", "console"), defaults.Console),
+            Mqtt = BindMqtt(Section(map, "", "mqtt"), defaults.Mqtt),
         };
     }
 
@@ -288,6 +297,59 @@ internal sealed partial class ConfigBinder
         return influx;
     }
 
+    private MqttOptions BindMqtt(ConfigMapping? map, MqttOptions defaults)
+    {
+        if (map is null)
+        {
+            return defaults;
+        }
+
+        const string path = "mqtt";
+        const string topicAllowed = "topic levels of letters, digits, '_', '-' and '.' separated by '/', with no wildcard (+, #) and no leading or trailing '/'";
+        RejectUnknown(map, path, MqttKeys);
+        var discoveryMap = Section(map, path, "discovery");
+        var discovery = defaults.Discovery;
+        if (discoveryMap is not null)
+        {
+            const string discoveryPath = "mqtt.discovery";
+            RejectUnknown(discoveryMap, discoveryPath, MqttDiscoveryKeys);
+            discovery = discovery with
+            {
+                Enabled = ReadBool(discoveryMap, discoveryPath, "enabled", discovery.Enabled),
+                Prefix = Read(discoveryMap, discoveryPath, "prefix", discovery.Prefix, TopicPrefix, topicAllowed),
+            };
+        }
+
+        var mqtt = defaults with
+        {
+            Enabled = ReadBool(map, path, "enabled", defaults.Enabled),
+            Url = Read(map, path, "url", defaults.Url, MqttUrl, "mqtt://HOST[:PORT] (plain, port 1883 by default) or mqtts://HOST[:PORT] (TLS, port 8883 by default)"),
+            Username = ReadText(map, path, "username", defaults.Username),
+            Password = new Secret(ReadText(map, path, "password", defaults.Password.Value)),
+            PasswordFile = ReadFilePath(map, path, "password_file", defaults.PasswordFile),
+            CaFile = ReadFilePath(map, path, "ca_file", defaults.CaFile),
+            ClientId = Read(map, path, "client_id", defaults.ClientId, ClientIdentifier, "up to 64 letters, digits, '_', '-' or '.'; empty = bmspace-<node_id>"),
+            NodeId = Read(map, path, "node_id", defaults.NodeId, NodeIdentifier, "letters, digits, '_' and '-' (it is part of every topic and unique_id: never change it)"),
+            BaseTopic = Read(map, path, "base_topic", defaults.BaseTopic, TopicPrefix, topicAllowed),
+            Keepalive = Read(map, path, "keepalive", defaults.Keepalive, Duration(allowZero: false), DurationAllowed + ", from 1s to 18h"),
+            RetainState = ReadBool(map, path, "retain_state", defaults.RetainState),
+            Discovery = discovery,
+        };
+
+        RejectBoth(map, path, "password", "password_file");
+        if (mqtt.Keepalive < TimeSpan.FromSeconds(1) || mqtt.Keepalive.TotalSeconds > ushort.MaxValue)
+        {
+            _errors.Add($"mqtt.keepalive: '{ConfigDescriber.Duration(mqtt.Keepalive)}' is out of range; allowed: {DurationAllowed}, from 1s to 18h ({(map.Get("keepalive") ?? map).Origin})");
+        }
+
+        if (mqtt.CaFile is not null && mqtt.Url.Scheme != "mqtts")
+        {
+            _errors.Add($"mqtt.ca_file: given with a plain mqtt:// url; allowed: ca_file only with an mqtts:// url ({(map.Get("ca_file") ?? map).Origin})");
+        }
+
+        return mqtt;
+    }
+
     private void RequireText(string value, string keyPath, string allowed, string origin)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -482,6 +544,41 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
+    private static string? MqttUrl(string text, out Uri value)
+    {
+        value = new Uri("mqtt://localhost:1883");
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "mqtt" && uri.Scheme != "mqtts") || uri.Host.Length == 0)
+        {
+            return $"'{text}' is not an mqtt:// or mqtts:// URL";
+        }
+
+        if (uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return $"'{text}' has a path, query or user part (credentials go in mqtt.username and mqtt.password)";
+        }
+
+        value = uri;
+        return null;
+    }
+
+    private static string? TopicPrefix(string text, out string value)
+    {
+        value = text;
+        return TopicPattern().IsMatch(text) ? null : $"'{text}' is not a topic prefix";
+    }
+
+    private static string? NodeIdentifier(string text, out string value)
+    {
+        value = text;
+        return NodeIdPattern().IsMatch(text) ? null : $"'{text}' has characters that are not allowed";
+    }
+
+    private static string? ClientIdentifier(string text, out string value)
+    {
+        value = text;
+        return text.Length == 0 || ClientIdPattern().IsMatch(text) ? null : $"'{text}' is not a client id";
+    }
+
     internal static string? HostPort(string text, out string value)
     {
         value = text;
@@ -552,4 +649,13 @@ internal sealed partial class ConfigBinder
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+$")]
     private static partial Regex BatteryNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+$")]
+    private static partial Regex NodeIdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex ClientIdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")]
+    private static partial Regex TopicPattern();
 }

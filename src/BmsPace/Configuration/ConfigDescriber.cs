@@ -71,6 +71,31 @@ public static partial class ConfigDescriber
 
         text.Append("console:\n");
         Line(text, 1, "enabled", Bool(options.Console.Enabled));
+
+        var mqtt = options.Mqtt;
+        text.Append("mqtt:\n");
+        Line(text, 1, "enabled", Bool(mqtt.Enabled));
+        Line(text, 1, "url", Quote(mqtt.Url.ToString()));
+        Line(text, 1, "username", Quote(mqtt.Username));
+        Line(text, 1, "password", Secret(mqtt.Password));
+        if (mqtt.PasswordFile is not null)
+        {
+            Line(text, 1, "password_file", Quote(mqtt.PasswordFile));
+        }
+
+        if (mqtt.CaFile is not null)
+        {
+            Line(text, 1, "ca_file", Quote(mqtt.CaFile));
+        }
+
+        Line(text, 1, "client_id", Quote(mqtt.ClientId));
+        Line(text, 1, "node_id", Quote(mqtt.NodeId));
+        Line(text, 1, "base_topic", Quote(mqtt.BaseTopic));
+        Line(text, 1, "keepalive", Duration(mqtt.Keepalive));
+        Line(text, 1, "retain_state", Bool(mqtt.RetainState));
+        text.Append("  discovery:\n");
+        Line(text, 2, "enabled", Bool(mqtt.Discovery.Enabled));
+        Line(text, 2, "prefix", Quote(mqtt.Discovery.Prefix));
         return text.ToString();
     }
 
