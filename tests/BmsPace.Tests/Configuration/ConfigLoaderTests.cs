@@ -467,7 +467,8 @@ public sealed class ConfigLoaderTests : IDisposable
         string text = await File.ReadAllTextAsync(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
 
         var keys = ConfigBinder.TopLevelKeys.Concat(ConfigBinder.BatteryKeys).Concat(ConfigBinder.PrometheusKeys)
-            .Concat(ConfigBinder.InfluxKeys).Concat(ConfigBinder.ConsoleKeys).Distinct();
+            .Concat(ConfigBinder.InfluxKeys).Concat(ConfigBinder.ConsoleKeys).Concat(ConfigBinder.MqttKeys)
+            .Concat(ConfigBinder.MqttDiscoveryKeys).Distinct();
         foreach (string key in keys)
         {
             Assert.Contains(key + ":", text, StringComparison.Ordinal);

@@ -36,13 +36,16 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string Url => $"mqtt://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The broker's log (a file, flushed line by line; its standard output would be buffered) and anything it printed.</summary>
     public string Output
     {
         get
         {
+            string log = Path.Combine(Directory, "mosquitto.log");
+            string text = File.Exists(log) ? File.ReadAllText(log) : "";
             lock (_output)
             {
-                return _output.ToString();
+                return text + _output;
             }
         }
     }
@@ -57,7 +60,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         int? tlsPort = tls is null ? null : ServerProcess.FreePort();
         var config = new StringBuilder();
         config.AppendLine("persistence false");
-        config.AppendLine("log_dest stdout");
+        config.AppendLine(CultureInfo.InvariantCulture, $"log_dest file {Path.Combine(directory, "mosquitto.log")}");
         config.AppendLine("log_type all");
         config.AppendLine("per_listener_settings false");
         config.AppendLine(CultureInfo.InvariantCulture, $"allow_anonymous {(users is null ? "true" : "false")}");
@@ -92,7 +95,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
         {
 
-            File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111);
 
         }
 

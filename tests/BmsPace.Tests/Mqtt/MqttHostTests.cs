@@ -237,7 +237,7 @@ public sealed partial class MqttHostTests(MosquittoFixture fixture) : IClassFixt
 
         await recorder.WaitForAsync($"{b}/status", "offline", mark);
         // A clean DISCONNECT (the broker then drops the will), not a dropped socket.
-        await Eventually.TrueAsync(() => Task.FromResult(Broker.Output.Contains($"Client bmspace-{node} disconnected.", StringComparison.Ordinal)), "the broker to log a clean disconnect");
+        await Eventually.TrueAsync(() => Task.FromResult(Broker.Output.Contains($"Received DISCONNECT from bmspace-{node}", StringComparison.Ordinal)), "the broker to log a clean disconnect");
         Assert.DoesNotContain($"Client bmspace-{node} closed its connection", Broker.Output, StringComparison.Ordinal);
         Assert.Equal("offline", (await MqttRecorder.RetainedAsync(Broker.Port))[$"{b}/status"].Text);
     }
