@@ -17,15 +17,27 @@ command -v mosquitto_sub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
 command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
 command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_packages+=(npm)
+# NativeAOT publishes: clang and zlib for linux-x64; lld, the aarch64 cross toolchain and arm64 zlib to
+# cross-compile linux-arm64. node_exporter is the footprint benchmark's peer.
+command -v clang >/dev/null 2>&1 || need_packages+=(clang)
+command -v ld.lld >/dev/null 2>&1 || need_packages+=(lld)
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_packages+=(gcc-aarch64-linux-gnu)
+command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || need_packages+=(binutils-aarch64-linux-gnu)
+command -v prometheus-node-exporter >/dev/null 2>&1 || need_packages+=(prometheus-node-exporter)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || need_packages+=(zlib1g-dev)
+dpkg -s zlib1g-dev:arm64 >/dev/null 2>&1 || need_packages+=(zlib1g-dev:arm64)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing test servers: ${need_packages[*]}"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  if [[ " ${need_packages[*]} " == *":arm64 "* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo_cmd dpkg --add-architecture arm64
+  fi
   $sudo_cmd apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
 # Installing the Debian packages may start their services; the tests start their own instances on free ports.
-for service in prometheus influxdb victoria-metrics mosquitto; do
+for service in prometheus influxdb victoria-metrics prometheus-node-exporter mosquitto; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
 done
 

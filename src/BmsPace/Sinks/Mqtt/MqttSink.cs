@@ -9,7 +9,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BmsPace.Configuration;
 using BmsPace.Polling;
-using BmsPace.Transport;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -21,7 +21,7 @@ namespace BmsPace.Sinks.Mqtt;
 
 /// <summary>
 /// Publishes every snapshot over MQTT with Home Assistant discovery (docs/MQTT.md). One broker connection per process,
-/// opened again with <see cref="ReconnectPolicy"/> backoff whenever it fails.
+/// opened again with <see cref="Reconnect"/> backoff whenever it fails.
 /// </summary>
 /// <remarks>
 /// <para><see cref="PublishAsync"/> only stores the snapshot in a slot per battery (the latest wins) and wakes the
@@ -43,6 +43,9 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>1 s first (a restarting broker is usually back within seconds), at most one minute between attempts.</summary>
+    private static readonly BackoffPolicy Reconnect = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+
     private readonly BmsPaceOptions _options;
     private readonly MqttOptions _mqtt;
     private readonly MqttTopics _topics;
@@ -50,7 +53,6 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     private readonly MqttSinkMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<MqttSink> _logger;
-    private readonly ReconnectPolicy _reconnect;
     private readonly Random _random = new();
     private readonly X509Certificate2Collection? _trustedCas;
     private readonly Dictionary<string, BatteryOptions> _configuredBatteries;
@@ -69,8 +71,7 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     /// <param name="options">The whole configuration: the mqtt section, the batteries (to know which packs are configured) and the poll timing (for expire_after).</param>
     /// <param name="exporterVersion">Written as the discovery origin's and link device's sw_version.</param>
     /// <param name="registry">Where the self-metrics go (shared with the Prometheus sink).</param>
-    /// <param name="reconnectPolicy">Backoff between connection attempts; <see cref="ReconnectPolicy"/> with a 1 s start and 1 min cap when null.</param>
-    public MqttSink(BmsPaceOptions options, string exporterVersion, CollectorRegistry registry, TimeProvider time, ILogger<MqttSink> logger, ReconnectPolicy? reconnectPolicy = null)
+    public MqttSink(BmsPaceOptions options, string exporterVersion, CollectorRegistry registry, TimeProvider time, ILogger<MqttSink> logger)
     {
         _options = options;
         _mqtt = options.Mqtt;
@@ -80,7 +81,6 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
         _metrics = new MqttSinkMetrics(registry);
         _time = time;
         _logger = logger;
-        _reconnect = reconnectPolicy ?? new ReconnectPolicy { InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromMinutes(1) };
         if (_mqtt.CaPem is { } pem)
         {
             _trustedCas = [];
@@ -158,7 +158,7 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
             failures++;
             try
             {
-                await Task.Delay(_reconnect.DelayAfter(failures, _random), _time, stoppingToken);
+                await Task.Delay(Reconnect.DelayAfter(failures), _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
