@@ -230,8 +230,9 @@ internal static class ScaleBenchmark
         {
             return CountUp(await http.GetStringAsync(metrics));
         }
-        catch (HttpRequestException)
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
         {
+            // Not listening yet, or too busy to answer within the client's timeout: nothing counts as up.
             return 0;
         }
     }

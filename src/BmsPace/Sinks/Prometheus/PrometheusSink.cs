@@ -87,9 +87,9 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     /// </summary>
     /// <remarks>
     /// A rendering holds the publication lock while it reads the registry, so it never shows half of one battery's
-    /// update. Concurrent scrapes share one rendering. Collectors other parts own (the InfluxDB and MQTT writers'
-    /// own series) do not mark a change; they are picked up by the next rendering, at most <see cref="CacheLifetime"/>
-    /// after the last one.
+    /// update. A scrape that arrives while another renders is served the last complete page. Collectors other parts
+    /// own (the InfluxDB and MQTT writers' own series) do not mark a change; they are picked up by the next rendering,
+    /// at most <see cref="CacheLifetime"/> after the last one.
     /// </remarks>
     public async ValueTask<RenderedExposition> GetRenderedAsync(CancellationToken cancellationToken)
     {
@@ -98,7 +98,17 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
             return cached;
         }
 
-        await _renderLock.WaitAsync(cancellationToken);
+        if (!_renderLock.Wait(0, cancellationToken))
+        {
+            if (_cache is { } previous)
+            {
+                // Another scrape is rendering: the last complete page now beats a fresher one after the queue.
+                return previous.Exposition;
+            }
+
+            await _renderLock.WaitAsync(cancellationToken);
+        }
+
         try
         {
             if (CurrentCache() is { } rendered)
