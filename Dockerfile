@@ -29,6 +29,7 @@ WORKDIR /source
 COPY global.json Directory.Build.props .editorconfig ./
 COPY src/BmsPace.Protocol/BmsPace.Protocol.csproj src/BmsPace.Protocol/
 COPY src/BmsPace/BmsPace.csproj src/BmsPace/
+COPY src/BmsPace.Simulator/BmsPace.Simulator.csproj src/BmsPace.Simulator/
 RUN dotnet restore src/BmsPace/BmsPace.csproj -a "$TARGETARCH"
 
 COPY src/ src/
