@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Polling;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Sinks.Mqtt;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;

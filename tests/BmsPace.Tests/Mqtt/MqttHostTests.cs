@@ -3,10 +3,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BmsPace.Configuration;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Sinks.Mqtt;
 using BmsPace.Tests.EndToEnd;
 using BmsPace.Tests.Influx;
+using BmsPace.Tests.Simulation;
 
 namespace BmsPace.Tests.Mqtt;
 
@@ -47,10 +48,10 @@ public sealed partial class MqttHostTests(MosquittoFixture fixture) : IClassFixt
         Mqtt = new MqttOptions { Enabled = true, Url = new Uri(brokerUrl), NodeId = nodeId },
     };
 
-    internal static SimulatedBms NewSimulator(TimeProvider? clock = null) =>
+    internal static RecordedBms NewSimulator(TimeProvider? clock = null) =>
         new(new SimulatedBmsOptions { Packs = Packs, Cells = Cells, Temperatures = 6, TailBytes = 14, Seed = 7, TimeScale = 600 }, clock);
 
-    internal static SimulatorTcpServer Serve(SimulatedBms bms) => SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+    internal static SimulatorTcpServer Serve(RecordedBms bms) => SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 
     internal static string NewNodeId() => "t" + Guid.NewGuid().ToString("N")[..10];
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BmsPace.Configuration;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.EndToEnd;
 using BmsPace.Tests.Influx;
 
