@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using BmsPace.Configuration;
+using BmsPace.Hosting;
 using BmsPace.Polling;
 using BmsPace.Simulator;
 using BmsPace.Sinks.Mqtt;
