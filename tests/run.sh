@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of BmsPace. Installs what the tests need first (the real servers they start: Prometheus and
-# promtool, InfluxDB 1.x, VictoriaMetrics, socat; the shipping checks' tools: systemd-analyze, node and npm, which
+# promtool, InfluxDB 1.x, VictoriaMetrics, socat, Mosquitto; the shipping checks' tools: systemd-analyze, node and npm, which
 # fetch the Dockerfile linter into .test-work/), then builds and runs both test projects, then prints the plain
 # closing line "N passed, N failed".
 set -uo pipefail
@@ -12,6 +12,8 @@ command -v influxd >/dev/null 2>&1 || need_packages+=(influxdb)
 command -v influx >/dev/null 2>&1 || need_packages+=(influxdb-client)
 command -v victoria-metrics >/dev/null 2>&1 || need_packages+=(victoria-metrics)
 command -v socat >/dev/null 2>&1 || need_packages+=(socat)
+command -v mosquitto >/dev/null 2>&1 || need_packages+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
 command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
 command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_packages+=(npm)
@@ -35,7 +37,7 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
 # Installing the Debian packages may start their services; the tests start their own instances on free ports.
-for service in prometheus influxdb victoria-metrics prometheus-node-exporter; do
+for service in prometheus influxdb victoria-metrics prometheus-node-exporter mosquitto; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
 done
 

@@ -10,6 +10,7 @@ internal static partial class BenchmarkCatalog
         PollCycleBenchmark.Register();
         LinePacingBenchmark.Register();
         ScaleBenchmark.Register();
+        MqttBenchmark.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

@@ -42,6 +42,8 @@ public sealed record BmsPaceOptions
     public InfluxDbOptions InfluxDb { get; init; } = new();
 
     public ConsoleOptions Console { get; init; } = new();
+
+    public MqttOptions Mqtt { get; init; } = new();
 }
 
 /// <summary>One BMS link: a serial port or TCP serial server with every pack behind it.</summary>
@@ -135,6 +137,51 @@ public sealed record InfluxDbOptions
     public int BufferPoints { get; init; }
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>The <c>mqtt:</c> section (docs/MQTT.md): one broker connection, state topics and Home Assistant discovery.</summary>
+public sealed record MqttOptions
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>mqtt://HOST[:PORT] (plain, port 1883) or mqtts://HOST[:PORT] (TLS, port 8883).</summary>
+    public Uri Url { get; init; } = new("mqtt://localhost:1883");
+
+    public string Username { get; init; } = "";
+
+    /// <summary>Never printed; may come from <see cref="PasswordFile"/>.</summary>
+    public Secret Password { get; init; } = Secret.Empty;
+
+    public string? PasswordFile { get; init; }
+
+    /// <summary>A PEM file of CA certificates trusted for mqtts:// besides the system store.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>The certificates of <see cref="CaFile"/> as PEM text, read by the configuration loader.</summary>
+    public string? CaPem { get; init; }
+
+    /// <summary>Empty = <c>bmspace-</c> + <see cref="NodeId"/>.</summary>
+    public string ClientId { get; init; } = "";
+
+    /// <summary>Part of every topic and unique_id, so it must never change: letters, digits, '_' and '-'.</summary>
+    public string NodeId { get; init; } = "bmspace";
+
+    public string BaseTopic { get; init; } = "bmspace";
+
+    public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(15);
+
+    public bool RetainState { get; init; }
+
+    public MqttDiscoveryOptions Discovery { get; init; } = new();
+
+    public string EffectiveClientId => ClientId.Length > 0 ? ClientId : "bmspace-" + NodeId;
+}
+
+public sealed record MqttDiscoveryOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    public string Prefix { get; init; } = "homeassistant";
 }
 
 /// <summary>A password or token: its value is only read where it is sent; printing it gives a placeholder.</summary>

@@ -307,6 +307,41 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
+    public static string? MqttUrl(string text, out Uri value)
+    {
+        value = new Uri("mqtt://localhost:1883");
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "mqtt" && uri.Scheme != "mqtts") || uri.Host.Length == 0)
+        {
+            return $"'{text}' is not an mqtt:// or mqtts:// URL";
+        }
+
+        if (uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return $"'{text}' has a path, query or user part (credentials go in mqtt.username and mqtt.password)";
+        }
+
+        value = uri;
+        return null;
+    }
+
+    public static string? TopicPrefix(string text, out string value)
+    {
+        value = text;
+        return TopicPattern().IsMatch(text) ? null : $"'{text}' is not a topic prefix";
+    }
+
+    public static string? NodeIdentifier(string text, out string value)
+    {
+        value = text;
+        return NodeIdPattern().IsMatch(text) ? null : $"'{text}' has characters that are not allowed";
+    }
+
+    public static string? ClientIdentifier(string text, out string value)
+    {
+        value = text;
+        return text.Length == 0 || ClientIdPattern().IsMatch(text) ? null : $"'{text}' is not a client id";
+    }
+
     /// <summary>
     /// <c>HOST:PORT</c>, or node_exporter's <c>:PORT</c> and <c>PORT</c> for every IPv4 interface (written back as
     /// <c>0.0.0.0:PORT</c>). HOST is an address, <c>localhost</c> or <c>*</c>: a name is refused here rather than
@@ -399,4 +434,13 @@ internal sealed partial class ConfigBinder
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+$")]
     private static partial Regex BatteryNamePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]+$")]
+    private static partial Regex NodeIdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex ClientIdPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")]
+    private static partial Regex TopicPattern();
 }

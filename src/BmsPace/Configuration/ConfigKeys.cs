@@ -145,6 +145,72 @@ internal static class ConfigKeys
             "Print a summary of every pack after each cycle on standard output (plain text when not on a terminal, fine for `docker logs`)."),
     ]);
 
+    public static ConfigSection<MqttDiscoveryOptions> MqttDiscovery { get; } = new(
+    [
+        new ValueKey<MqttDiscoveryOptions, bool>(
+            "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Announce every pack and link as a Home Assistant device."),
+        new ValueKey<MqttDiscoveryOptions, string>(
+            "prefix", o => o.Prefix, (o, v) => o with { Prefix = v }, Scalar<string>(TopicPrefix, TopicAllowed), Quote,
+            "Home Assistant's discovery prefix (the setting of its MQTT integration; `homeassistant` unless changed there)."),
+    ]);
+
+    public static ConfigSection<MqttOptions> Mqtt { get; } = new(
+    [
+        new ValueKey<MqttOptions, bool>(
+            "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Publish every pack to an MQTT broker, with Home Assistant discovery (docs/MQTT.md)."),
+        new ValueKey<MqttOptions, Uri>(
+            "url", o => o.Url, (o, v) => o with { Url = v },
+            Scalar<Uri>(MqttUrl, "mqtt://HOST[:PORT] (plain, port 1883 by default) or mqtts://HOST[:PORT] (TLS, port 8883 by default)"), u => Quote(u.ToString()),
+            "The broker: `mqtt://HOST[:PORT]` (plain, port 1883) or `mqtts://HOST[:PORT]` (TLS, port 8883, checked against the system's CA store and `ca_file`).")
+        {
+            DefaultOverride = "mqtt://localhost:1883",
+        },
+        new ValueKey<MqttOptions, string>(
+            "username", o => o.Username, (o, v) => o with { Username = v }, ConfigBinder.Text, Quote,
+            "The user; empty = no authentication."),
+        new ValueKey<MqttOptions, Secret>(
+            "password", o => o.Password, (o, v) => o with { Password = v }, SecretText, s => Quote(s.Value),
+            "The password; never printed. Prefer `password_file`.")
+        {
+            IsSecret = true,
+        },
+        new ValueKey<MqttOptions, string?>(
+            "password_file", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+            "A file holding the password instead, read like `influxdb.password_file`.")
+        {
+            Example = "/run/secrets/mqtt_password",
+        },
+        new ValueKey<MqttOptions, string?>(
+            "ca_file", o => o.CaFile, (o, v) => o with { CaFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+            "`mqtts://` only: a PEM file of CA certificates trusted besides the system's store, for a broker with its own CA. A relative path is taken from the configuration file's folder.")
+        {
+            Example = "/etc/bmspace/broker-ca.pem",
+        },
+        new ValueKey<MqttOptions, string>(
+            "client_id", o => o.ClientId, (o, v) => o with { ClientId = v },
+            Scalar<string>(ClientIdentifier, "up to 64 letters, digits, '_', '-' or '.'; empty = bmspace-<node_id>"), Quote,
+            "The MQTT client id: up to 64 letters, digits, `_`, `-` or `.`; empty = `bmspace-<node_id>`."),
+        new ValueKey<MqttOptions, string>(
+            "node_id", o => o.NodeId, (o, v) => o with { NodeId = v },
+            Scalar<string>(NodeIdentifier, "letters, digits, '_' and '-' (it is part of every topic and unique_id: never change it)"), Quote,
+            "Part of every topic and Home Assistant id: letters, digits, `_` and `-`. Never change it once Home Assistant knows the devices (they would appear anew)."),
+        new ValueKey<MqttOptions, string>(
+            "base_topic", o => o.BaseTopic, (o, v) => o with { BaseTopic = v }, Scalar<string>(TopicPrefix, TopicAllowed), Quote,
+            "Every topic starts with `<base_topic>/<node_id>/`."),
+        new ValueKey<MqttOptions, TimeSpan>(
+            "keepalive", o => o.Keepalive, (o, v) => o with { Keepalive = v }, Duration(allowZero: false), ConfigDescriber.Duration,
+            "How often the connection is checked when nothing else is sent: 1s to 18h."),
+        new ValueKey<MqttOptions, bool>(
+            "retain_state", o => o.RetainState, (o, v) => o with { RetainState = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Keep the last state on the broker (retained), for clients that connect later."),
+        new SectionKey<MqttOptions, MqttDiscoveryOptions>(
+            "discovery", o => o.Discovery, (o, v) => o with { Discovery = v }, MqttDiscovery,
+            "Home Assistant MQTT discovery."),
+    ],
+    CheckMqtt);
+
     public static ConfigSection<BmsPaceOptions> Root { get; } = new(
     [
         new ValueKey<BmsPaceOptions, TimeSpan>(
@@ -190,9 +256,14 @@ internal static class ConfigKeys
         new SectionKey<BmsPaceOptions, ConsoleOptions>(
             "console", o => o.Console, (o, v) => o with { Console = v }, Console,
             "The summary on standard output."),
+        new SectionKey<BmsPaceOptions, MqttOptions>(
+            "mqtt", o => o.Mqtt, (o, v) => o with { Mqtt = v }, Mqtt,
+            "Publishing to an MQTT broker, with Home Assistant discovery (docs/MQTT.md)."),
     ]);
 
     public const string HostPortAllowed = "HOST:PORT such as 0.0.0.0:9863, :9863 or 9863, port 1 to 65535";
+
+    private const string TopicAllowed = "topic levels of letters, digits, '_', '-' and '.' separated by '/', with no wildcard (+, #) and no leading or trailing '/'";
 
     private static ConfigValueReader<byte> Byte(ConfigValueReader<int> read) =>
         (ConfigBinder binder, ConfigNode node, string keyPath, byte fallback, out byte value) =>
@@ -244,6 +315,22 @@ internal static class ConfigKeys
         else
         {
             binder.RequireText(influx.Database, "influxdb.database", "the database name (needed when influxdb.enabled is true and api is v1)", enabledOrigin);
+        }
+    }
+
+    private static void CheckMqtt(ConfigBinder binder, ConfigMapping map, string path, MqttOptions mqtt)
+    {
+        binder.RejectBoth(map, path, "password", "password_file");
+
+        // MQTT carries the keep-alive in 16 bits of seconds.
+        if (mqtt.Keepalive < TimeSpan.FromSeconds(1) || mqtt.Keepalive.TotalSeconds > ushort.MaxValue)
+        {
+            binder.Error($"{path}.keepalive: '{ConfigDescriber.Duration(mqtt.Keepalive)}' is out of range; allowed: {DurationAllowed}, from 1s to 18h ({(map.Get("keepalive") ?? map).Origin})");
+        }
+
+        if (mqtt.CaFile is not null && mqtt.Url.Scheme != "mqtts")
+        {
+            binder.Error($"{path}.ca_file: given with a plain mqtt:// url; allowed: ca_file only with an mqtts:// url ({(map.Get("ca_file") ?? map).Origin})");
         }
     }
 }

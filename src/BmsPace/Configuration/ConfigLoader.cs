@@ -221,7 +221,43 @@ public static class ConfigLoader
             influx = influx with { TokenFile = path, Token = await ReadSecretAsync(path, "influxdb.token_file", errors, cancellationToken) };
         }
 
-        return options with { InfluxDb = influx };
+        var mqtt = options.Mqtt;
+        if (mqtt.PasswordFile is { } mqttPasswordFile)
+        {
+            string path = Path.GetFullPath(mqttPasswordFile, baseDirectory);
+            mqtt = mqtt with { PasswordFile = path, Password = await ReadSecretAsync(path, "mqtt.password_file", errors, cancellationToken) };
+        }
+
+        if (mqtt.CaFile is { } caFile)
+        {
+            string path = Path.GetFullPath(caFile, baseDirectory);
+            mqtt = mqtt with { CaFile = path, CaPem = await ReadCertificatesAsync(path, "mqtt.ca_file", errors, cancellationToken) };
+        }
+
+        return options with { InfluxDb = influx, Mqtt = mqtt };
+    }
+
+    private static async Task<string?> ReadCertificatesAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)
+    {
+        const string allowed = "the path of a readable PEM file with one or more CA certificates";
+        try
+        {
+            string pem = await File.ReadAllTextAsync(path, cancellationToken);
+            var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            certificates.ImportFromPem(pem);
+            if (certificates.Count == 0)
+            {
+                errors.Add($"{keyPath}: '{path}' holds no certificate; allowed: {allowed}");
+                return null;
+            }
+
+            return pem;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            errors.Add($"{keyPath}: cannot read '{path}': {e.Message}; allowed: {allowed}");
+            return null;
+        }
     }
 
     private static async Task<Secret> ReadSecretAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)

@@ -5,13 +5,24 @@ namespace BmsPace.Configuration;
 /// <summary>
 /// Reads the config.yaml of the Python bmspace tool (Home Assistant add-on): flat keys such as connection_type, bms_ip
 /// and scan_interval, at the top level or under <c>options:</c>. It becomes one battery named <c>main</c>, so users
-/// can switch without rewriting their file. The MQTT keys have no meaning here and are mentioned once, not rejected.
+/// can switch without rewriting their file. Its MQTT keys become the <c>mqtt:</c> section (MQTT is switched on when
+/// <c>mqtt_host</c> is given, as the Python tool always publishes); any other <c>mqtt_*</c> key is mentioned once, not rejected.
 /// </summary>
 internal static class PythonConfigMigration
 {
     private static readonly string[] ConnectionKeys = ["connection_type", "bms_ip", "bms_port", "bms_serial"];
 
     private static readonly string[] CopiedKeys = ["scan_interval", "debug_output", "force_pack_offset", "zero_pad_number_cells", "zero_pad_number_packs"];
+
+    /// <summary>Python key to the key of the mqtt: section it sets (mqtt_host and mqtt_port together make mqtt.url).</summary>
+    private static readonly (string Python, string[] Path)[] MqttKeyMap =
+    [
+        ("mqtt_user", ["username"]),
+        ("mqtt_password", ["password"]),
+        ("mqtt_base_topic", ["base_topic"]),
+        ("mqtt_ha_discovery", ["discovery", "enabled"]),
+        ("mqtt_ha_discovery_topic", ["discovery", "prefix"]),
+    ];
 
     /// <summary>
     /// Keys of the andrevza fork (3.1.x) that have no counterpart here, each with what bmspace does instead. They are
@@ -43,13 +54,12 @@ internal static class PythonConfigMigration
         }
 
         var migrated = new ConfigMapping(root.Origin);
-        var mqttKeys = new List<string>();
         foreach (var (key, value) in section.Entries)
         {
             string keyPath = prefix + key;
             if (key.StartsWith("mqtt_", StringComparison.Ordinal))
             {
-                mqttKeys.Add(keyPath);
+                // Read below, together.
             }
             else if (CopiedKeys.Contains(key, StringComparer.Ordinal))
             {
@@ -117,13 +127,80 @@ internal static class PythonConfigMigration
         list.Items.Add(battery);
         migrated.Set("batteries", list);
 
-        if (mqttKeys.Count > 0)
+        var unusedMqttKeys = MigrateMqtt(section, prefix, migrated, root.Get("mqtt") is not null, errors);
+        if (unusedMqttKeys.Count > 0)
         {
-            notices.Add($"{string.Join(", ", mqttKeys)}: not used by bmspace (it exports to Prometheus, InfluxDB and the console, not MQTT)");
+            notices.Add($"{string.Join(", ", unusedMqttKeys.Select(k => prefix + k))}: not used by bmspace (its MQTT settings are the mqtt: section, see docs/MQTT.md)");
         }
 
         notices.Add($"read the Python bmspace tool's configuration as one battery named main on {(connection as ConfigScalar)?.Value ?? "the default connection"}");
         return migrated;
+    }
+
+    /// <summary>Builds the mqtt: section from the Python keys; returns the mqtt_* keys that have no counterpart.</summary>
+    private static List<string> MigrateMqtt(ConfigMapping section, string prefix, ConfigMapping migrated, bool ownSectionGiven, List<string> errors)
+    {
+        var unused = section.Entries
+            .Select(entry => entry.Key)
+            .Where(key => key.StartsWith("mqtt_", StringComparison.Ordinal) && key is not ("mqtt_host" or "mqtt_port") && !MqttKeyMap.Any(m => m.Python == key))
+            .ToList();
+        bool anyMapped = section.Entries.Any(entry => entry.Key is "mqtt_host" or "mqtt_port" || MqttKeyMap.Any(m => m.Python == entry.Key));
+        if (!anyMapped)
+        {
+            return unused;
+        }
+
+        if (ownSectionGiven)
+        {
+            errors.Add($"mqtt: cannot be combined with the Python tool's mqtt_* keys; allowed: one of the two ({(section.Get("mqtt_host") ?? section).Origin})");
+            return unused;
+        }
+
+        var mqtt = new ConfigMapping(section.Origin);
+        string? host = Text(section, "mqtt_host");
+        string? port = Text(section, "mqtt_port");
+        if (!string.IsNullOrEmpty(host))
+        {
+            string hostPart = host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
+            string url = string.IsNullOrEmpty(port) ? $"mqtt://{hostPart}" : $"mqtt://{hostPart}:{port}";
+            string origin = $"built from {prefix}mqtt_host and {prefix}mqtt_port, {section.Get("mqtt_host")!.Origin}";
+            mqtt.Set("url", new ConfigScalar(url, isNull: false, origin));
+            mqtt.Set("enabled", new ConfigScalar("true", isNull: false, $"{prefix}mqtt_host is given, {section.Get("mqtt_host")!.Origin}"));
+        }
+        else if (port is not null)
+        {
+            errors.Add($"{prefix}mqtt_host: missing; allowed: the host name or IP address of the MQTT broker (needed with {prefix}mqtt_port) ({(section.Get("mqtt_port") ?? section).Origin})");
+        }
+
+        foreach (var (python, path) in MqttKeyMap)
+        {
+            if (section.Get(python) is not ConfigScalar scalar)
+            {
+                if (section.Get(python) is { } other)
+                {
+                    errors.Add($"{prefix}{python}: expected a single value, found {other.KindName}; allowed: a value ({other.Origin})");
+                }
+
+                continue;
+            }
+
+            var target = mqtt;
+            for (int level = 0; level < path.Length - 1; level++)
+            {
+                if (target.Get(path[level]) is not ConfigMapping child)
+                {
+                    child = new ConfigMapping(scalar.Origin);
+                    target.Set(path[level], child);
+                }
+
+                target = child;
+            }
+
+            target.Set(path[^1], new ConfigScalar(scalar.Value, scalar.IsNull, $"{scalar.Origin}, Python key {prefix}{python}"));
+        }
+
+        migrated.Set("mqtt", mqtt);
+        return unused;
     }
 
     private static ConfigMapping? PythonSection(ConfigMapping root, out string prefix)

@@ -2,6 +2,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Sinks.Console;
 using BmsPace.Sinks.Influx;
+using BmsPace.Sinks.Mqtt;
 using BmsPace.Sinks.Prometheus;
 using BmsPace.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -58,6 +59,7 @@ public static class BmsPaceHost
         // Hosted services stop in reverse order: the InfluxDB writer, registered before the pollers, flushes after
         // the last snapshot has been published.
         services.AddInfluxSink(options);
+        services.AddMqttSink(options);
         if (options.Console.Enabled)
         {
             services.AddSingleton<IReadingSink>(_ => new ConsoleEchoSink(consoleOutput));

@@ -38,12 +38,19 @@ public static class ReadingJson
     /// </summary>
     public static void WriteMergedPack(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
     {
+        writer.WriteStartObject();
+        WriteMergedPackFields(writer, analog, alarm);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The members of <see cref="WriteMergedPack"/> inside an object the caller opened, so an output can add keys of its own (MQTT adds the timestamp).</summary>
+    public static void WriteMergedPackFields(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
+    {
         if (analog is null && alarm is null)
         {
             throw new ArgumentException("a merged pack needs an analog or an alarm reading");
         }
 
-        writer.WriteStartObject();
         if (analog is not null)
         {
             WriteAnalogFields(writer, analog);
@@ -57,8 +64,6 @@ public static class ReadingJson
         {
             WriteAlarmFields(writer, alarm, "alarm_tail_hex");
         }
-
-        writer.WriteEndObject();
     }
 
     /// <summary><c>{"error": REASON, "detail": ...}</c>, with <c>rtn</c> and <c>rtn_meaning</c> for an RTN failure.</summary>

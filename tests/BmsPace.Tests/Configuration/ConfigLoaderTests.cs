@@ -405,7 +405,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ThePythonAddOnConfigLoadsAsOneBatteryWithOneMqttNotice()
+    public async Task ThePythonAddOnConfigLoadsAsOneBatteryWithItsMqttSettings()
     {
         var result = await _fixture.LoadAsync("python-addon.yaml");
 
@@ -416,12 +416,15 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(10), result.Options.ScanInterval);
         Assert.Equal(1, result.Options.DebugOutput);
         Assert.Equal(2, result.Options.ZeroPadNumberCells);
-        string mqtt = Assert.Single(result.Notices, notice => notice.Contains("not used by bmspace", StringComparison.Ordinal));
-        foreach (string key in new[] { "mqtt_host", "mqtt_port", "mqtt_user", "mqtt_password", "mqtt_ha_discovery", "mqtt_ha_discovery_topic", "mqtt_base_topic" })
-        {
-            Assert.Contains("options." + key, mqtt, StringComparison.Ordinal);
-        }
-
+        var mqtt = result.Options.Mqtt;
+        Assert.True(mqtt.Enabled);
+        Assert.Equal(new Uri("mqtt://192.168.1.10:1883"), mqtt.Url);
+        Assert.Equal("mqtt-user", mqtt.Username);
+        Assert.Equal("mqtt-secret-pw", mqtt.Password.Value);
+        Assert.True(mqtt.Discovery.Enabled);
+        Assert.Equal("homeassistant", mqtt.Discovery.Prefix);
+        Assert.Equal("bmspace", mqtt.BaseTopic);
+        Assert.DoesNotContain(result.Notices, notice => notice.Contains("mqtt_", StringComparison.Ordinal));
         Assert.DoesNotContain(result.Notices, notice => notice.Contains("mqtt-secret-pw", StringComparison.Ordinal));
     }
 
@@ -437,8 +440,13 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(3), result.Options.ScanInterval);
         Assert.Equal(14, result.Options.ForcePackOffset);
         Assert.Equal(2, result.Options.ZeroPadNumberPacks);
-        string mqtt = Assert.Single(result.Notices, notice => notice.Contains("not used by bmspace", StringComparison.Ordinal));
-        Assert.StartsWith("mqtt_host, mqtt_port, mqtt_user, mqtt_password, mqtt_ha_discovery, mqtt_ha_discovery_topic, mqtt_base_topic:", mqtt, StringComparison.Ordinal);
+        var mqtt = result.Options.Mqtt;
+        Assert.True(mqtt.Enabled);
+        Assert.Equal(new Uri("mqtt://localhost:1883"), mqtt.Url);
+        Assert.Equal("", mqtt.Username);
+        Assert.True(mqtt.Password.IsEmpty);
+        Assert.False(mqtt.Discovery.Enabled);
+        Assert.DoesNotContain(result.Notices, notice => notice.Contains("mqtt_", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -507,7 +515,8 @@ public sealed class ConfigLoaderTests : IDisposable
         string text = await File.ReadAllTextAsync(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
 
         var keys = ConfigKeys.Root.KeyNames.Concat(ConfigKeys.Battery.KeyNames).Concat(ConfigKeys.Prometheus.KeyNames)
-            .Concat(ConfigKeys.InfluxDb.KeyNames).Concat(ConfigKeys.Console.KeyNames).Distinct();
+            .Concat(ConfigKeys.InfluxDb.KeyNames).Concat(ConfigKeys.Console.KeyNames).Concat(ConfigKeys.Mqtt.KeyNames)
+            .Concat(ConfigKeys.MqttDiscovery.KeyNames).Distinct();
         foreach (string key in keys)
         {
             Assert.Contains(key + ":", text, StringComparison.Ordinal);

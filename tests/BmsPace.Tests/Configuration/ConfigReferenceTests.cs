@@ -57,12 +57,15 @@ public sealed partial class ConfigReferenceTests
     [Fact]
     public void Every_key_has_a_description_and_a_default_or_an_example()
     {
-        var keys = ConfigKeys.Root.Keys.Cast<ConfigKey>().SelectMany(key => key.Children.Prepend(key)).ToList();
+        var keys = ConfigKeys.Root.Keys.Cast<ConfigKey>().SelectMany(Descendants).ToList();
 
         Assert.Contains(keys, key => key.Name == "token_file");
+        Assert.Contains(keys, key => key.Name == "prefix");
         Assert.All(keys, key => Assert.EndsWith(".", key.Description, StringComparison.Ordinal));
         Assert.All(keys.Where(key => key.Children.Count == 0), key => Assert.True(key.DocumentedDefault is not null || key.Example is not null, key.Name));
     }
+
+    private static IEnumerable<ConfigKey> Descendants(ConfigKey key) => key.Children.SelectMany(Descendants).Prepend(key);
 
     /// <summary>The file's own prose: everything up to the blank line before the first key's comment.</summary>
     private static string ConfigYamlHeader(string file)
@@ -83,33 +86,47 @@ public sealed partial class ConfigReferenceTests
             {
                 Value(text, 0, key);
             }
-            else
+            else if (key.IsList)
             {
                 text.Append(key.Name).Append(":\n");
                 foreach (var child in key.Children)
                 {
-                    if (key.IsList)
+                    Comment(text, 4, child.Description);
+                    int start = text.Length;
+                    Value(text, 4, child);
+                    if (child == key.Children[0])
                     {
-                        Comment(text, 4, child.Description);
-                        int start = text.Length;
-                        Value(text, 4, child);
-                        if (child == key.Children[0])
-                        {
-                            text.Remove(start, 4).Insert(start, "  - ");
-                        }
-                    }
-                    else
-                    {
-                        Comment(text, 2, child.Description);
-                        Value(text, 2, child);
+                        text.Remove(start, 4).Insert(start, "  - ");
                     }
                 }
+            }
+            else
+            {
+                Section(text, 0, key);
             }
 
             text.Append('\n');
         }
 
         return text.ToString().TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>A mapping and its keys, a nested mapping (mqtt.discovery) indented one level further.</summary>
+    private static void Section(StringBuilder text, int indent, ConfigKey section)
+    {
+        text.Append(' ', indent).Append(section.Name).Append(":\n");
+        foreach (var child in section.Children)
+        {
+            Comment(text, indent + 2, child.Description);
+            if (child.Children.Count > 0)
+            {
+                Section(text, indent + 2, child);
+            }
+            else
+            {
+                Value(text, indent + 2, child);
+            }
+        }
     }
 
     private static void Value(StringBuilder text, int indent, ConfigKey key)
@@ -167,14 +184,25 @@ public sealed partial class ConfigReferenceTests
                 prefix = parent.IsList ? "" : section + ".";
             }
 
-            foreach (var key in keys)
-            {
-                string defaultValue = key.DocumentedDefault is { } value ? $"`{value}`" : "unset";
-                text.Append($"| `{prefix}{key.Name}` | {defaultValue} | {key.Description.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
-            }
+            TableRows(text, prefix, keys);
         }
 
         return text.ToString();
+    }
+
+    private static void TableRows(StringBuilder text, string prefix, IEnumerable<ConfigKey> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (key.Children.Count > 0)
+            {
+                TableRows(text, prefix + key.Name + ".", key.Children);
+                continue;
+            }
+
+            string defaultValue = key.DocumentedDefault is { } value ? $"`{value}`" : "unset";
+            text.Append($"| `{prefix}{key.Name}` | {defaultValue} | {key.Description.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+        }
     }
 
     [GeneratedRegex(@"(?<open><!-- config keys generated from ConfigKeys: (?<sections>[a-z_ ]+) -->\n)(?<table>.*?)(?<close><!-- end of generated config keys -->)", RegexOptions.Singleline)]

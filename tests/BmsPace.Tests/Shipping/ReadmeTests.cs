@@ -53,13 +53,19 @@ public sealed class ReadmeTests
             [typeof(PrometheusOptions)] = "prometheus.",
             [typeof(InfluxDbOptions)] = "influxdb.",
             [typeof(ConsoleOptions)] = "console.",
+            [typeof(MqttOptions)] = "mqtt.",
         };
         var keys = new List<string>();
         foreach (var property in Settable(typeof(BmsPaceOptions)))
         {
             if (sections.TryGetValue(property.PropertyType, out var prefix))
             {
-                keys.AddRange(Settable(property.PropertyType).Select(p => prefix + SnakeCase(p.Name)));
+                // CaPem is what the loader read from ca_file, not a key of its own.
+                keys.AddRange(Settable(property.PropertyType)
+                    .Where(p => p.Name != nameof(MqttOptions.CaPem))
+                    .SelectMany(p => p.PropertyType == typeof(MqttDiscoveryOptions)
+                        ? Settable(p.PropertyType).Select(q => prefix + SnakeCase(p.Name) + "." + SnakeCase(q.Name))
+                        : [prefix + SnakeCase(p.Name)]));
             }
             else
             {
