@@ -143,8 +143,8 @@ public sealed class WebConfigTests : IAsyncLifetime
             var scrape = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
             Assert.Contains("pace_bms_exporter_build_info", scrape, StringComparison.Ordinal);
 
-            // The header timeout (10 s) closes every one of them; 60 s allows for a loaded machine.
-            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            // The header timeout (10 s) closes the trickling ones, the keep-alive timeout (20 s) the silent ones; 90 s allows for a loaded machine.
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             foreach (var client in idle)
             {
                 var buffer = new byte[4096];
