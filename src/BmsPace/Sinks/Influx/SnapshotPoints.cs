@@ -117,7 +117,10 @@ public static class SnapshotPoints
 
         fields.Add(new("remaining_amp_hours", InfluxFieldValue.Float(analog.RemainingAmpHours)));
         fields.Add(new("full_amp_hours", InfluxFieldValue.Float(analog.FullAmpHours)));
-        fields.Add(new("design_amp_hours", InfluxFieldValue.Float(analog.DesignAmpHours)));
+        if (analog.DesignAmpHours is { } design)
+        {
+            fields.Add(new("design_amp_hours", InfluxFieldValue.Float(design)));
+        }
         fields.Add(new("cycle_count", InfluxFieldValue.Integer(analog.CycleCount)));
         if (analog.CellCount > 0)
         {

@@ -311,7 +311,10 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
         writer.Set(_metrics.CapacityRemaining.WithLabels(battery, pack), analog.RemainingAmpHours);
         writer.Set(_metrics.CapacityFull.WithLabels(battery, pack), analog.FullAmpHours);
-        writer.Set(_metrics.CapacityDesign.WithLabels(battery, pack), analog.DesignAmpHours);
+        if (analog.DesignAmpHours is { } design)
+        {
+            writer.Set(_metrics.CapacityDesign.WithLabels(battery, pack), design);
+        }
         writer.Set(_metrics.CycleCount.WithLabels(battery, pack), analog.CycleCount);
         for (int i = 0; i < analog.CellCount; i++)
         {
