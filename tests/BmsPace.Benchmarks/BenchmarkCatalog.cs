@@ -10,6 +10,7 @@ internal static partial class BenchmarkCatalog
         PollCycleBenchmark.Register();
         LinePacingBenchmark.Register();
         ScaleBenchmark.Register();
+        FuzzCommand.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>
