@@ -84,7 +84,7 @@ public sealed record PrometheusOptions
     public string? WebConfigFile { get; init; }
 
     /// <summary>The file above as checked when the configuration was loaded; the host re-reads it when it changes.</summary>
-    public Hosting.WebConfig? WebConfig { get; init; }
+    internal Hosting.WebConfig? WebConfig { get; init; }
 }
 
 public sealed record ConsoleOptions
