@@ -183,32 +183,11 @@ public static class DecoderFuzzer
             stopwatch.Restart();
             try
             {
-                var response = dialect.Validate(frame);
-                var options = new DecoderOptions { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
-                switch (kind)
+                if (DecodeWith(dialect, kind, seed, frame) is { } analog)
                 {
-                    case CommandKind.Analog:
-                        var analog = dialect.DecodeAnalog(response, seed.PackByte, options);
-                        CheckPlausible(seed, dialect, frame, analog, result);
-                        break;
-                    case CommandKind.Alarm:
-                        dialect.DecodeAlarm(response, seed.PackByte, options);
-                        break;
-                    case CommandKind.PackCount:
-                        dialect.DecodePackCount(response);
-                        break;
-                    case CommandKind.Capacity:
-                        dialect.DecodeCapacity(response);
-                        break;
-                    case CommandKind.DateTime:
-                        dialect.DecodeDateTime(response);
-                        break;
-                    default:
-                        dialect.DecodeIdentity(kind, response);
-                        break;
+                    CheckPlausible(seed, dialect, frame, analog, result);
                 }
 
-                dialect.Explains(response, kind, seed.PackByte);
                 accepted = true;
             }
             catch (PaceProtocolException)
@@ -222,8 +201,22 @@ public static class DecoderFuzzer
 
             if (stopwatch.Elapsed > SlowFrame)
             {
-                result.Slow++;
-                AddFinding(result, new FuzzFinding("slow", seed.Id, dialect.Name, frame, $"{stopwatch.Elapsed.TotalMilliseconds:F0} ms"));
+                // A busy machine preempts any frame now and then; a frame is slow only when a second decode is slow too.
+                var first = stopwatch.Elapsed;
+                stopwatch.Restart();
+                try
+                {
+                    DecodeWith(dialect, kind, seed, frame);
+                }
+                catch (Exception)
+                {
+                }
+
+                if (stopwatch.Elapsed > SlowFrame)
+                {
+                    result.Slow++;
+                    AddFinding(result, new FuzzFinding("slow", seed.Id, dialect.Name, frame, $"{first.TotalMilliseconds:F0} ms, then {stopwatch.Elapsed.TotalMilliseconds:F0} ms"));
+                }
             }
         }
 
@@ -241,7 +234,39 @@ public static class DecoderFuzzer
         }
     }
 
-    private static void CheckPlausible(FuzzSeed seed, IBmsDialect dialect, string frame, AnalogReading reading, FuzzResult result)
+    /// <summary>Validates and decodes <paramref name="frame"/> as <paramref name="kind"/>; the analog reading when it is one.</summary>
+    private static AnalogReading? DecodeWith(IBmsDialect dialect, CommandKind kind, FuzzSeed seed, string frame)
+    {
+        var response = dialect.Validate(frame);
+        var options = new DecoderOptions { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
+        AnalogReading? analog = null;
+        switch (kind)
+        {
+            case CommandKind.Analog:
+                analog = dialect.DecodeAnalog(response, seed.PackByte, options);
+                break;
+            case CommandKind.Alarm:
+                dialect.DecodeAlarm(response, seed.PackByte, options);
+                break;
+            case CommandKind.PackCount:
+                dialect.DecodePackCount(response);
+                break;
+            case CommandKind.Capacity:
+                dialect.DecodeCapacity(response);
+                break;
+            case CommandKind.DateTime:
+                dialect.DecodeDateTime(response);
+                break;
+            default:
+                dialect.DecodeIdentity(kind, response);
+                break;
+        }
+
+        dialect.Explains(response, kind, seed.PackByte);
+        return analog;
+    }
+
+        private static void CheckPlausible(FuzzSeed seed, IBmsDialect dialect, string frame, AnalogReading reading, FuzzResult result)
     {
         foreach (var pack in reading.Packs)
         {
