@@ -5,10 +5,21 @@
 # itself through its /dev/tcp redirection, which is enough for one plain HTTP/1.0 request.
 # The port follows prometheus.listen; set HEALTHCHECK_PORT when you move it away from 9863. (Not a BMSPACE_
 # variable on purpose: bmspace rejects BMSPACE_ variables that name no configuration key.)
+# With a web configuration file (prometheus.web_config_file): basic auth only, put "user:password" in a file (a
+# Docker secret) and set HEALTHCHECK_AUTH_FILE to its path; with TLS on, bash cannot speak TLS, so set
+# HEALTHCHECK_TLS=1 and the probe only checks that the port accepts connections.
 set -euo pipefail
 port="${HEALTHCHECK_PORT:-9863}"
 exec 3<>"/dev/tcp/127.0.0.1/${port}"
-printf 'GET /healthz HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3
+if [ "${HEALTHCHECK_TLS:-0}" = "1" ]; then
+  exec 3<&-
+  exit 0
+fi
+auth=""
+if [ -n "${HEALTHCHECK_AUTH_FILE:-}" ]; then
+  auth="Authorization: Basic $(tr -d '\r\n' <"$HEALTHCHECK_AUTH_FILE" | base64 -w0)"$'\r\n'
+fi
+printf 'GET /healthz HTTP/1.0\r\nHost: localhost\r\n%sConnection: close\r\n\r\n' "$auth" >&3
 IFS= read -r -t 4 status_line <&3
 exec 3<&-
 case "$status_line" in

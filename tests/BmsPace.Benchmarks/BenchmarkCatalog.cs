@@ -11,6 +11,7 @@ internal static partial class BenchmarkCatalog
         LinePacingBenchmark.Register();
         ScaleBenchmark.Register();
         MqttBenchmark.Register();
+        FuzzCommand.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

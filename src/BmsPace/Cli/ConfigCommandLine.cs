@@ -14,6 +14,9 @@ public sealed class ConfigCommandLine
         Listen = withListen
             ? new Option<string?>("--listen") { Description = "Serve /metrics on HOST:PORT (overrides prometheus.listen and switches the endpoint on).", HelpName = "HOST:PORT" }
             : null;
+        WebConfigFile = withListen
+            ? new Option<string?>("--web.config.file") { Description = "TLS and basic auth for every endpoint: a web configuration file of the Prometheus exporter toolkit (overrides prometheus.web_config_file).", HelpName = "PATH" }
+            : null;
         Simulate = withSimulate
             ? new Option<bool>("--simulate") { Description = "Read the built-in simulated battery; the same as --connect simulator." }
             : null;
@@ -39,6 +42,8 @@ public sealed class ConfigCommandLine
 
     public Option<string?>? Listen { get; }
 
+    public Option<string?>? WebConfigFile { get; }
+
     public Option<bool>? Simulate { get; }
 
     /// <summary>Adds the flags to <paramref name="command"/>; each command gets its own option instances.</summary>
@@ -51,6 +56,7 @@ public sealed class ConfigCommandLine
         if (flags.Listen is not null)
         {
             command.Options.Add(flags.Listen);
+            command.Options.Add(flags.WebConfigFile!);
         }
 
         if (flags.Simulate is not null)
@@ -68,6 +74,7 @@ public sealed class ConfigCommandLine
         Connect = parseResult.GetValue(Connect),
         Protocol = parseResult.GetValue(Protocol),
         Listen = Listen is null ? null : parseResult.GetValue(Listen),
+        WebConfigFile = WebConfigFile is null ? null : parseResult.GetValue(WebConfigFile),
         Simulate = Simulate is not null && parseResult.GetValue(Simulate),
         EnvironmentVariables = ConfigSources.ProcessEnvironment(),
         WorkingDirectory = Directory.GetCurrentDirectory(),

@@ -81,6 +81,12 @@ public sealed record PrometheusOptions
 
     /// <summary>HOST:PORT; 9863 because the 9100-9999 exporter range is fully allocated.</summary>
     public string Listen { get; init; } = "0.0.0.0:9863";
+
+    /// <summary>The exporter-toolkit web configuration file (TLS, basic auth); null = plain HTTP, no authentication.</summary>
+    public string? WebConfigFile { get; init; }
+
+    /// <summary>The file above as checked when the configuration was loaded; the host re-reads it when it changes.</summary>
+    internal Hosting.WebConfig? WebConfig { get; init; }
 }
 
 public sealed record ConsoleOptions

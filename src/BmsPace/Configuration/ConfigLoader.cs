@@ -33,6 +33,9 @@ public sealed record ConfigSources
     /// <summary><c>--listen HOST:PORT</c>: where /metrics is served.</summary>
     public string? Listen { get; init; }
 
+    /// <summary><c>--web.config.file PATH</c>: TLS and basic auth for the endpoints (overrides prometheus.web_config_file).</summary>
+    public string? WebConfigFile { get; init; }
+
     /// <summary>The process's environment, for <see cref="EnvironmentVariables"/>.</summary>
     public static IReadOnlyDictionary<string, string> ProcessEnvironment()
     {
@@ -127,6 +130,7 @@ public static class ConfigLoader
         }
 
         options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
+        options = await ReadWebConfigAsync(options, sources, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
         return errors.Count == 0
             ? new ConfigLoadResult(options, errors, notices, file)
             : new ConfigLoadResult(null, errors, notices, file);
@@ -258,6 +262,26 @@ public static class ConfigLoader
             errors.Add($"{keyPath}: cannot read '{path}': {e.Message}; allowed: {allowed}");
             return null;
         }
+    }
+
+    private static async Task<BmsPaceOptions> ReadWebConfigAsync(BmsPaceOptions options, ConfigSources sources, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    {
+        string? path = sources.WebConfigFile is { } flag ? Path.GetFullPath(flag, sources.WorkingDirectory)
+            : options.Prometheus.WebConfigFile is { } key ? Path.GetFullPath(key, baseDirectory)
+            : null;
+        if (path is null)
+        {
+            return options;
+        }
+
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            errors.Add($"{(sources.WebConfigFile is null ? "prometheus.web_config_file" : "--web.config.file")}: the file '{path}' does not exist; allowed: the path of a readable YAML file");
+            return options;
+        }
+
+        var web = await Hosting.WebConfig.LoadAsync(path, errors, cancellationToken);
+        return options with { Prometheus = options.Prometheus with { WebConfigFile = path, WebConfig = web } };
     }
 
     private static async Task<Secret> ReadSecretAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)

@@ -6,6 +6,9 @@ using BmsPace.Sinks.Mqtt;
 using BmsPace.Sinks.Prometheus;
 using BmsPace.Transport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,11 +34,64 @@ public static class BmsPaceHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSystemd();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen)));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            LimitConnections(kestrel.Limits);
+            kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen), listen =>
+            {
+                if (options.Prometheus.WebConfig?.Tls is not null)
+                {
+                    var guard = kestrel.ApplicationServices.GetRequiredService<WebConfigGuard>();
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = connection => guard.TlsOptionsAsync(connection.CancellationToken),
+                        HandshakeTimeout = HeaderTimeout,
+                    });
+                }
+            });
+        });
+        if (options.Prometheus.WebConfig is { } webConfig)
+        {
+            builder.Services.AddSingleton(sp => new WebConfigGuard(
+                options.Prometheus.WebConfigFile!, webConfig, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebConfigGuard>()));
+        }
+
         AddBmsPace(builder.Services, options, consoleOutput);
         var app = builder.Build();
+        if (options.Prometheus.WebConfig is not null)
+        {
+            var guard = app.Services.GetRequiredService<WebConfigGuard>();
+            app.Use(guard.AuthenticateAsync);
+        }
+
         app.MapBmsPaceEndpoints();
         return app;
+    }
+
+    /// <summary>
+    /// How long a client may take to send its request headers (or finish a TLS handshake) before the connection is
+    /// closed: a scraper sends them at once, so idle or trickling connections are dropped long before they pile up.
+    /// </summary>
+    internal static readonly TimeSpan HeaderTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Kestrel limits so idle and slow clients cannot starve /metrics: the endpoints take no request bodies, headers
+    /// of a scrape are small, a connection silent for 20 s is closed (Kestrel times a connection that never sent a
+    /// byte by the keep-alive timeout; a 15 s scrape interval still reuses its connection), and the number of open
+    /// connections is bounded far below the process's descriptor limit.
+    /// </summary>
+    internal static void LimitConnections(KestrelServerLimits limits)
+    {
+        limits.MaxConcurrentConnections = 1024;
+        limits.MaxConcurrentUpgradedConnections = 0;
+        limits.RequestHeadersTimeout = HeaderTimeout;
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+        limits.MaxRequestHeadersTotalSize = 16 * 1024;
+        limits.MaxRequestHeaderCount = 50;
+        limits.MaxRequestLineSize = 4 * 1024;
+        limits.MaxRequestBodySize = 16 * 1024;
+        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: HeaderTimeout);
+        limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: HeaderTimeout);
     }
 
     /// <summary>Disposes either kind of host asynchronously (both the generic host and the web application support it).</summary>
