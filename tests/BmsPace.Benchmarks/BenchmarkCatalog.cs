@@ -9,6 +9,7 @@ internal static partial class BenchmarkCatalog
         InfluxBenchmarks.Register();
         PollCycleBenchmark.Register();
         LinePacingBenchmark.Register();
+        FootprintBenchmark.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>
