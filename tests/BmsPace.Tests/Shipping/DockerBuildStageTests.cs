@@ -12,7 +12,7 @@ public sealed class DockerBuildStageFixture : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("bmspace-docker-build-").FullName;
 
-    public IReadOnlyList<DockerInstruction> Instructions { get; } = DockerfileModel.Parse(File.ReadAllText(RepositoryFiles.PathOf("Dockerfile")));
+    internal IReadOnlyList<DockerInstruction> Instructions { get; } = DockerfileModel.Parse(File.ReadAllText(RepositoryFiles.PathOf("Dockerfile")));
 
     /// <summary>The first RUN that failed, with what it printed; null when every RUN succeeded.</summary>
     public string? Failure { get; private set; }
