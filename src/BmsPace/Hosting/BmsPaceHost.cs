@@ -30,7 +30,9 @@ public static class BmsPaceHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSystemd();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen)));
+        // ConfigureKestrel, not UseKestrel: the slim builder already has Kestrel without HTTPS, and UseKestrel would link
+        // the TLS stack back in (1 MB of RSS) for a listener that only speaks plain HTTP.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen)));
         AddBmsPace(builder.Services, options, consoleOutput);
         var app = builder.Build();
         app.MapBmsPaceEndpoints();
