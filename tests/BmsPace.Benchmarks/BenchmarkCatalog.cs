@@ -9,6 +9,7 @@ internal static partial class BenchmarkCatalog
         InfluxBenchmarks.Register();
         PollCycleBenchmark.Register();
         LinePacingBenchmark.Register();
+        ScaleBenchmark.Register();
         FootprintBenchmark.Register();
     }
 

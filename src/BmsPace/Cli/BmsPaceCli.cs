@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace BmsPace.Cli;
 
-/// <summary>The command tree of CLI.md. Each command lives in its own file; exit codes: 0 ok, 1 device or frame failed, 2 usage or configuration.</summary>
+/// <summary>The command tree of CLI.md. Each command lives in its own file; exit codes: 0 ok, 1 a run-time failure that can clear (device, frame, listen port in use), 2 usage or configuration (restarting cannot fix it).</summary>
 public static class BmsPaceCli
 {
     public const int ExitOk = 0;

@@ -31,6 +31,12 @@ public sealed class ConfigCommandLine
         HelpName = "URI",
     };
 
+    public Option<string?> Protocol { get; } = new("--protocol")
+    {
+        Description = "Dialect of the single battery (overrides its protocol key): auto, pace, eg4, seplos or pylontech.",
+        HelpName = "NAME",
+    };
+
     public Option<string?>? Listen { get; }
 
     public Option<bool>? Simulate { get; }
@@ -41,6 +47,7 @@ public sealed class ConfigCommandLine
         var flags = new ConfigCommandLine(withListen, withSimulate);
         command.Options.Add(flags.Config);
         command.Options.Add(flags.Connect);
+        command.Options.Add(flags.Protocol);
         if (flags.Listen is not null)
         {
             command.Options.Add(flags.Listen);
@@ -59,20 +66,40 @@ public sealed class ConfigCommandLine
     {
         ConfigPath = parseResult.GetValue(Config),
         Connect = parseResult.GetValue(Connect),
+        Protocol = parseResult.GetValue(Protocol),
         Listen = Listen is null ? null : parseResult.GetValue(Listen),
         Simulate = Simulate is not null && parseResult.GetValue(Simulate),
         EnvironmentVariables = ConfigSources.ProcessEnvironment(),
         WorkingDirectory = Directory.GetCurrentDirectory(),
     };
 
+    /// <summary>A file of junk can hold a million problems; the first ones say enough.</summary>
+    public const int MaxListedProblems = 50;
+
+    /// <summary>Notices (keys read but not used, an empty file) on standard error, before anything starts.</summary>
+    public static async Task WriteNoticesAsync(ConfigLoadResult result, TextWriter error)
+    {
+        foreach (string notice in result.Notices)
+        {
+            await error.WriteLineAsync($"bmspace: {notice}");
+        }
+    }
+
     /// <summary>Prints every configuration problem to <paramref name="error"/> and returns the exit code for invalid configuration (2).</summary>
     public static async Task<int> ReportErrorsAsync(ConfigLoadResult result, TextWriter error)
     {
-        string where = result.ConfigFile is null ? "" : $" (file {result.ConfigFile})";
+        // Problems that all come from flags are not the file's: naming it would send the user to the wrong place.
+        bool onlyFlags = result.Errors.All(problem => problem.StartsWith("--", StringComparison.Ordinal));
+        string where = result.ConfigFile is null || onlyFlags ? "" : $" (file {result.ConfigFile})";
         await error.WriteLineAsync($"bmspace: invalid configuration{where}, {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
-        foreach (string problem in result.Errors)
+        foreach (string problem in result.Errors.Take(MaxListedProblems))
         {
             await error.WriteLineAsync($"  {problem}");
+        }
+
+        if (result.Errors.Count > MaxListedProblems)
+        {
+            await error.WriteLineAsync($"  and {result.Errors.Count - MaxListedProblems} more");
         }
 
         return BmsPaceCli.ExitUsage;

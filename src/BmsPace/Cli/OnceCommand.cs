@@ -32,6 +32,7 @@ internal static class OnceCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
+        await ConfigCommandLine.WriteNoticesAsync(loaded, console.Error);
         var options = loaded.Options;
         // Diagnostics go to stderr so that stdout carries only the table or the JSON.
         using var loggerFactory = LoggerFactory.Create(logging =>
@@ -43,7 +44,13 @@ internal static class OnceCommand
         foreach (var battery in options.Batteries)
         {
             await using var transport = TransportFactory.Create(battery.Connection, loggerFactory);
-            var poller = new BatteryPoller(battery, options, transport, TimeProvider.System, loggerFactory.CreateLogger($"BmsPace.Battery.{battery.Name}"));
+            var poller = new BatteryPoller(
+                battery,
+                options,
+                transport,
+                TimeProvider.System,
+                loggerFactory.CreateLogger($"{LogCategories.Battery}.{battery.Name}"),
+                loggerFactory.CreateLogger(LogCategories.Frames));
             results.Add((battery, await poller.PollOnceAsync(cancellationToken)));
         }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,12 @@ internal static class RunCommand
         }
 
         var options = loaded.Options;
+        if (options.Prometheus.Enabled && CannotBind(options.Prometheus.Listen) is { } bindProblem)
+        {
+            await console.Error.WriteLineAsync(bindProblem);
+            return BmsPaceCli.ExitDeviceFailed;
+        }
+
         var app = BmsPaceHost.Build(options, console.Output);
         try
         {
@@ -66,12 +73,40 @@ internal static class RunCommand
         {
             await app.RunAsync(cancellationToken);
         }
-        catch (IOException error) when (error.InnerException is System.Net.Sockets.SocketException || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (Exception error) when (error is SocketException || (error is IOException && (error.InnerException is SocketException || error.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
         {
-            await console.Error.WriteLineAsync($"bmspace: cannot listen on {options.Prometheus.Listen}: {error.Message} (set prometheus.listen or --listen)");
-            return BmsPaceCli.ExitUsage;
+            await console.Error.WriteLineAsync(CannotListen(options.Prometheus.Listen, error.Message));
+            return BmsPaceCli.ExitDeviceFailed;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // The host's own log of a failed start is filtered out (it repeats the stack at length): say it here, once.
+            logger.LogCritical(error, "bmspace stopped: {Problem}", error.Message);
+            return BmsPaceCli.ExitDeviceFailed;
         }
 
         return BmsPaceCli.ExitOk;
     }
+
+    /// <summary>
+    /// Binds the metrics address once before the host starts, so a busy port or an address this machine does not have
+    /// is one line and exit 1 (a run-time failure that can clear, which systemd retries) rather than the host's trace.
+    /// </summary>
+    private static string? CannotBind(string listen)
+    {
+        var endpoint = ListenAddress.Parse(listen);
+        try
+        {
+            using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(endpoint);
+            return null;
+        }
+        catch (SocketException error)
+        {
+            return CannotListen(listen, error.Message);
+        }
+    }
+
+    private static string CannotListen(string listen, string reason) =>
+        $"bmspace: cannot listen on {listen}: {reason} (set prometheus.listen or --listen)";
 }

@@ -55,8 +55,14 @@ public sealed record BatteryOptions
     /// <summary>ADR in requests (0-15).</summary>
     public byte Address { get; init; } = 1;
 
-    /// <summary>VER of requests and expected in replies.</summary>
-    public byte ProtocolVersion { get; init; } = 0x25;
+    /// <summary>The dialect: <c>auto</c> (detected at connect time), <c>pace</c>, <c>eg4</c>, <c>seplos</c> or <c>pylontech</c>.</summary>
+    public string Protocol { get; init; } = "auto";
+
+    /// <summary>A VER override for firmware that reports another version; null = the dialect's own.</summary>
+    public byte? ProtocolVersion { get; init; }
+
+    /// <summary>VER of requests and expected in replies: the override, else the dialect's own (PACE 0x25, the others 0x20; auto starts with PACE's).</summary>
+    public byte EffectiveProtocolVersion => ProtocolVersion ?? (Protocol is "eg4" or "seplos" or "pylontech" ? (byte)0x20 : (byte)0x25);
 
     /// <summary>Empty = all packs (COMMAND FF to the master); otherwise pack addresses polled one by one (RS485: ADR = COMMAND = pack).</summary>
     public IReadOnlyList<int> Packs { get; init; } = [];

@@ -10,26 +10,12 @@ namespace BmsPace.Configuration;
 /// </summary>
 internal sealed partial class ConfigBinder
 {
-    public static readonly string[] TopLevelKeys =
-    [
-        "scan_interval", "request_timeout", "request_gap", "retries", "reconnect_after_failures", "stale_after_cycles",
-        "debug_output", "force_pack_offset", "zero_pad_number_cells", "zero_pad_number_packs", "batteries", "prometheus",
-        "influxdb", "console",
-    ];
+    /// <summary>The values of a battery's <c>protocol</c> key and of <c>--protocol</c>.</summary>
+    public static readonly string[] Protocols = ["auto", "pace", "eg4", "seplos", "pylontech"];
 
-    public static readonly string[] BatteryKeys = ["name", "connection", "address", "protocol_version", "packs", "temperature_offset"];
+    public const string ProtocolsAllowed = "auto, pace, eg4, seplos or pylontech";
 
-    public static readonly string[] PrometheusKeys = ["enabled", "listen"];
-
-    public static readonly string[] InfluxKeys =
-    [
-        "enabled", "url", "api", "database", "retention_policy", "username", "password", "password_file", "org", "bucket",
-        "token", "token_file", "precision", "gzip", "flush_interval", "batch_size", "buffer_points", "timeout",
-    ];
-
-    public static readonly string[] ConsoleKeys = ["enabled"];
-
-    private const string DurationAllowed = "a duration such as 250ms, 5s or 1m, or a plain number of seconds";
+    public const string DurationAllowed = "a duration such as 250ms, 5s or 1m, or a plain number of seconds";
 
     private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(1);
 
@@ -38,7 +24,7 @@ internal sealed partial class ConfigBinder
     public ConfigBinder(List<string> errors) => _errors = errors;
 
     /// <summary>A scalar parser: null on success, else what is wrong with the text (the "allowed" part is added by the caller).</summary>
-    private delegate string? ScalarParser<T>(string text, out T value);
+    public delegate string? ScalarParser<T>(string text, out T value);
 
     public BmsPaceOptions Bind(ConfigNode? root)
     {
@@ -54,108 +40,95 @@ internal sealed partial class ConfigBinder
             return defaults;
         }
 
-        RejectUnknown(map, "", TopLevelKeys);
-        return defaults with
-        {
-            ScanInterval = Read(map, "", "scan_interval", defaults.ScanInterval, Duration(allowZero: true), DurationAllowed + ", 0 or more"),
-            RequestTimeout = Read(map, "", "request_timeout", defaults.RequestTimeout, Duration(allowZero: false), DurationAllowed + ", more than 0"),
-            RequestGap = Read(map, "", "request_gap", defaults.RequestGap, Duration(allowZero: true), DurationAllowed + ", 0 or more"),
-            Retries = ReadInt(map, "", "retries", defaults.Retries, 0, 10),
-            ReconnectAfterFailures = ReadInt(map, "", "reconnect_after_failures", defaults.ReconnectAfterFailures, 1, 1000),
-            StaleAfterCycles = ReadInt(map, "", "stale_after_cycles", defaults.StaleAfterCycles, 1, 1000),
-            DebugOutput = ReadInt(map, "", "debug_output", defaults.DebugOutput, 0, 3),
-            ForcePackOffset = Read(map, "", "force_pack_offset", defaults.ForcePackOffset, EvenInt(0, 200), "an even whole number from 0 to 200 (0 = automatic tail search)"),
-            ZeroPadNumberCells = ReadInt(map, "", "zero_pad_number_cells", defaults.ZeroPadNumberCells, 0, 4),
-            ZeroPadNumberPacks = ReadInt(map, "", "zero_pad_number_packs", defaults.ZeroPadNumberPacks, 0, 4),
-            Batteries = BindBatteries(map.Get("batteries"), defaults.Batteries),
-            Prometheus = BindPrometheus(Section(map, "", "prometheus"), defaults.Prometheus),
-            InfluxDb = BindInflux(Section(map, "", "influxdb"), defaults.InfluxDb),
-            Console = BindConsole(Section(map, "", "console"), defaults.Console),
-        };
+        return ConfigKeys.Root.Bind(this, map, "", defaults);
     }
 
-    private IReadOnlyList<BatteryOptions> BindBatteries(ConfigNode? node, IReadOnlyList<BatteryOptions> defaults)
+    public void Error(string problem) => _errors.Add(problem);
+
+    public void RejectUnknown(ConfigMapping map, string path, string[] known)
     {
-        if (node is null || node is ConfigScalar { IsNull: true })
+        foreach (var (key, value) in map.Entries)
         {
-            return defaults;
-        }
-
-        if (node is not ConfigSequence list)
-        {
-            _errors.Add($"batteries: expected a list, found {node.KindName}; allowed: a list of batteries, each with name and connection ({node.Origin})");
-            return defaults;
-        }
-
-        if (list.Items.Count == 0)
-        {
-            _errors.Add($"batteries: the list is empty; allowed: at least one battery ({list.Origin})");
-            return defaults;
-        }
-
-        var batteries = new List<BatteryOptions>();
-        var seenNames = new HashSet<string>(StringComparer.Ordinal);
-        for (int index = 0; index < list.Items.Count; index++)
-        {
-            string path = ConfigPath.Child("batteries", index.ToString(CultureInfo.InvariantCulture));
-            if (list.Items[index] is not ConfigMapping item)
+            if (!known.Contains(key, StringComparer.Ordinal))
             {
-                _errors.Add($"{path}: expected a mapping of keys, found {list.Items[index].KindName}; allowed: {string.Join(", ", BatteryKeys)} ({list.Items[index].Origin})");
-                continue;
+                _errors.Add($"{ConfigPath.Child(path, key)}: unknown key; allowed: {string.Join(", ", known)} ({value.Origin})");
             }
-
-            var battery = BindBattery(item, path, list.Items.Count);
-            // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.
-            bool nameGiven = item.Get("name") is ConfigScalar { IsNull: false } nameNode && nameNode.Value.Trim() == battery.Name;
-            if (nameGiven && !seenNames.Add(battery.Name))
-            {
-                _errors.Add($"{path}.name: '{battery.Name}' is already the name of another battery; allowed: a name used once ({(item.Get("name") ?? item).Origin})");
-            }
-
-            batteries.Add(battery);
         }
-
-        return batteries;
     }
 
-    private BatteryOptions BindBattery(ConfigMapping map, string path, int batteryCount)
+    public void RequireText(string value, string keyPath, string allowed, string origin)
     {
-        RejectUnknown(map, path, BatteryKeys);
-        var defaults = new BatteryOptions();
-        if (map.Get("name") is null && batteryCount > 1)
+        if (string.IsNullOrWhiteSpace(value))
         {
-            _errors.Add($"{path}.name: missing; allowed: a name of letters, digits, '_', '.' or '-' (required when there is more than one battery) ({map.Origin})");
+            _errors.Add($"{keyPath}: empty; allowed: {allowed} ({origin})");
         }
-
-        if (map.Get("connection") is null && batteryCount > 1)
-        {
-            _errors.Add($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
-        }
-
-        return defaults with
-        {
-            Name = Read(map, path, "name", defaults.Name, BatteryName, "a name of letters, digits, '_', '.' or '-'"),
-            Connection = Read(map, path, "connection", defaults.Connection, Connection, "tcp://HOST:PORT, serial:///dev/PATH?baud=9600&data_bits=8&parity=none&stop_bits=1 or simulator?packs=3&cells=16&tail=14"),
-            Address = (byte)ReadInt(map, path, "address", defaults.Address, 0, 15),
-            ProtocolVersion = Read(map, path, "protocol_version", defaults.ProtocolVersion, ProtocolVersion, "two hex digits such as 0x25 or 25 (both mean 0x25)"),
-            Packs = ReadPacks(map, path, defaults.Packs),
-            TemperatureOffset = ReadInt(map, path, "temperature_offset", defaults.TemperatureOffset, 2700, 2750),
-        };
     }
 
-    private IReadOnlyList<int> ReadPacks(ConfigMapping map, string path, IReadOnlyList<int> fallback)
+    public void RejectBoth(ConfigMapping map, string path, string valueKey, string fileKey)
+    {
+        if (map.Get(valueKey) is ConfigScalar { IsNull: false, Value.Length: > 0 } && map.Get(fileKey) is ConfigScalar { IsNull: false } file)
+        {
+            _errors.Add($"{path}.{fileKey}: given together with {path}.{valueKey}; allowed: one of the two ({file.Origin})");
+        }
+    }
+
+    /// <summary>A key holding one value, parsed by <paramref name="parse"/>; <paramref name="allowed"/> ends every message about it.</summary>
+    public static ConfigValueReader<T> Scalar<T>(ScalarParser<T> parse, string allowed) =>
+        (ConfigBinder binder, ConfigNode node, string keyPath, T fallback, out T value) => binder.ReadScalar(node, keyPath, fallback, parse, allowed, out value);
+
+    public static ConfigValueReader<int> Int(int min, int max, string note = "") =>
+        Scalar(IntParser(min, max), $"a whole number from {min} to {max}{note}");
+
+    public static ConfigValueReader<bool> Bool { get; } = Scalar<bool>(BoolParser, "true or false");
+
+    public static ConfigValueReader<string> Text { get; } = Scalar<string>(TextParser, "any text");
+
+    public static ConfigValueReader<Secret> SecretText { get; } = Scalar<Secret>(SecretParser, "any text");
+
+    public static ConfigValueReader<string?> FilePath { get; } = Scalar<string?>(FilePathParser, "the path of a readable file");
+
+    public static ConfigValueReader<TimeSpan> Duration(bool allowZero) =>
+        Scalar(DurationParser(allowZero), DurationAllowed + (allowZero ? ", 0 or more" : ", more than 0"));
+
+    private bool ReadScalar<T>(ConfigNode node, string keyPath, T fallback, ScalarParser<T> parse, string allowed, out T value)
+    {
+        value = fallback;
+        if (node is not ConfigScalar scalar)
+        {
+            _errors.Add($"{keyPath}: expected a single value, found {node.KindName}; allowed: {allowed} ({node.Origin})");
+            return false;
+        }
+
+        if (scalar.IsNull)
+        {
+            return false;
+        }
+
+        string? problem = parse(scalar.Value.Trim(), out var parsed);
+        if (problem is not null)
+        {
+            _errors.Add($"{keyPath}: {problem}; allowed: {allowed} ({scalar.Origin})");
+            return false;
+        }
+
+        value = parsed;
+        return true;
+    }
+
+    /// <summary><c>packs</c>: <c>all</c> (an empty list), a list of pack addresses, or one address.</summary>
+    public static bool ReadPacks(ConfigBinder binder, ConfigNode node, string keyPath, IReadOnlyList<int> fallback, out IReadOnlyList<int> value)
     {
         const string allowed = "all, or pack addresses from 1 to 15 as a list such as [1, 2, 3] or a single number";
-        string keyPath = ConfigPath.Child(path, "packs");
-        var node = map.Get("packs");
+        var errors = binder._errors;
+        value = fallback;
         var entries = new List<(string Text, string Origin)>();
         switch (node)
         {
-            case null:
             case ConfigScalar { IsNull: true }:
-                return fallback;
+                return false;
             case ConfigScalar scalar when scalar.Value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase):
-                return [];
+                value = [];
+                return true;
             case ConfigScalar scalar:
                 // An environment variable can only carry text, so "1,2,3" and "[1, 2, 3]" are read as lists too.
                 foreach (var part in scalar.Value.Trim().TrimStart('[').TrimEnd(']').Split(','))
@@ -173,19 +146,19 @@ internal sealed partial class ConfigBinder
                     }
                     else
                     {
-                        _errors.Add($"{keyPath}: an entry is {item.KindName}; allowed: {allowed} ({item.Origin})");
+                        errors.Add($"{keyPath}: an entry is {item.KindName}; allowed: {allowed} ({item.Origin})");
                     }
                 }
 
                 if (sequence.Items.Count == 0)
                 {
-                    _errors.Add($"{keyPath}: the list is empty; allowed: {allowed} ({sequence.Origin})");
+                    errors.Add($"{keyPath}: the list is empty; allowed: {allowed} ({sequence.Origin})");
                 }
 
                 break;
             default:
-                _errors.Add($"{keyPath}: expected all or a list, found {node.KindName}; allowed: {allowed} ({node.Origin})");
-                return fallback;
+                errors.Add($"{keyPath}: expected all or a list, found {node.KindName}; allowed: {allowed} ({node.Origin})");
+                return false;
         }
 
         var packs = new List<int>();
@@ -193,15 +166,15 @@ internal sealed partial class ConfigBinder
         {
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int pack))
             {
-                _errors.Add($"{keyPath}: '{text}' is not a pack address; allowed: {allowed} ({origin})");
+                errors.Add($"{keyPath}: '{text}' is not a pack address; allowed: {allowed} ({origin})");
             }
             else if (pack is < 1 or > 15)
             {
-                _errors.Add($"{keyPath}: pack {pack} is out of range; allowed: {allowed} ({origin})");
+                errors.Add($"{keyPath}: pack {pack} is out of range; allowed: {allowed} ({origin})");
             }
             else if (packs.Contains(pack))
             {
-                _errors.Add($"{keyPath}: pack {pack} is listed twice; allowed: each pack once ({origin})");
+                errors.Add($"{keyPath}: pack {pack} is listed twice; allowed: each pack once ({origin})");
             }
             else
             {
@@ -209,171 +182,16 @@ internal sealed partial class ConfigBinder
             }
         }
 
-        return packs.Count > 0 ? packs : fallback;
+        if (packs.Count == 0)
+        {
+            return false;
+        }
+
+        value = packs;
+        return true;
     }
 
-    private PrometheusOptions BindPrometheus(ConfigMapping? map, PrometheusOptions defaults)
-    {
-        if (map is null)
-        {
-            return defaults;
-        }
-
-        RejectUnknown(map, "prometheus", PrometheusKeys);
-        return defaults with
-        {
-            Enabled = ReadBool(map, "prometheus", "enabled", defaults.Enabled),
-            Listen = Read(map, "prometheus", "listen", defaults.Listen, HostPort, "HOST:PORT such as 0.0.0.0:9863, port 1 to 65535"),
-        };
-    }
-
-    private ConsoleOptions BindConsole(ConfigMapping? map, ConsoleOptions defaults)
-    {
-        if (map is null)
-        {
-            return defaults;
-        }
-
-        RejectUnknown(map, "console", ConsoleKeys);
-        return defaults with { Enabled = ReadBool(map, "console", "enabled", defaults.Enabled) };
-    }
-
-    private InfluxDbOptions BindInflux(ConfigMapping? map, InfluxDbOptions defaults)
-    {
-        if (map is null)
-        {
-            return defaults;
-        }
-
-        const string path = "influxdb";
-        RejectUnknown(map, path, InfluxKeys);
-        var influx = defaults with
-        {
-            Enabled = ReadBool(map, path, "enabled", defaults.Enabled),
-            Url = Read(map, path, "url", defaults.Url, HttpUrl, "an absolute http:// or https:// URL such as http://localhost:8086"),
-            Api = Read(map, path, "api", defaults.Api, InfluxApiVersion, "v1 or v2"),
-            Database = ReadText(map, path, "database", defaults.Database),
-            RetentionPolicy = ReadText(map, path, "retention_policy", defaults.RetentionPolicy),
-            Username = ReadText(map, path, "username", defaults.Username),
-            Password = new Secret(ReadText(map, path, "password", defaults.Password.Value)),
-            PasswordFile = ReadFilePath(map, path, "password_file", defaults.PasswordFile),
-            Org = ReadText(map, path, "org", defaults.Org),
-            Bucket = ReadText(map, path, "bucket", defaults.Bucket),
-            Token = new Secret(ReadText(map, path, "token", defaults.Token.Value)),
-            TokenFile = ReadFilePath(map, path, "token_file", defaults.TokenFile),
-            Precision = Read(map, path, "precision", defaults.Precision, OneOf("ns", "us", "ms", "s"), "ns, us, ms or s"),
-            Gzip = ReadBool(map, path, "gzip", defaults.Gzip),
-            FlushInterval = Read(map, path, "flush_interval", defaults.FlushInterval, Duration(allowZero: false), DurationAllowed + ", more than 0"),
-            BatchSize = ReadInt(map, path, "batch_size", defaults.BatchSize, 1, 100_000),
-            BufferPoints = ReadInt(map, path, "buffer_points", defaults.BufferPoints, 0, 10_000_000, " (0 = enough for one hour of polling)"),
-            Timeout = Read(map, path, "timeout", defaults.Timeout, Duration(allowZero: false), DurationAllowed + ", more than 0"),
-        };
-
-        RejectBoth(map, path, "password", "password_file");
-        RejectBoth(map, path, "token", "token_file");
-        if (influx.Enabled)
-        {
-            var enabledOrigin = (map.Get("enabled") ?? map).Origin;
-            if (influx.Api == InfluxApi.V2)
-            {
-                RequireText(influx.Org, "influxdb.org", "the InfluxDB organisation name (needed when influxdb.enabled is true and api is v2)", enabledOrigin);
-                RequireText(influx.Bucket, "influxdb.bucket", "the bucket name (needed when influxdb.enabled is true and api is v2)", enabledOrigin);
-            }
-            else
-            {
-                RequireText(influx.Database, "influxdb.database", "the database name (needed when influxdb.enabled is true and api is v1)", enabledOrigin);
-            }
-        }
-
-        return influx;
-    }
-
-    private void RequireText(string value, string keyPath, string allowed, string origin)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            _errors.Add($"{keyPath}: empty; allowed: {allowed} ({origin})");
-        }
-    }
-
-    private void RejectBoth(ConfigMapping map, string path, string valueKey, string fileKey)
-    {
-        if (map.Get(valueKey) is ConfigScalar { IsNull: false, Value.Length: > 0 } && map.Get(fileKey) is ConfigScalar { IsNull: false } file)
-        {
-            _errors.Add($"{path}.{fileKey}: given together with {path}.{valueKey}; allowed: one of the two ({file.Origin})");
-        }
-    }
-
-    private ConfigMapping? Section(ConfigMapping map, string path, string key)
-    {
-        var node = map.Get(key);
-        switch (node)
-        {
-            case null:
-            case ConfigScalar { IsNull: true }:
-                return null;
-            case ConfigMapping section:
-                return section;
-            default:
-                _errors.Add($"{ConfigPath.Child(path, key)}: expected a mapping of keys, found {node.KindName}; allowed: keys such as enabled ({node.Origin})");
-                return null;
-        }
-    }
-
-    private void RejectUnknown(ConfigMapping map, string path, string[] known)
-    {
-        foreach (var (key, value) in map.Entries)
-        {
-            if (!known.Contains(key, StringComparer.Ordinal))
-            {
-                _errors.Add($"{ConfigPath.Child(path, key)}: unknown key; allowed: {string.Join(", ", known)} ({value.Origin})");
-            }
-        }
-    }
-
-    private T Read<T>(ConfigMapping map, string path, string key, T fallback, ScalarParser<T> parse, string allowed)
-    {
-        var node = map.Get(key);
-        if (node is null)
-        {
-            return fallback;
-        }
-
-        string keyPath = ConfigPath.Child(path, key);
-        if (node is not ConfigScalar scalar)
-        {
-            _errors.Add($"{keyPath}: expected a single value, found {node.KindName}; allowed: {allowed} ({node.Origin})");
-            return fallback;
-        }
-
-        if (scalar.IsNull)
-        {
-            return fallback;
-        }
-
-        string? problem = parse(scalar.Value.Trim(), out var value);
-        if (problem is not null)
-        {
-            _errors.Add($"{keyPath}: {problem}; allowed: {allowed} ({scalar.Origin})");
-            return fallback;
-        }
-
-        return value;
-    }
-
-    private int ReadInt(ConfigMapping map, string path, string key, int fallback, int min, int max, string note = "") =>
-        Read(map, path, key, fallback, Int(min, max), $"a whole number from {min} to {max}{note}");
-
-    private bool ReadBool(ConfigMapping map, string path, string key, bool fallback) =>
-        Read(map, path, key, fallback, Bool, "true or false");
-
-    private string ReadText(ConfigMapping map, string path, string key, string fallback) =>
-        Read(map, path, key, fallback, Text, "any text");
-
-    private string? ReadFilePath(ConfigMapping map, string path, string key, string? fallback) =>
-        Read<string?>(map, path, key, fallback, FilePath, "the path of a readable file");
-
-    private static ScalarParser<int> Int(int min, int max) => (string text, out int value) =>
+    private static ScalarParser<int> IntParser(int min, int max) => (string text, out int value) =>
     {
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
         {
@@ -383,13 +201,13 @@ internal sealed partial class ConfigBinder
         return value < min || value > max ? $"{value} is out of range" : null;
     };
 
-    private static ScalarParser<int> EvenInt(int min, int max) => (string text, out int value) =>
+    public static ScalarParser<int> EvenInt(int min, int max) => (string text, out int value) =>
     {
-        string? problem = Int(min, max)(text, out value);
+        string? problem = IntParser(min, max)(text, out value);
         return problem ?? (value % 2 != 0 ? $"{value} is odd" : null);
     };
 
-    private static string? Bool(string text, out bool value)
+    private static string? BoolParser(string text, out bool value)
     {
         switch (text.ToLowerInvariant())
         {
@@ -405,25 +223,31 @@ internal sealed partial class ConfigBinder
         }
     }
 
-    private static string? Text(string text, out string value)
+    private static string? TextParser(string text, out string value)
     {
         value = text;
         return null;
     }
 
-    private static string? FilePath(string text, out string? value)
+    private static string? SecretParser(string text, out Secret value)
+    {
+        value = new Secret(text);
+        return null;
+    }
+
+    private static string? FilePathParser(string text, out string? value)
     {
         value = text;
         return text.Length == 0 ? "the path is empty" : null;
     }
 
-    private static ScalarParser<string> OneOf(params string[] allowed) => (string text, out string value) =>
+    public static ScalarParser<string> OneOf(params string[] allowed) => (string text, out string value) =>
     {
         value = text.ToLowerInvariant();
         return allowed.Contains(value, StringComparer.Ordinal) ? null : $"'{text}' is not one of them";
     };
 
-    private static string? InfluxApiVersion(string text, out InfluxApi value)
+    public static string? InfluxApiVersion(string text, out InfluxApi value)
     {
         switch (text.ToLowerInvariant())
         {
@@ -439,13 +263,13 @@ internal sealed partial class ConfigBinder
         }
     }
 
-    private static string? BatteryName(string text, out string value)
+    public static string? BatteryName(string text, out string value)
     {
         value = text;
         return BatteryNamePattern().IsMatch(text) ? null : $"'{text}' has characters that are not allowed";
     }
 
-    private static string? Connection(string text, out ConnectionSpec value)
+    public static string? Connection(string text, out ConnectionSpec value)
     {
         value = new SerialConnectionSpec("/dev/ttyUSB0");
         if (!ConnectionSpec.TryParse(text, out var spec, out var error))
@@ -457,20 +281,21 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
-    private static string? ProtocolVersion(string text, out byte value)
+    public static string? ProtocolVersion(string text, out byte? value)
     {
         // The protocol writes the version as two hex characters, so "25" and the YAML integer 25 both mean 0x25.
         string digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
-        if (digits.Length is >= 1 and <= 2 && byte.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value))
+        value = null;
+        if (digits.Length is >= 1 and <= 2 && byte.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte version))
         {
+            value = version;
             return null;
         }
 
-        value = 0;
         return $"'{text}' is not a protocol version";
     }
 
-    private static string? HttpUrl(string text, out Uri value)
+    public static string? HttpUrl(string text, out Uri value)
     {
         value = new Uri("http://localhost:8086");
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.Host.Length == 0)
@@ -482,11 +307,21 @@ internal sealed partial class ConfigBinder
         return null;
     }
 
+    /// <summary>
+    /// <c>HOST:PORT</c>, or node_exporter's <c>:PORT</c> and <c>PORT</c> for every IPv4 interface (written back as
+    /// <c>0.0.0.0:PORT</c>). HOST is an address, <c>localhost</c> or <c>*</c>: a name is refused here rather than
+    /// looked up, because the exporter binds one address and a name can resolve to several or change.
+    /// </summary>
     internal static string? HostPort(string text, out string value)
     {
         value = text;
+        if (text.Length > 0 && text.All(char.IsAsciiDigit))
+        {
+            text = ":" + text;
+        }
+
         int colon = text.LastIndexOf(':');
-        if (colon <= 0)
+        if (colon < 0)
         {
             return $"'{text}' is not HOST:PORT";
         }
@@ -508,10 +343,22 @@ internal sealed partial class ConfigBinder
             return $"'{port}' is not a port";
         }
 
+        if (host.Length == 0)
+        {
+            value = "0.0.0.0:" + port;
+            return null;
+        }
+
+        if (host is not ("*" or "localhost") && !System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _))
+        {
+            return $"'{host}' is a host name, not an address (write the address it should listen on, 0.0.0.0 for every interface, or localhost)";
+        }
+
+        value = text;
         return null;
     }
 
-    private static ScalarParser<TimeSpan> Duration(bool allowZero) => (string text, out TimeSpan value) =>
+    private static ScalarParser<TimeSpan> DurationParser(bool allowZero) => (string text, out TimeSpan value) =>
     {
         value = TimeSpan.Zero;
         var match = DurationPattern().Match(text);

@@ -15,62 +15,7 @@ public static partial class ConfigDescriber
     public static string Describe(BmsPaceOptions options)
     {
         var text = new StringBuilder();
-        Line(text, 0, "scan_interval", Duration(options.ScanInterval));
-        Line(text, 0, "request_timeout", Duration(options.RequestTimeout));
-        Line(text, 0, "request_gap", Duration(options.RequestGap));
-        Line(text, 0, "retries", Number(options.Retries));
-        Line(text, 0, "reconnect_after_failures", Number(options.ReconnectAfterFailures));
-        Line(text, 0, "stale_after_cycles", Number(options.StaleAfterCycles));
-        Line(text, 0, "debug_output", Number(options.DebugOutput));
-        Line(text, 0, "force_pack_offset", Number(options.ForcePackOffset));
-        Line(text, 0, "zero_pad_number_cells", Number(options.ZeroPadNumberCells));
-        Line(text, 0, "zero_pad_number_packs", Number(options.ZeroPadNumberPacks));
-        text.Append("batteries:\n");
-        foreach (var battery in options.Batteries)
-        {
-            text.Append("  - name: ").Append(Quote(battery.Name)).Append('\n');
-            Line(text, 2, "connection", Quote(battery.Connection.ToString() ?? ""));
-            Line(text, 2, "address", Number(battery.Address));
-            Line(text, 2, "protocol_version", "0x" + battery.ProtocolVersion.ToString("X2", CultureInfo.InvariantCulture));
-            Line(text, 2, "packs", battery.PollsAllPacks ? "all" : "[" + string.Join(", ", battery.Packs) + "]");
-            Line(text, 2, "temperature_offset", Number(battery.TemperatureOffset));
-        }
-
-        text.Append("prometheus:\n");
-        Line(text, 1, "enabled", Bool(options.Prometheus.Enabled));
-        Line(text, 1, "listen", Quote(options.Prometheus.Listen));
-
-        var influx = options.InfluxDb;
-        text.Append("influxdb:\n");
-        Line(text, 1, "enabled", Bool(influx.Enabled));
-        Line(text, 1, "url", Quote(influx.Url.ToString()));
-        Line(text, 1, "api", influx.Api == InfluxApi.V1 ? "v1" : "v2");
-        Line(text, 1, "database", Quote(influx.Database));
-        Line(text, 1, "retention_policy", Quote(influx.RetentionPolicy));
-        Line(text, 1, "username", Quote(influx.Username));
-        Line(text, 1, "password", Secret(influx.Password));
-        if (influx.PasswordFile is not null)
-        {
-            Line(text, 1, "password_file", Quote(influx.PasswordFile));
-        }
-
-        Line(text, 1, "org", Quote(influx.Org));
-        Line(text, 1, "bucket", Quote(influx.Bucket));
-        Line(text, 1, "token", Secret(influx.Token));
-        if (influx.TokenFile is not null)
-        {
-            Line(text, 1, "token_file", Quote(influx.TokenFile));
-        }
-
-        Line(text, 1, "precision", influx.Precision);
-        Line(text, 1, "gzip", Bool(influx.Gzip));
-        Line(text, 1, "flush_interval", Duration(influx.FlushInterval));
-        Line(text, 1, "batch_size", Number(influx.BatchSize));
-        Line(text, 1, "buffer_points", Number(influx.BufferPoints));
-        Line(text, 1, "timeout", Duration(influx.Timeout));
-
-        text.Append("console:\n");
-        Line(text, 1, "enabled", Bool(options.Console.Enabled));
+        ConfigKeys.Root.Describe(text, options, 0);
         return text.ToString();
     }
 
@@ -90,18 +35,15 @@ public static partial class ConfigDescriber
         return value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
     }
 
-    private static void Line(StringBuilder text, int depth, string key, string value) =>
+    internal static void Line(StringBuilder text, int depth, string key, string value) =>
         text.Append(' ', depth * 2).Append(key).Append(": ").Append(value).Append('\n');
 
-    // An empty secret is shown as empty: "no token configured" is useful to read and reveals nothing.
-    private static string Secret(Secret secret) => secret.IsEmpty ? "\"\"" : SecretPlaceholder;
+    internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Bool(bool value) => value ? "true" : "false";
+    internal static string Bool(bool value) => value ? "true" : "false";
 
     /// <summary>Plain when YAML would read the text back unchanged as a string, otherwise double-quoted.</summary>
-    private static string Quote(string value)
+    internal static string Quote(string value)
     {
         if (PlainSafe().IsMatch(value) && !ReadsAsOtherType().IsMatch(value))
         {

@@ -12,11 +12,20 @@ public sealed record ConfigSources
     /// <summary>Where <c>./config.yaml</c> is looked for and relative paths are resolved against.</summary>
     public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
 
+    /// <summary>
+    /// Where a Home Assistant add-on finds its options (JSON, which the YAML reader takes as it is), looked for when
+    /// the working directory has no config.yaml; null looks nowhere else.
+    /// </summary>
+    public string? AddOnOptionsPath { get; init; } = "/data/options.json";
+
     /// <summary>Variables whose names start with <c>BMSPACE_</c> override keys; the others are ignored.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables { get; init; } = new Dictionary<string, string>();
 
     /// <summary><c>--connect URI</c>: replaces the connection of the single battery.</summary>
     public string? Connect { get; init; }
+
+    /// <summary><c>--protocol NAME</c>: replaces the protocol of the single battery.</summary>
+    public string? Protocol { get; init; }
 
     /// <summary><c>--simulate</c>: the same as <c>--connect simulator</c>.</summary>
     public bool Simulate { get; init; }
@@ -55,6 +64,9 @@ public static class ConfigLoader
 {
     public const string DefaultFileName = "config.yaml";
 
+    /// <summary>A configuration is a few kilobytes; the limit keeps /dev/zero or a log file given by mistake from filling memory.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
     public static async Task<ConfigLoadResult> LoadAsync(ConfigSources sources, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
@@ -69,14 +81,20 @@ public static class ConfigLoader
         ConfigNode? tree = null;
         if (file is not null)
         {
-            string text;
+            string? text;
             try
             {
-                text = await File.ReadAllTextAsync(file, cancellationToken);
+                text = await ReadBoundedAsync(file, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 errors.Add($"{file}: cannot be read: {e.Message}");
+                return new ConfigLoadResult(null, errors, notices, file);
+            }
+
+            if (text is null)
+            {
+                errors.Add($"{file}: larger than {MaxFileBytes / 1024 / 1024} MiB; allowed: a configuration file of at most {MaxFileBytes / 1024 / 1024} MiB");
                 return new ConfigLoadResult(null, errors, notices, file);
             }
 
@@ -101,6 +119,13 @@ public static class ConfigLoader
         }
 
         var options = new ConfigBinder(errors).Bind(root ?? tree);
+        if (file is not null && tree is null && errors.Count == 0)
+        {
+            notices.Add($"{file} holds no settings; running with the defaults: {string.Join(", ", options.Batteries.Select(b => $"battery {b.Name} on {b.Connection}"))}, "
+                + (options.Prometheus.Enabled ? $"/metrics on {options.Prometheus.Listen}" : "no /metrics")
+                + (options.InfluxDb.Enabled ? $", InfluxDB at {options.InfluxDb.Url}" : ", no InfluxDB"));
+        }
+
         options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
         return errors.Count == 0
             ? new ConfigLoadResult(options, errors, notices, file)
@@ -112,7 +137,11 @@ public static class ConfigLoader
         if (sources.ConfigPath is { } given)
         {
             string path = Path.GetFullPath(given, sources.WorkingDirectory);
-            if (!File.Exists(path))
+            if (Directory.Exists(path))
+            {
+                errors.Add($"--config: '{given}' is a directory; allowed: the path of a readable YAML file, such as {Path.Combine(given, DefaultFileName)}");
+            }
+            else if (!File.Exists(path))
             {
                 errors.Add($"--config: the file '{given}' does not exist; allowed: the path of a readable YAML file");
             }
@@ -121,7 +150,12 @@ public static class ConfigLoader
         }
 
         string fallback = Path.Combine(sources.WorkingDirectory, DefaultFileName);
-        return File.Exists(fallback) ? fallback : null;
+        if (File.Exists(fallback))
+        {
+            return fallback;
+        }
+
+        return sources.AddOnOptionsPath is { } addOn && File.Exists(addOn) ? addOn : null;
     }
 
     private static void ApplyFlags(ConfigMapping root, ConfigSources sources, List<string> errors)
@@ -139,10 +173,37 @@ public static class ConfigLoader
             ConfigOverlay.ApplyConnect(root, connect, "--connect", errors);
         }
 
+        if (sources.Protocol is { } protocol)
+        {
+            ConfigOverlay.ApplyProtocol(root, protocol, errors);
+        }
+
         if (sources.Listen is { } listen)
         {
             ConfigOverlay.ApplyListen(root, listen, errors);
         }
+    }
+
+    /// <summary>The file's text, or null when it is longer than <see cref="MaxFileBytes"/> (read only that far: a device has no length).</summary>
+    private static async Task<string?> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+        var buffer = new byte[MaxFileBytes + 1];
+        int length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > MaxFileBytes)
+        {
+            return null;
+        }
+
+        // Detects a byte-order mark like File.ReadAllText; invalid bytes become U+FFFD and the YAML parser names the line.
+        using var reader = new StreamReader(new MemoryStream(buffer, 0, length), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     private static async Task<BmsPaceOptions> ReadSecretFilesAsync(BmsPaceOptions options, string baseDirectory, List<string> errors, CancellationToken cancellationToken)

@@ -30,25 +30,42 @@ internal static class ConfigOverlay
     }
 
     /// <summary><c>--connect</c>: the connection of the single battery; with no batteries configured, a battery named main.</summary>
-    public static void ApplyConnect(ConfigMapping root, string connect, string flag, List<string> errors)
+    public static void ApplyConnect(ConfigMapping root, string connect, string flag, List<string> errors) =>
+        SetOnSingleBattery(root, "connection", connect, flag, errors);
+
+    /// <summary><c>--protocol NAME</c>: the dialect of the single battery, like <c>--connect</c>.</summary>
+    public static void ApplyProtocol(ConfigMapping root, string protocol, List<string> errors)
+    {
+        const string flag = "--protocol";
+        string name = protocol.Trim().ToLowerInvariant();
+        if (!ConfigBinder.Protocols.Contains(name, StringComparer.Ordinal))
+        {
+            errors.Add($"{flag}: '{protocol}' is not a protocol; allowed: {ConfigBinder.ProtocolsAllowed}");
+            return;
+        }
+
+        SetOnSingleBattery(root, "protocol", name, flag, errors);
+    }
+
+    private static void SetOnSingleBattery(ConfigMapping root, string key, string text, string flag, List<string> errors)
     {
         string origin = $"from {flag}";
-        var value = new ConfigScalar(connect, isNull: false, origin);
+        var value = new ConfigScalar(text, isNull: false, origin);
         switch (root.Get("batteries"))
         {
             case null or ConfigScalar { IsNull: true }:
                 var list = new ConfigSequence(origin);
                 var battery = new ConfigMapping(origin);
-                battery.Set("connection", value);
+                battery.Set(key, value);
                 list.Items.Add(battery);
                 root.Set("batteries", list);
                 break;
             case ConfigSequence { Items.Count: 1 } single when single.Items[0] is ConfigMapping only:
-                only.Set("connection", value);
+                only.Set(key, value);
                 break;
             case ConfigSequence { Items.Count: 0 } empty:
                 var added = new ConfigMapping(origin);
-                added.Set("connection", value);
+                added.Set(key, value);
                 empty.Items.Add(added);
                 break;
             case ConfigSequence many when many.Items.Count > 1:
@@ -66,7 +83,7 @@ internal static class ConfigOverlay
         const string origin = "from --listen";
         if (ConfigBinder.HostPort(listen.Trim(), out _) is { } problem)
         {
-            errors.Add($"--listen: {problem}; allowed: HOST:PORT such as 0.0.0.0:9863, port 1 to 65535");
+            errors.Add($"--listen: {problem}; allowed: {ConfigKeys.HostPortAllowed}");
             return;
         }
 

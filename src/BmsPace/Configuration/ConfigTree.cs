@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace BmsPace.Configuration;
@@ -91,8 +92,22 @@ internal sealed class ConfigMapping : ConfigNode
 /// <summary>Reads a YAML text into a <see cref="ConfigNode"/> tree, or the reason it is not YAML.</summary>
 internal static class YamlConfigReader
 {
+    /// <summary>Deeper than any configuration needs; far from what would exhaust the stack.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>Values after aliases are expanded: a real configuration has a few hundred; an alias bomb has billions.</summary>
+    public const int MaxValues = 100_000;
+
     public static ConfigNode? Read(string text, List<string> errors)
     {
+        // The event pass bounds nesting and alias expansion before the tree is built, and turns every parser
+        // exception (YamlDotNet throws more than YamlException for some malformed input) into one line.
+        if (CheckStructure(text) is { } problem)
+        {
+            errors.Add(problem);
+            return null;
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -101,6 +116,11 @@ internal static class YamlConfigReader
         catch (YamlException e)
         {
             errors.Add($"line {e.Start.Line}, column {e.Start.Column}: not valid YAML: {Innermost(e).Message}");
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or KeyNotFoundException)
+        {
+            errors.Add($"not valid YAML: {Innermost(e).Message}");
             return null;
         }
 
@@ -115,6 +135,91 @@ internal static class YamlConfigReader
         }
 
         return Convert(stream.Documents[0].RootNode, "", errors);
+    }
+
+    private static string? CheckStructure(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var open = new Stack<(AnchorName Anchor, long Values)>();
+        var anchored = new Dictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                last = current.Start;
+                long added = 0;
+                switch (current)
+                {
+                    case Scalar scalar:
+                        added = 1;
+                        Remember(scalar.Anchor, 1);
+                        break;
+                    case AnchorAlias alias:
+                        if (!anchored.TryGetValue(alias.Value.Value, out added))
+                        {
+                            return $"line {current.Start.Line}, column {current.Start.Column}: the alias *{alias.Value.Value} refers to the value that contains it (or to no anchor); allowed: aliases of complete values";
+                        }
+
+                        break;
+                    case NodeEvent node and (SequenceStart or MappingStart):
+                        if (open.Count >= MaxDepth)
+                        {
+                            return $"line {current.Start.Line}, column {current.Start.Column}: nested more than {MaxDepth} levels deep; allowed: at most {MaxDepth}";
+                        }
+
+                        open.Push((node.Anchor, 1));
+                        total++;
+                        break;
+                    case SequenceEnd or MappingEnd:
+                        var (anchor, values) = open.Pop();
+                        Remember(anchor, values);
+                        AddToParent(values);
+                        break;
+                }
+
+                if (added > 0)
+                {
+                    total += added;
+                    AddToParent(added);
+                }
+
+                if (total > MaxValues)
+                {
+                    return $"line {current.Start.Line}, column {current.Start.Column}: aliases expand to more than {MaxValues} values; allowed: at most {MaxValues}";
+                }
+            }
+        }
+        catch (YamlException e)
+        {
+            return $"line {e.Start.Line}, column {e.Start.Column}: not valid YAML: {Innermost(e).Message}";
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+        {
+            // These carry no position and a message about the parser's state; the last good event is the place to look.
+            return $"line {last.Line}, column {last.Column}: not valid YAML: the text after this point does not fit (an unclosed bracket, brace or quote?)";
+        }
+
+        return null;
+
+        void Remember(AnchorName anchor, long values)
+        {
+            if (!anchor.IsEmpty)
+            {
+                anchored[anchor.Value] = values;
+            }
+        }
+
+        void AddToParent(long values)
+        {
+            if (open.Count > 0)
+            {
+                var (anchor, sum) = open.Pop();
+                open.Push((anchor, sum + values));
+            }
+        }
     }
 
     private static Exception Innermost(Exception e)

@@ -41,6 +41,12 @@ public abstract record ConnectionSpec
             return Finish(sim, errors, out spec, out error);
         }
 
+        // A bare device path is what users paste from `ls /dev`; on Unix it would otherwise read as a file:// URI.
+        if (text.StartsWith('/'))
+        {
+            text = "serial://" + text;
+        }
+
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             error = $"'{text}' is not a connection: expected tcp://HOST:PORT, serial:///dev/PATH or simulator";

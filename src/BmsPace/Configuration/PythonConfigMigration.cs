@@ -13,6 +13,24 @@ internal static class PythonConfigMigration
 
     private static readonly string[] CopiedKeys = ["scan_interval", "debug_output", "force_pack_offset", "zero_pad_number_cells", "zero_pad_number_packs"];
 
+    /// <summary>
+    /// Keys of the andrevza fork (3.1.x) that have no counterpart here, each with what bmspace does instead. They are
+    /// accepted with one notice each so that an existing file runs unchanged.
+    /// </summary>
+    private static readonly Dictionary<string, string> ForkKeys = new(StringComparer.Ordinal)
+    {
+        ["strict_unknown_rtn"] = "bmspace always refuses an answer with an RTN error and counts it (pace_bms_request_failures_total{reason=\"rtn\"})",
+        ["warning_state_max_len"] = "it shortens MQTT text; bmspace exports warning states as numbers and flags, not text",
+        ["log_periodic_info"] = "bmspace logs link changes and problems; the console echo (console.enabled) shows every cycle",
+        ["heartbeat_log_interval_min"] = "bmspace logs link changes and problems; /healthz and pace_bms_up show that it is alive",
+        ["bms_connect_retries"] = "bmspace never gives up on a link: it reconnects with a growing delay (retries counts attempts per request)",
+        ["bms_connect_retry_delay"] = "bmspace never gives up on a link: it reconnects with a growing delay (retries counts attempts per request)",
+        ["packs_to_read"] = "bmspace reads every pack the BMS reports; to ask packs one by one, list them in batteries[].packs",
+        ["max_pack_count"] = "bmspace checks the pack count against the protocol's own limit and refuses an answer that does not fit",
+        ["max_cells_per_pack"] = "bmspace checks the cell count against the protocol's own limit (1 to 32) and refuses an answer that does not fit",
+        ["max_temps_per_pack"] = "bmspace checks the temperature count against the answer's length and refuses an answer that does not fit",
+    };
+
     public static bool IsPythonConfig(ConfigMapping root) => PythonSection(root, out _) is not null;
 
     /// <summary>Returns the tree in BmsPace's own shape, or null when <paramref name="root"/> is not a Python tool config.</summary>
@@ -41,13 +59,17 @@ internal static class PythonConfigMigration
             {
                 // Read below, together.
             }
-            else if (prefix.Length == 0 && ConfigBinder.TopLevelKeys.Contains(key, StringComparer.Ordinal) && key != "batteries")
+            else if (ForkKeys.TryGetValue(key, out string? instead))
+            {
+                notices.Add($"{keyPath}: not used: {instead} ({value.Origin})");
+            }
+            else if (prefix.Length == 0 && ConfigKeys.Root.KeyNames.Contains(key, StringComparer.Ordinal) && key != "batteries")
             {
                 migrated.Set(key, value);
             }
             else
             {
-                errors.Add($"{keyPath}: unknown key in the Python bmspace tool's configuration; allowed: {string.Join(", ", ConnectionKeys.Concat(CopiedKeys))}, mqtt_* ({value.Origin})");
+                errors.Add($"{keyPath}: unknown key in the Python bmspace tool's configuration; allowed: {string.Join(", ", ConnectionKeys.Concat(CopiedKeys).Concat(ForkKeys.Keys))}, mqtt_* ({value.Origin})");
             }
         }
 
@@ -63,7 +85,7 @@ internal static class PythonConfigMigration
                     continue;
                 }
 
-                if (ConfigBinder.TopLevelKeys.Contains(key, StringComparer.Ordinal) && key != "batteries" && !CopiedKeys.Contains(key, StringComparer.Ordinal))
+                if (ConfigKeys.Root.KeyNames.Contains(key, StringComparer.Ordinal) && key != "batteries" && !CopiedKeys.Contains(key, StringComparer.Ordinal))
                 {
                     migrated.Set(key, value);
                 }

@@ -71,7 +71,13 @@ public static class BmsPaceHost
             {
                 var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
                 var transport = TransportFactory.Create(battery.Connection, loggerFactory);
-                var poller = new BatteryPoller(battery, options, transport, sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger($"BmsPace.Battery.{battery.Name}"));
+                var poller = new BatteryPoller(
+                    battery,
+                    options,
+                    transport,
+                    sp.GetRequiredService<TimeProvider>(),
+                    loggerFactory.CreateLogger($"{LogCategories.Battery}.{battery.Name}"),
+                    loggerFactory.CreateLogger(LogCategories.Frames));
                 return new BatteryPollerService(poller, transport, options, sp.GetServices<IReadingSink>(), sp.GetRequiredService<TimeProvider>(), loggerFactory.CreateLogger<BatteryPollerService>());
             });
         }
@@ -87,8 +93,29 @@ public static class BmsPaceHost
             // Colour only on a terminal: docker logs and journald get plain text.
             console.ColorBehavior = LoggerColorBehavior.Default;
         });
-        logging.SetMinimumLevel(options.DebugOutput >= 2 ? LogLevel.Debug : LogLevel.Information);
+        AddLogFilters(logging, options.DebugOutput);
+    }
+
+    /// <summary>
+    /// <c>debug_output</c> as filter rules, decided once here: 0 shows link changes, warnings and start-up; 1 adds every
+    /// failed request with its detail and the transports' own notes; 2 adds every frame as text; 3 adds frames and raw
+    /// bytes in hex.
+    /// </summary>
+    public static void AddLogFilters(ILoggingBuilder logging, int debugOutput)
+    {
+        logging.SetMinimumLevel(LogLevel.Information);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
+
+        // The host logs a failed start with the whole stack; the run command reports it in one line instead.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        logging.AddFilter(LogCategories.Battery, debugOutput >= 1 ? LogLevel.Debug : LogLevel.Information);
+        logging.AddFilter(LogCategories.Transport, debugOutput >= 1 ? LogLevel.Debug : LogLevel.Information);
+        logging.AddFilter(LogCategories.Frames, debugOutput switch
+        {
+            >= 3 => LogLevel.Trace,
+            2 => LogLevel.Debug,
+            _ => LogLevel.None,
+        });
     }
 }

@@ -25,6 +25,9 @@ public sealed class BatteryPoller
     private readonly IBmsTransport _transport;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ILogger _frames;
+    private readonly LinkHealth _link;
+    private readonly Dictionary<(CommandKind Command, FrameError Reason), long> _lastWarned = [];
     private readonly DecoderOptions _decoderOptions;
     private readonly SortedDictionary<int, PackTracker> _packs = [];
     private readonly Dictionary<string, long> _requests = new(StringComparer.Ordinal);
@@ -38,13 +41,17 @@ public sealed class BatteryPoller
     private SerialNumbers? _serials;
     private int _packsReported;
 
-    public BatteryPoller(BatteryOptions battery, BmsPaceOptions options, IBmsTransport transport, TimeProvider time, ILogger logger)
+    /// <param name="logger">Link state, failures and decoding notes (category <c>BmsPace.Battery.NAME</c> in the host).</param>
+    /// <param name="frames">Every frame sent and received (<see cref="LogCategories.Frames"/>); none when null.</param>
+    public BatteryPoller(BatteryOptions battery, BmsPaceOptions options, IBmsTransport transport, TimeProvider time, ILogger logger, ILogger? frames = null)
     {
         _battery = battery;
         _options = options;
         _transport = transport;
         _time = time;
         _logger = logger;
+        _frames = frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _link = new LinkHealth(battery.Name, transport.Description, time, logger);
         _decoderOptions = new DecoderOptions
         {
             TemperatureOffsetDeciKelvin = battery.TemperatureOffset,
@@ -78,6 +85,7 @@ public sealed class BatteryPoller
             (analogAnswered, alarmAnswered) = await PollPackListAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
         }
 
+        _link.EndCycle();
         var duration = _time.GetElapsedTime(startTimestamp);
         var snapshot = new BatterySnapshot
         {
@@ -87,7 +95,7 @@ public sealed class BatteryPoller
             Up = analogPacks.Any(p => !p.Offline),
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
-            ProtocolVersion = _battery.ProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
+            ProtocolVersion = _battery.EffectiveProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
             Identity = new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial),
             Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles))],
             Counters = new PollCounters
@@ -117,10 +125,7 @@ public sealed class BatteryPoller
             if (analog.LastTailDiffers)
             {
                 // PROTOCOL.md 8.3: no single tail length fits every pack, so the last pack was allowed a different one.
-                _logger.Log(
-                    _options.DebugOutput >= 1 ? LogLevel.Warning : LogLevel.Debug,
-                    "{Battery}: the last pack's extra bytes differ in length from the others; if values look shifted, set force_pack_offset",
-                    _battery.Name);
+                PollerLog.LastTailDiffers(_logger, _battery.Name);
             }
 
             // A pack missing from a good answer has left the stack: its series go, they are not kept as stale.
@@ -289,35 +294,35 @@ public sealed class BatteryPoller
     /// </summary>
     private async Task<ResponseFrame?> RequestAsync(CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool identity = false)
     {
-        string request = RequestBuilder.Build(kind, _battery.ProtocolVersion, address, packByte);
+        string request = RequestBuilder.Build(kind, _battery.EffectiveProtocolVersion, address, packByte);
         int attempts = identity ? 1 : 1 + _options.Retries;
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
             await WaitForGapAsync(cancellationToken);
-            Count(_requests, kind.ToLabel());
             FrameError reason;
             string detail;
             try
             {
-                if (_options.DebugOutput >= 2)
-                {
-                    _logger.LogInformation("{Battery} -> {Command} {Frame}", _battery.Name, kind.ToLabel(), Printable(request));
-                }
-
+                LogFrame("->", kind, request);
                 string response = await _transport.ExchangeAsync(request, _options.RequestTimeout, cancellationToken);
-                if (_options.DebugOutput >= 2)
-                {
-                    _logger.LogInformation("{Battery} <- {Command} {Frame}", _battery.Name, kind.ToLabel(), Printable(response));
-                }
-
-                var frame = FrameDecoder.Parse(response, _battery.ProtocolVersion, RequestBuilder.LithiumIronCid1, request);
+                Count(_requests, kind.ToLabel());
+                _link.Answered();
+                LogFrame("<-", kind, response);
+                var frame = FrameDecoder.Parse(response, _battery.EffectiveProtocolVersion, RequestBuilder.LithiumIronCid1, request);
                 _consecutiveFailures = 0;
                 return frame;
             }
             catch (TransportException error)
             {
+                // Only a request that went out on the line is a request; one the link could not even send is not.
+                if (error.RequestSent)
+                {
+                    Count(_requests, kind.ToLabel());
+                }
+
                 reason = error.Reason;
                 detail = error.Message;
+                _link.Unanswered(reason, detail);
             }
             catch (PaceProtocolException error)
             {
@@ -361,14 +366,14 @@ public sealed class BatteryPoller
         _reconnects++;
         _identityPending = true;
         _unsupported.Clear();
-        _logger.LogWarning("{Battery}: {Count} failures in a row, reopening {Transport}", _battery.Name, _options.ReconnectAfterFailures, _transport.Description);
+        PollerLog.Reopening(_logger, _battery.Name, _options.ReconnectAfterFailures, _transport.Description);
         try
         {
             await _transport.ResetAsync(cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            _logger.LogWarning(error, "{Battery}: closing {Transport} failed", _battery.Name, _transport.Description);
+            PollerLog.CloseFailed(_logger, error, _battery.Name, _transport.Description);
         }
     }
 
@@ -392,22 +397,49 @@ public sealed class BatteryPoller
         where TKey : notnull =>
         counts[key] = counts.GetValueOrDefault(key) + 1;
 
+    /// <summary>
+    /// A request that got no answer is the link's business (<see cref="LinkHealth"/> reports it once per change). A
+    /// refusal that says the configuration is wrong (RTN, VER, CID1) or an answer that cannot be decoded is a warning
+    /// at most once per <see cref="LinkHealth.ReminderInterval"/> for each command and reason; everything else, such
+    /// as a checksum on a noisy line, is Debug and on the counters.
+    /// </summary>
     private void LogFailure(CommandKind kind, FrameError reason, string detail)
     {
-        // Level 0 keeps the log quiet on a flaky line (only a silent or broken link is a warning); level 1 and up
-        // report every minor error such as a checksum too.
-        bool major = reason is FrameError.Timeout or FrameError.Io or FrameError.Rtn or FrameError.Version or FrameError.Cid1;
-        var level = _options.DebugOutput >= 1 || major ? LogLevel.Warning : LogLevel.Debug;
-        _logger.Log(level, "{Battery}: {Command} failed ({Reason}): {Detail}", _battery.Name, kind.ToLabel(), reason.ToReason(), detail);
+        bool worthAWarning = reason is FrameError.Rtn or FrameError.Version or FrameError.Cid1 or FrameError.Decode;
+        if (worthAWarning && DueForWarning(kind, reason))
+        {
+            PollerLog.RequestRefused(_logger, _battery.Name, kind.ToLabel(), reason.ToReason(), detail);
+            return;
+        }
+
+        PollerLog.RequestFailed(_logger, _battery.Name, kind.ToLabel(), reason.ToReason(), detail);
     }
 
-    /// <summary>A frame as ASCII with CR shown, and as hex bytes at debug level 3.</summary>
-    private string Printable(string frame)
+    private bool DueForWarning(CommandKind kind, FrameError reason)
     {
-        string ascii = frame.Replace("\r", "\\r", StringComparison.Ordinal);
-        if (_options.DebugOutput < 3)
+        long now = _time.GetTimestamp();
+        if (_lastWarned.TryGetValue((kind, reason), out long last) && _time.GetElapsedTime(last, now) < LinkHealth.ReminderInterval)
         {
-            return ascii;
+            return false;
+        }
+
+        _lastWarned[(kind, reason)] = now;
+        return true;
+    }
+
+    /// <summary>A frame as ASCII with CR shown at Debug, and with its bytes in hex at Trace.</summary>
+    private void LogFrame(string direction, CommandKind kind, string frame)
+    {
+        if (!_frames.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        string ascii = frame.Replace("\r", "\\r", StringComparison.Ordinal);
+        if (!_frames.IsEnabled(LogLevel.Trace))
+        {
+            PollerLog.Frame(_frames, _battery.Name, direction, kind.ToLabel(), ascii);
+            return;
         }
 
         var hex = new StringBuilder(frame.Length * 3);
@@ -416,6 +448,6 @@ public sealed class BatteryPoller
             hex.Append(((int)c).ToString("X2", CultureInfo.InvariantCulture)).Append(' ');
         }
 
-        return $"{ascii} [{hex.ToString().TrimEnd()}]";
+        PollerLog.FrameWithHex(_frames, _battery.Name, direction, kind.ToLabel(), ascii, hex.ToString().TrimEnd());
     }
 }

@@ -44,11 +44,14 @@ public sealed class BatteryPollerService : BackgroundService
     {
         var interval = _options.ScanInterval;
         long nextStart = _time.GetTimestamp();
+        bool answered = false;
+        long lastOverrunWarning = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var result = await _poller.PollOnceAsync(stoppingToken);
+                answered = result.AnalogAnswered || result.AlarmAnswered;
                 await PublishAsync(result.Snapshot, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -57,7 +60,7 @@ public sealed class BatteryPollerService : BackgroundService
             }
             catch (Exception error)
             {
-                _logger.LogError(error, "{Battery}: poll cycle failed unexpectedly; polling goes on", _poller.Battery);
+                PollerServiceLog.CycleFailed(_logger, error, _poller.Battery);
             }
 
             if (interval <= TimeSpan.Zero)
@@ -73,9 +76,17 @@ public sealed class BatteryPollerService : BackgroundService
                 long intervalTicks = (long)(interval.TotalSeconds * _time.TimestampFrequency);
                 long skipped = (behind / intervalTicks) + 1;
                 nextStart += skipped * intervalTicks;
-                _logger.LogWarning(
-                    "{Battery}: poll cycle took longer than scan_interval {Interval}; skipping {Skipped} cycle(s)",
-                    _poller.Battery, interval, skipped);
+                // A silent battery overruns every cycle by its timeouts, and the poller already said the link is down; a
+                // scan_interval that is too short for a live battery is worth a warning, but not one per cycle.
+                if (answered && (lastOverrunWarning == 0 || _time.GetElapsedTime(lastOverrunWarning) >= LinkHealth.ReminderInterval))
+                {
+                    lastOverrunWarning = _time.GetTimestamp();
+                    PollerServiceLog.Overrun(_logger, _poller.Battery, interval, skipped);
+                }
+                else
+                {
+                    PollerServiceLog.OverrunWhileSilent(_logger, _poller.Battery, interval, skipped);
+                }
             }
 
             var wait = TimeSpan.FromSeconds((double)(nextStart - _time.GetTimestamp()) / _time.TimestampFrequency);
@@ -103,8 +114,23 @@ public sealed class BatteryPollerService : BackgroundService
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
-                _logger.LogError(error, "{Battery}: output {Sink} failed; polling goes on", _poller.Battery, sink.GetType().Name);
+                PollerServiceLog.SinkFailed(_logger, error, _poller.Battery, sink.GetType().Name);
             }
         }
     }
+}
+
+internal static partial class PollerServiceLog
+{
+    [LoggerMessage(EventId = 220, Level = LogLevel.Warning, Message = "{Battery}: poll cycle took longer than scan_interval {Interval}; skipping {Skipped} cycle(s)")]
+    public static partial void Overrun(ILogger logger, string battery, TimeSpan interval, long skipped);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: poll cycle without an answer took longer than scan_interval {Interval}; skipping {Skipped} cycle(s)")]
+    public static partial void OverrunWhileSilent(ILogger logger, string battery, TimeSpan interval, long skipped);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Error, Message = "{Battery}: poll cycle failed unexpectedly; polling goes on")]
+    public static partial void CycleFailed(ILogger logger, Exception error, string battery);
+
+    [LoggerMessage(EventId = 223, Level = LogLevel.Error, Message = "{Battery}: output {Sink} failed; polling goes on")]
+    public static partial void SinkFailed(ILogger logger, Exception error, string battery, string sink);
 }

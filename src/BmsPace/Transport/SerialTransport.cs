@@ -1,6 +1,7 @@
 using System.IO.Ports;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Transport;
@@ -17,15 +18,12 @@ public sealed class SerialTransport : StreamTransport
     private readonly SerialLineOptions _line;
     private SerialPort? _port;
 
-    public SerialTransport(SerialConnectionSpec spec, ILogger<SerialTransport>? logger = null, SerialLineOptions? line = null, ReconnectPolicy? reconnect = null)
-        : base($"serial://{spec.Path}", logger, reconnect)
+    public SerialTransport(SerialConnectionSpec spec, ILoggerFactory? loggers = null, SerialLineOptions? line = null, BackoffPolicy? reconnect = null, TimeProvider? time = null)
+        : base($"serial://{spec.Path}", loggers, reconnect, time)
     {
         _spec = spec;
         _line = line ?? new SerialLineOptions();
     }
-
-    /// <summary>The device path this transport opens.</summary>
-    public string PortPath => _spec.Path;
 
     protected override Task<Stream> OpenStreamAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -58,9 +56,9 @@ public sealed class SerialTransport : StreamTransport
         catch (UnauthorizedAccessException ex)
         {
             port.Dispose();
-            string message = File.Exists(_spec.Path)
-                ? $"cannot open serial device {_spec.Path}: permission denied or the port is in use (is the user in the dialout group?)"
-                : $"no such serial device {_spec.Path}";
+            string message = !File.Exists(_spec.Path) ? $"no such serial device {_spec.Path}"
+                : OpensAsPlainFile(_spec.Path) ? $"cannot open serial device {_spec.Path}: it is not a serial port (it takes no line settings); check the path"
+                : $"cannot open serial device {_spec.Path}: permission denied or the port is in use (is the user in the dialout group?)";
             throw new TransportException(FrameError.Io, message, ex);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException)
@@ -71,6 +69,20 @@ public sealed class SerialTransport : StreamTransport
 
         _port = port;
         return Task.FromResult(port.BaseStream);
+    }
+
+    /// <summary>SerialPort reports "access denied" for a device that refuses terminal settings too (/dev/null); if the file opens, permissions are not the cause.</summary>
+    private static bool OpensAsPlainFile(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 1);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     protected override void ReleaseStream(Stream stream)

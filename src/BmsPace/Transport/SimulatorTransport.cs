@@ -1,4 +1,5 @@
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using BmsPace.Simulation;
 using Microsoft.Extensions.Logging;
 
@@ -14,8 +15,8 @@ public sealed class SimulatorTransport : StreamTransport
     private readonly CancellationTokenSource _lifetime = new();
     private Task _session = Task.CompletedTask;
 
-    public SimulatorTransport(SimulatedBms simulator, ILogger<SimulatorTransport>? logger = null, ReconnectPolicy? reconnect = null)
-        : base("simulator", logger, reconnect ?? new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(200) })
+    public SimulatorTransport(SimulatedBms simulator, ILoggerFactory? loggers = null, BackoffPolicy? reconnect = null)
+        : base("simulator", loggers, reconnect ?? new BackoffPolicy(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(200)), time: null)
     {
         Simulator = simulator;
     }

@@ -1,58 +1,58 @@
 using System.Buffers;
-using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BmsPace.Transport;
 
 /// <summary>
-/// The one frame reader behind every transport. A link is a <see cref="Stream"/> opened by the subclass; while it is
-/// open a single background loop reads it and feeds a <see cref="FrameAssembler"/>, so no read is ever left pending
-/// between exchanges (a pending <c>SerialPort.BaseStream.ReadAsync</c> would swallow the next reply). An exchange flushes
-/// stale input, writes the request and waits for the next frame that is not an echo of it.
+/// The one frame reader behind every transport; a subclass only opens the link's <see cref="Stream"/>. While a link is
+/// open, one read loop drains it through a <see cref="PipeReader"/>, cuts frames with <see cref="FrameCutter"/> and
+/// hands them on through a <see cref="Channel{T}"/>, so no read is ever left pending between exchanges (a pending
+/// <c>SerialPort.BaseStream.ReadAsync</c> would swallow the next reply). An exchange writes the request and waits for
+/// the first frame cut after it that is not an echo of it; frames cut before the request are stale and skipped.
 /// </summary>
-/// <remarks>Exchanges are serialised: a second caller waits for the first to finish.</remarks>
+/// <remarks>Exchanges take turns: a second caller waits for the first to finish.</remarks>
 public abstract class StreamTransport : IBmsTransport
 {
-    private readonly object _gate = new();
-    private readonly FrameAssembler _assembler = new();
-    private readonly SemaphoreSlim _dataArrived = new(0, 1);
-    private readonly SemaphoreSlim _exchangeLock = new(1, 1);
-    private readonly ReconnectPolicy _reconnect;
-    private readonly Random _jitter = new();
+    /// <summary>The longest unfinished frame kept for a log line or an error's <see cref="TransportException.Partial"/>.</summary>
+    private const int PartialTextLimit = 200;
+
+    /// <summary>How long closing a link waits for its read loop to notice; a port that ignores cancellation is left behind.</summary>
+    private static readonly TimeSpan ReadLoopGrace = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly BackoffPolicy _reconnect;
+    private readonly TimeProvider _time;
     private Link? _link;
     private int _consecutiveLinkFailures;
     private long _nextOpenAllowedAt;
+    private long _requestSerial;
     private bool _disposed;
 
-    protected StreamTransport(string description, ILogger? logger, ReconnectPolicy? reconnect)
+    protected StreamTransport(string description, ILoggerFactory? loggers, BackoffPolicy? reconnect, TimeProvider? time)
     {
         Description = description;
-        Logger = logger ?? NullLogger.Instance;
-        _reconnect = reconnect ?? ReconnectPolicy.Default;
+        loggers ??= NullLoggerFactory.Instance;
+        Logger = loggers.CreateLogger(GetType().FullName ?? nameof(StreamTransport));
+        FrameLogger = loggers.CreateLogger(LogCategories.Frames);
+        _reconnect = reconnect ?? DefaultReconnect;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>200 ms after the first failure, doubling up to 10 s: a restarted serial server is back within seconds.</summary>
+    public static BackoffPolicy DefaultReconnect { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), JitterFraction: 0.3);
 
     public string Description { get; }
 
-    /// <summary>Whether a link is open right now (it may still turn out dead on the next exchange).</summary>
-    public bool IsOpen
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _link is { Failure: null };
-            }
-        }
-    }
-
-    /// <summary>How many times a link has been opened (1 after the first connect; grows with every reconnect).</summary>
-    public int OpenCount { get; private set; }
-
     protected ILogger Logger { get; }
+
+    private ILogger FrameLogger { get; }
 
     /// <summary>Opens the underlying link within <paramref name="timeout"/>.</summary>
     /// <exception cref="TransportException">With <see cref="FrameError.Io"/> and a message naming the link and the cause.</exception>
@@ -61,35 +61,38 @@ public abstract class StreamTransport : IBmsTransport
     /// <summary>Closes a link's stream. Must not block the caller for long (a serial port's Dispose can hang).</summary>
     protected virtual void ReleaseStream(Stream stream) => stream.Dispose();
 
+    /// <summary>Releases what a subclass holds beyond the link.</summary>
+    protected virtual ValueTask ReleaseResourcesAsync() => ValueTask.CompletedTask;
+
     public async Task<string> ExchangeAsync(string request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _exchangeLock.WaitAsync(cancellationToken);
+        await _turn.WaitAsync(cancellationToken);
         try
         {
-            long started = Stopwatch.GetTimestamp();
+            long started = _time.GetTimestamp();
             var link = await EnsureOpenAsync(timeout, cancellationToken);
-            FlushStale();
+            long serial = Interlocked.Increment(ref _requestSerial);
             await WriteRequestAsync(link, request, Remaining(started, timeout), cancellationToken);
-            return await AwaitReplyAsync(link, request, started, timeout, cancellationToken);
+            return await AwaitReplyAsync(link, request, serial, Remaining(started, timeout), timeout, cancellationToken);
         }
         finally
         {
-            _exchangeLock.Release();
+            _turn.Release();
         }
     }
 
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
-        await _exchangeLock.WaitAsync(cancellationToken);
+        await _turn.WaitAsync(cancellationToken);
         try
         {
-            CloseLink("reset requested");
+            await CloseLinkAsync(LinkEnd.Reset, "reset requested");
         }
         finally
         {
-            _exchangeLock.Release();
+            _turn.Release();
         }
     }
 
@@ -100,49 +103,40 @@ public abstract class StreamTransport : IBmsTransport
             return;
         }
 
-        await _exchangeLock.WaitAsync();
+        await _turn.WaitAsync();
         try
         {
             _disposed = true;
-            CloseLink("disposed");
+            await CloseLinkAsync(LinkEnd.Disposed, "disposed");
         }
         finally
         {
-            _exchangeLock.Release();
+            _turn.Release();
         }
 
         await ReleaseResourcesAsync();
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases what a subclass holds beyond the link.</summary>
-    protected virtual ValueTask ReleaseResourcesAsync() => ValueTask.CompletedTask;
-
-    private static TimeSpan Remaining(long started, TimeSpan timeout)
+    private TimeSpan Remaining(long started, TimeSpan timeout)
     {
-        var left = timeout - Stopwatch.GetElapsedTime(started);
+        var left = timeout - _time.GetElapsedTime(started);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private async Task<Link> EnsureOpenAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Link? current;
-        lock (_gate)
+        if (_link is { Failure: null } open)
         {
-            current = _link;
+            return open;
         }
 
-        if (current is { Failure: null })
+        if (_link is { } failed)
         {
-            return current;
+            await CloseLinkAsync(LinkEnd.Failed, Describe(failed.Failure));
         }
 
-        if (current is not null)
-        {
-            CloseLink(Describe(current.Failure));
-        }
-
-        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _nextOpenAllowedAt));
+        var wait = _time.GetElapsedTime(_time.GetTimestamp(), Volatile.Read(ref _nextOpenAllowedAt));
         if (wait > TimeSpan.Zero)
         {
             if (wait > timeout)
@@ -152,13 +146,17 @@ public abstract class StreamTransport : IBmsTransport
                     $"{Description} is not connected; the next attempt is in {wait.TotalMilliseconds:F0} ms after {_consecutiveLinkFailures} failure(s)");
             }
 
-            await Task.Delay(wait, cancellationToken);
+            await Task.Delay(wait, _time, cancellationToken);
+        }
+        else
+        {
+            wait = TimeSpan.Zero;
         }
 
         Stream stream;
         try
         {
-            stream = await OpenStreamAsync(timeout - (wait > TimeSpan.Zero ? wait : TimeSpan.Zero), cancellationToken);
+            stream = await OpenStreamAsync(timeout - wait, cancellationToken);
         }
         catch (TransportException)
         {
@@ -172,32 +170,10 @@ public abstract class StreamTransport : IBmsTransport
         }
 
         var link = new Link(stream);
-        lock (_gate)
-        {
-            _assembler.Clear();
-            _link = link;
-        }
-
-        OpenCount++;
+        _link = link;
         link.ReadLoop = Task.Run(() => ReadLoopAsync(link), CancellationToken.None);
         TransportLog.Connected(Logger, Description);
         return link;
-    }
-
-    private void FlushStale()
-    {
-        int stale;
-        lock (_gate)
-        {
-            stale = _assembler.BufferedBytes;
-            _assembler.Clear();
-        }
-
-        _dataArrived.Wait(0);
-        if (stale > 0)
-        {
-            TransportLog.Flushed(Logger, Description, stale);
-        }
     }
 
     private async Task WriteRequestAsync(Link link, string request, TimeSpan timeout, CancellationToken cancellationToken)
@@ -207,30 +183,25 @@ public abstract class StreamTransport : IBmsTransport
         try
         {
             Encoding.ASCII.GetBytes(request, bytes);
-            if (Logger.IsEnabled(LogLevel.Trace))
-            {
-                TransportLog.SentHex(Logger, Description, Convert.ToHexString(bytes, 0, length));
-            }
-
-            using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            writeTimeout.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1));
-            await link.Stream.WriteAsync(bytes.AsMemory(0, length), writeTimeout.Token);
-            await link.Stream.FlushAsync(writeTimeout.Token);
+            using var writeTimeout = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1), _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, writeTimeout.Token);
+            await link.Stream.WriteAsync(bytes.AsMemory(0, length), linked.Token);
+            await link.Stream.FlushAsync(linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            FailLink(link, "write timed out");
+            await FailLinkAsync(link, new IOException("write timed out"));
             throw new TransportException(FrameError.Io, $"{Description}: writing the request timed out after {timeout.TotalMilliseconds:F0} ms");
         }
         catch (TimeoutException ex)
         {
             // SerialPort's WriteTimeout: the device stopped taking bytes (unplugged, flow control stuck).
-            FailLink(link, "write timed out");
+            await FailLinkAsync(link, new IOException("write timed out", ex));
             throw new TransportException(FrameError.Io, $"{Description}: writing the request timed out: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
         {
-            FailLink(link, ex.Message);
+            await FailLinkAsync(link, ex);
             throw new TransportException(FrameError.Io, $"{Description}: writing the request failed: {ex.Message}", ex);
         }
         finally
@@ -239,168 +210,147 @@ public abstract class StreamTransport : IBmsTransport
         }
     }
 
-    private async Task<string> AwaitReplyAsync(Link link, string request, long started, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<string> AwaitReplyAsync(Link link, string request, long serial, TimeSpan remaining, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1), _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var frames = link.Frames.Reader;
         bool sawEcho = false;
-        while (true)
-        {
-            Exception? failure;
-            lock (_gate)
-            {
-                while (_assembler.TryTakeFrame(out string frame))
-                {
-                    if (string.Equals(frame, request, StringComparison.Ordinal))
-                    {
-                        sawEcho = true;
-                        TransportLog.EchoDiscarded(Logger, Description);
-                        continue;
-                    }
-
-                    _consecutiveLinkFailures = 0;
-                    return frame;
-                }
-
-                failure = link.Failure;
-            }
-
-            if (failure is not null)
-            {
-                string partial = PartialText();
-                string reason = Describe(failure);
-                CloseLink(reason);
-                var error = new TransportException(FrameError.Io, $"{Description}: {reason}", failure) { Partial = partial };
-                TransportLog.ExchangeFailed(Logger, Description, "io", error.Message, partial);
-                throw error;
-            }
-
-            var remaining = Remaining(started, timeout);
-            if (remaining > TimeSpan.Zero)
-            {
-                await _dataArrived.WaitAsync(remaining, cancellationToken);
-                continue;
-            }
-
-            throw TimedOut(sawEcho, timeout);
-        }
-    }
-
-    private TransportException TimedOut(bool sawEcho, TimeSpan timeout)
-    {
-        bool partialFrame;
-        string partial;
-        lock (_gate)
-        {
-            partialFrame = _assembler.HasPartialFrame;
-            partial = _assembler.DescribePartial();
-        }
-
-        var error = partialFrame
-            ? new TransportException(FrameError.Truncated, $"{Description}: a frame started but no CR arrived within {timeout.TotalMilliseconds:F0} ms") { Partial = partial }
-            : sawEcho
-                ? new TransportException(FrameError.Echo, $"{Description}: only an echo of the request came back within {timeout.TotalMilliseconds:F0} ms")
-                : new TransportException(FrameError.Timeout, $"{Description}: no reply within {timeout.TotalMilliseconds:F0} ms") { Partial = partial.Length > 0 ? partial : null };
-        TransportLog.ExchangeFailed(Logger, Description, error.Reason.ToReason(), error.Message, partial);
-        return error;
-    }
-
-    private string PartialText()
-    {
-        lock (_gate)
-        {
-            return _assembler.DescribePartial();
-        }
-    }
-
-    private async Task ReadLoopAsync(Link link)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+        int stale = 0;
         try
         {
-            while (!link.Stop.IsCancellationRequested)
+            while (true)
             {
-                int count = await link.Stream.ReadAsync(buffer, link.Stop.Token);
-                if (count == 0)
+                if (!frames.TryRead(out var arrived))
                 {
-                    link.Failure ??= new EndOfStreamException("the peer closed the connection");
+                    arrived = await frames.ReadAsync(linked.Token);
+                }
+
+                if (arrived.Serial < serial)
+                {
+                    stale++;
+                    continue;
+                }
+
+                if (string.Equals(arrived.Text, request, StringComparison.Ordinal))
+                {
+                    sawEcho = true;
+                    TransportLog.EchoDiscarded(Logger, Description);
+                    continue;
+                }
+
+                _consecutiveLinkFailures = 0;
+                return arrived.Text;
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            var failure = link.Failure;
+            string reason = Describe(failure);
+            string partial = link.Partial?.Text ?? "";
+            await CloseLinkAsync(LinkEnd.Failed, reason);
+            var error = new TransportException(FrameError.Io, $"{Description}: {reason}", failure) { Partial = partial, RequestSent = true };
+            TransportLog.ExchangeFailed(Logger, Description, error.Reason.ToReason(), error.Message, partial);
+            throw error;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(link.Partial is { } partial && partial.Serial >= serial ? partial : null, sawEcho, timeout);
+        }
+        finally
+        {
+            if (stale > 0)
+            {
+                TransportLog.StaleSkipped(Logger, Description, stale);
+            }
+        }
+    }
+
+    private TransportException TimedOut(PartialFrame? partial, bool sawEcho, TimeSpan timeout)
+    {
+        var (reason, message) = partial is not null
+            ? (FrameError.Truncated, $"{Description}: a frame started but no CR arrived within {timeout.TotalMilliseconds:F0} ms")
+            : sawEcho
+                ? (FrameError.Echo, $"{Description}: only an echo of the request came back within {timeout.TotalMilliseconds:F0} ms")
+                : (FrameError.Timeout, $"{Description}: no reply within {timeout.TotalMilliseconds:F0} ms");
+        TransportLog.ExchangeFailed(Logger, Description, reason.ToReason(), message, partial?.Text ?? "");
+        return new TransportException(reason, message) { Partial = partial?.Text, RequestSent = true };
+    }
+
+    /// <summary>Reads the link until it ends or is closed; every frame goes to the link's channel stamped with the request it followed.</summary>
+    private async Task ReadLoopAsync(Link link)
+    {
+        var reader = PipeReader.Create(link.Stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 512, leaveOpen: true));
+        long kept = 0;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(link.Stop.Token);
+                var buffer = result.Buffer;
+                if (FrameLogger.IsEnabled(LogLevel.Trace) && buffer.Length > kept)
+                {
+                    var chunk = buffer.Slice(kept);
+                    TransportLog.Chunk(FrameLogger, Description, (int)chunk.Length, Convert.ToHexString(chunk.ToArray()));
+                }
+
+                long serial = Volatile.Read(ref _requestSerial);
+                while (FrameCutter.TryCut(ref buffer, out var frame))
+                {
+                    link.Frames.Writer.TryWrite(new ArrivedFrame(Encoding.ASCII.GetString(frame), serial));
+                }
+
+                link.Partial = buffer.IsEmpty
+                    ? null
+                    : new PartialFrame(Encoding.ASCII.GetString(buffer.Slice(0, Math.Min(buffer.Length, PartialTextLimit))), serial);
+                kept = buffer.Length;
+                reader.AdvanceTo(buffer.Start, result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    link.Fail(new EndOfStreamException("the peer closed the connection"));
                     break;
                 }
-
-                if (Logger.IsEnabled(LogLevel.Trace))
-                {
-                    TransportLog.Chunk(Logger, Description, count, Convert.ToHexString(buffer, 0, count));
-                }
-
-                lock (_gate)
-                {
-                    if (ReferenceEquals(_link, link))
-                    {
-                        _assembler.Append(buffer.AsSpan(0, count));
-                    }
-                }
-
-                Signal();
             }
         }
         catch (OperationCanceledException) when (link.Stop.IsCancellationRequested)
         {
-            link.Failure ??= new ObjectDisposedException(Description, "the link was closed");
+            link.Fail(new ObjectDisposedException(Description, "the link was closed"));
         }
         catch (Exception ex)
         {
-            link.Failure ??= ex;
+            link.Fail(ex);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            link.Failure ??= new EndOfStreamException("the link ended");
-            Signal();
+            link.Fail(new EndOfStreamException("the link ended"));
+            link.Frames.Writer.TryComplete();
+            await reader.CompleteAsync();
         }
     }
 
-    private void Signal()
+    private async Task FailLinkAsync(Link link, Exception failure)
     {
-        try
-        {
-            if (_dataArrived.CurrentCount == 0)
-            {
-                _dataArrived.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Another chunk signalled first; one pending wake-up is enough.
-        }
+        link.Fail(failure);
+        await CloseLinkAsync(LinkEnd.Failed, failure.Message);
     }
 
-    private void FailLink(Link link, string reason)
+    private async Task CloseLinkAsync(LinkEnd end, string reason)
     {
-        link.Failure ??= new IOException(reason);
-        CloseLink(reason);
-    }
-
-    private void CloseLink(string reason)
-    {
-        Link? link;
-        lock (_gate)
-        {
-            link = _link;
-            _link = null;
-            _assembler.Clear();
-        }
-
+        var link = _link;
+        _link = null;
         if (link is null)
         {
             return;
         }
 
-        if (link.Failure is not null && reason != "reset requested" && reason != "disposed")
+        if (end == LinkEnd.Failed)
         {
             NoteLinkFailure();
             TransportLog.LinkLost(Logger, Description, reason);
         }
 
-        link.Failure ??= new ObjectDisposedException(Description, reason);
-        link.Stop.Cancel();
+        link.Fail(new ObjectDisposedException(Description, reason));
+        await link.Stop.CancelAsync();
         try
         {
             ReleaseStream(link.Stream);
@@ -409,13 +359,25 @@ public abstract class StreamTransport : IBmsTransport
         {
             TransportLog.DisposeFailed(Logger, Description, ex.Message);
         }
+
+        if (link.ReadLoop is { } readLoop)
+        {
+            try
+            {
+                await readLoop.WaitAsync(ReadLoopGrace, _time);
+            }
+            catch (TimeoutException)
+            {
+                TransportLog.ReadLoopLingers(Logger, Description, ReadLoopGrace.TotalMilliseconds);
+            }
+        }
     }
 
     private void NoteLinkFailure()
     {
         int failures = Interlocked.Increment(ref _consecutiveLinkFailures);
-        var delay = _reconnect.DelayAfter(failures, _jitter);
-        Volatile.Write(ref _nextOpenAllowedAt, Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency));
+        var delay = _reconnect.DelayAfter(failures);
+        Volatile.Write(ref _nextOpenAllowedAt, _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency));
     }
 
     private static string Describe(Exception? failure) => failure switch
@@ -427,20 +389,42 @@ public abstract class StreamTransport : IBmsTransport
         _ => failure.Message,
     };
 
+    /// <summary>Why a link is closed: only a failure counts towards the reconnect backoff and is logged as lost.</summary>
+    private enum LinkEnd
+    {
+        Failed,
+        Reset,
+        Disposed,
+    }
+
+    /// <summary>A frame as it came off the line, with the serial of the last request written before it was cut.</summary>
+    private readonly record struct ArrivedFrame(string Text, long Serial);
+
+    /// <summary>The start of a frame (<c>~</c> without CR yet) buffered after the last complete frame, and the request it followed.</summary>
+    private sealed record PartialFrame(string Text, long Serial);
+
     private sealed class Link(Stream stream)
     {
+        private Exception? _failure;
+        private PartialFrame? _partial;
+
         public Stream Stream { get; } = stream;
 
         public CancellationTokenSource Stop { get; } = new();
 
+        public Channel<ArrivedFrame> Frames { get; } = Channel.CreateUnbounded<ArrivedFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
         public Task? ReadLoop { get; set; }
 
-        private volatile Exception? _failure;
+        /// <summary>The first reason the link failed; set once, read by the exchange.</summary>
+        public Exception? Failure => Volatile.Read(ref _failure);
 
-        public Exception? Failure
+        public PartialFrame? Partial
         {
-            get => _failure;
-            set => _failure = value;
+            get => Volatile.Read(ref _partial);
+            set => Volatile.Write(ref _partial, value);
         }
+
+        public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Transport;
@@ -14,8 +15,8 @@ public sealed class TcpTransport : StreamTransport
     private readonly string _host;
     private readonly int _port;
 
-    public TcpTransport(string host, int port, ILogger<TcpTransport>? logger = null, ReconnectPolicy? reconnect = null)
-        : base($"tcp://{host}:{port}", logger, reconnect)
+    public TcpTransport(string host, int port, ILoggerFactory? loggers = null, BackoffPolicy? reconnect = null, TimeProvider? time = null)
+        : base($"tcp://{host}:{port}", loggers, reconnect, time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);

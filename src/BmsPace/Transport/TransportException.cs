@@ -15,4 +15,10 @@ public sealed class TransportException : Exception
 
     /// <summary>Whatever partial data had arrived, for debug logs.</summary>
     public string? Partial { get; init; }
+
+    /// <summary>
+    /// Whether the request went out on the line before the exchange failed. False when the link could not be opened or
+    /// the write failed: such a request is not counted as sent.
+    /// </summary>
+    public bool RequestSent { get; init; }
 }

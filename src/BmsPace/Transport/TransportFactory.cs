@@ -14,11 +14,9 @@ public static class TransportFactory
     /// </summary>
     public static IBmsTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
     {
-        TcpConnectionSpec tcp => new TcpTransport(tcp.Host, tcp.Port, loggerFactory.CreateLogger<TcpTransport>()),
-        SerialConnectionSpec serial => new SerialTransport(serial, loggerFactory.CreateLogger<SerialTransport>()),
-        SimulatorConnectionSpec simulator => new SimulatorTransport(
-            new SimulatedBms(ToOptions(simulator)),
-            loggerFactory.CreateLogger<SimulatorTransport>()),
+        TcpConnectionSpec tcp => new TcpTransport(tcp.Host, tcp.Port, loggerFactory),
+        SerialConnectionSpec serial => new SerialTransport(serial, loggerFactory),
+        SimulatorConnectionSpec simulator => new SimulatorTransport(new SimulatedBms(ToOptions(simulator)), loggerFactory),
         _ => throw new ArgumentException($"unknown connection kind {spec.GetType().Name}", nameof(spec)),
     };
 

@@ -38,6 +38,18 @@ public sealed class RunAndOnceUsageTests
         }
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("once")]
+    public async Task An_unknown_protocol_flag_names_the_flag_and_the_allowed_values(string command)
+    {
+        var (exit, output, error) = await RunCliAsync(command, "--simulate", "--protocol", "modbus");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Contains("  --protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos or pylontech", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_missing_config_file_is_a_usage_error()
     {

@@ -12,13 +12,14 @@ public sealed class ConfigCommandLineTests
         var command = new Command("run");
         var flags = ConfigCommandLine.AddTo(command);
 
-        var parsed = command.Parse(["--config", "/etc/bmspace.yaml", "--connect", "tcp://127.0.0.1:5000", "--listen", "127.0.0.1:9", "--simulate"]);
+        var parsed = command.Parse(["--config", "/etc/bmspace.yaml", "--connect", "tcp://127.0.0.1:5000", "--listen", "127.0.0.1:9", "--simulate", "--protocol", "eg4"]);
         var sources = flags.ToSources(parsed);
 
         Assert.Empty(parsed.Errors);
         Assert.Equal("/etc/bmspace.yaml", sources.ConfigPath);
         Assert.Equal("tcp://127.0.0.1:5000", sources.Connect);
         Assert.Equal("127.0.0.1:9", sources.Listen);
+        Assert.Equal("eg4", sources.Protocol);
         Assert.True(sources.Simulate);
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), sources.EnvironmentVariables["PATH"]);
     }

@@ -40,6 +40,7 @@ public sealed class ConfigFixture : IDisposable
     {
         ConfigPath = fixture is null ? null : Fixture(fixture),
         WorkingDirectory = WorkingDirectory,
+        AddOnOptionsPath = Path.Combine(WorkingDirectory, "data", "options.json"),
         EnvironmentVariables = environment ?? [],
     };
 

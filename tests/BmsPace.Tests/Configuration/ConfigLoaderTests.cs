@@ -87,7 +87,8 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("garage", garage.Name);
         Assert.Equal(new TcpConnectionSpec("192.168.1.50", 5000), garage.Connection);
         Assert.Equal(2, garage.Address);
-        Assert.Equal(0x25, garage.ProtocolVersion);
+        Assert.Equal("pace", garage.Protocol);
+        Assert.Equal((byte?)0x25, garage.ProtocolVersion);
         Assert.Equal([1, 2, 3], garage.Packs);
         Assert.Equal(2731, garage.TemperatureOffset);
         var shed = options.Batteries[1];
@@ -97,7 +98,8 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(19200, serial.BaudRate);
         Assert.Equal(Parity.Even, serial.Parity);
         Assert.Equal(0, shed.Address);
-        Assert.Equal(0x20, shed.ProtocolVersion);
+        Assert.Equal("seplos", shed.Protocol);
+        Assert.Equal((byte?)0x20, shed.ProtocolVersion);
         Assert.Equal([4], shed.Packs);
         Assert.Equal(2730, shed.TemperatureOffset);
 
@@ -145,6 +147,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("bad-types.yaml", "retries: 'three' is not a whole number; allowed: a whole number from 0 to 10 (line 2)")]
     [InlineData("bad-types.yaml", "debug_output: expected a single value, found a mapping of keys; allowed: a whole number from 0 to 3")]
     [InlineData("bad-types.yaml", "batteries.0.address: 'one' is not a whole number; allowed: a whole number from 0 to 15")]
+    [InlineData("bad-types.yaml", "batteries.0.protocol: 'modbus' is not one of them; allowed: auto, pace, eg4, seplos or pylontech (line 8)")]
     [InlineData("bad-types.yaml", "batteries.0.protocol_version: '0xZZ' is not a protocol version; allowed: two hex digits")]
     [InlineData("bad-types.yaml", "batteries.0.packs: 'some' is not a pack address; allowed: all, or pack addresses from 1 to 15")]
     [InlineData("bad-types.yaml", "prometheus.enabled: 'maybe' is not true or false; allowed: true or false")]
@@ -204,7 +207,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
     [Theory]
     [InlineData("bad-unknown-keys.yaml", 5)]
-    [InlineData("bad-types.yaml", 13)]
+    [InlineData("bad-types.yaml", 14)]
     [InlineData("bad-ranges.yaml", 21)]
     [InlineData("bad-batteries.yaml", 6)]
     [InlineData("bad-influx-v2.yaml", 4)]
@@ -256,7 +259,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal([4, 5], result.Options.Batteries[0].Packs);
-        Assert.Equal(0x20, result.Options.Batteries[0].ProtocolVersion);
+        Assert.Equal((byte?)0x20, result.Options.Batteries[0].ProtocolVersion);
         Assert.Equal("garage", result.Options.Batteries[0].Name);
         Assert.Equal(new TcpConnectionSpec("10.0.0.5", 5000), result.Options.Batteries[1].Connection);
         Assert.Equal("shed.rack-2", result.Options.Batteries[1].Name);
@@ -341,6 +344,51 @@ public sealed class ConfigLoaderTests : IDisposable
         var result = await ConfigLoader.LoadAsync(_fixture.Sources("good-full.yaml") with { Connect = "tcp://10.0.0.6:6000" }, CancellationToken.None);
 
         Assert.StartsWith("--connect: the configuration has 2 batteries", Assert.Single(result.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProtocolDefaultsToAutoWithTheDialectsOwnVersion()
+    {
+        var result = await _fixture.LoadAsync();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var battery = Assert.Single(result.Options.Batteries);
+        Assert.Equal("auto", battery.Protocol);
+        Assert.Null(battery.ProtocolVersion);
+        Assert.Equal(0x25, battery.EffectiveProtocolVersion);
+    }
+
+    [Theory]
+    [InlineData("pace", null, 0x25)]
+    [InlineData("eg4", null, 0x20)]
+    [InlineData("seplos", null, 0x20)]
+    [InlineData("pylontech", null, 0x20)]
+    [InlineData("eg4", "0x21", 0x21)]
+    public async Task ProtocolVersionIsTheDialectsOwnUnlessOverridden(string protocol, string? version, int expected)
+    {
+        _fixture.WriteFile("config.yaml", $"batteries:\n  - protocol: {protocol}\n" + (version is null ? "" : $"    protocol_version: {version}\n"));
+
+        var result = await _fixture.LoadAsync();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(protocol, result.Options.Batteries[0].Protocol);
+        Assert.Equal(expected, result.Options.Batteries[0].EffectiveProtocolVersion);
+    }
+
+    [Fact]
+    public async Task ProtocolFlagOverridesTheSingleBatteryLikeConnect()
+    {
+        _fixture.WriteFile("config.yaml", "batteries:\n  - name: house\n    connection: tcp://127.0.0.1:5000\n    protocol: pace\n");
+
+        var result = await ConfigLoader.LoadAsync(_fixture.Sources(environment: new() { ["BMSPACE_BATTERIES__0__PROTOCOL"] = "eg4" }) with { Protocol = "Seplos" }, CancellationToken.None);
+        var several = await ConfigLoader.LoadAsync(_fixture.Sources("good-full.yaml") with { Protocol = "eg4" }, CancellationToken.None);
+        var unknown = await ConfigLoader.LoadAsync(_fixture.Sources() with { Protocol = "modbus" }, CancellationToken.None);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("seplos", Assert.Single(result.Options.Batteries).Protocol);
+        Assert.Equal("house", result.Options.Batteries[0].Name);
+        Assert.StartsWith("--protocol: the configuration has 2 batteries", Assert.Single(several.Errors), StringComparison.Ordinal);
+        Assert.Equal("--protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos or pylontech", Assert.Single(unknown.Errors));
     }
 
     [Theory]
@@ -458,8 +506,8 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         string text = await File.ReadAllTextAsync(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
 
-        var keys = ConfigBinder.TopLevelKeys.Concat(ConfigBinder.BatteryKeys).Concat(ConfigBinder.PrometheusKeys)
-            .Concat(ConfigBinder.InfluxKeys).Concat(ConfigBinder.ConsoleKeys).Distinct();
+        var keys = ConfigKeys.Root.KeyNames.Concat(ConfigKeys.Battery.KeyNames).Concat(ConfigKeys.Prometheus.KeyNames)
+            .Concat(ConfigKeys.InfluxDb.KeyNames).Concat(ConfigKeys.Console.KeyNames).Distinct();
         foreach (string key in keys)
         {
             Assert.Contains(key + ":", text, StringComparison.Ordinal);

@@ -68,7 +68,7 @@ internal sealed class RunningHost : IAsyncDisposable
 
     /// <summary>The exposition straight from the sink, also after the host has stopped.</summary>
     public async Task<Dictionary<string, double>> ExpositionAsync() =>
-        Normalise(Encoding.UTF8.GetString((await Sink.GetExpositionAsync(CancellationToken.None)).Span));
+        Normalise(Encoding.UTF8.GetString((await Sink.GetRenderedAsync(CancellationToken.None)).Plain));
 
     public async Task StopAsync()
     {

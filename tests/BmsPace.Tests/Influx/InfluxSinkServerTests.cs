@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
+using BmsPace.Resilience;
 using BmsPace.Sinks.Influx;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -14,7 +15,7 @@ public class InfluxSinkServerTests
     private const string Database = "bms";
 
     /// <summary>Fast retries so recovery tests finish in seconds; the backoff shape itself is the default's.</summary>
-    private static readonly InfluxRetryPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
+    private static readonly BackoffPolicy QuickRetry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400));
 
     private static InfluxDbOptions V1(InfluxDbServer server, bool gzip = true) => new()
     {
@@ -75,6 +76,14 @@ public class InfluxSinkServerTests
                 Assert.Equal(analog.CellMinVolts, row["cell_min_volts"].GetDouble());
                 Assert.Equal(analog.CellMaxVolts, row["cell_max_volts"].GetDouble());
                 Assert.Equal(analog.CellDeltaVolts, row["cell_delta_volts"].GetDouble());
+                Assert.Equal(pack.ChargedWattHours, row["charged_watt_hours"].GetDouble());
+                Assert.Equal(pack.DischargedWattHours, row["discharged_watt_hours"].GetDouble());
+                Assert.Equal(snapshot.PacksReported, row["packs_reported"].GetInt64());
+                Assert.Equal(snapshot.PacksDecoded, row["packs_decoded"].GetInt64());
+                Assert.Equal(snapshot.Identity.SoftwareVersion, row["software_version"].GetString());
+                Assert.Equal(snapshot.Identity.BmsSerial, row["serial_number"].GetString());
+                Assert.Equal(snapshot.Identity.PackSerial, row["pack_serial_number"].GetString());
+                Assert.Equal(snapshot.ProtocolVersion, row["protocol_version"].GetString());
             }
         }
 
@@ -89,6 +98,8 @@ public class InfluxSinkServerTests
                     var row = Row(cellRows, snapshot.Timestamp, ("pack", $"0{pack.Pack}"), ("cell", cell.ToString("00", CultureInfo.InvariantCulture)));
                     Assert.Equal(pack.Analog!.CellVoltagesVolts[cell - 1], row["voltage_volts"].GetDouble());
                     Assert.Equal(pack.Alarm!.IsCellBalancing(cell), row["balancing"].GetBoolean());
+                    byte code = pack.Alarm.CellWarnings[cell - 1];
+                    Assert.Equal((code == 0x01, code == 0x02, code is 0xF0 or (>= 0x80 and <= 0xEF)), (row["warning_low"].GetBoolean(), row["warning_high"].GetBoolean(), row["warning_other"].GetBoolean()));
                 }
             }
         }
@@ -103,6 +114,10 @@ public class InfluxSinkServerTests
                 {
                     var row = Row(temperatureRows, snapshot.Timestamp, ("pack", $"0{pack.Pack}"), ("sensor", sensor.ToString(CultureInfo.InvariantCulture)));
                     Assert.Equal(pack.Analog!.TemperaturesCelsius[sensor - 1], row["celsius"].GetDouble());
+                    // PACE's six sensors: cells on 1-4, MOSFET on 5, environment on 6.
+                    Assert.Equal(sensor <= 4 ? "cell" : sensor == 5 ? "mosfet" : "environment", row["role"].GetString());
+                    byte code = pack.Alarm!.TemperatureWarnings[sensor - 1];
+                    Assert.Equal((code == 0x01, code == 0x02, false), (row["warning_low"].GetBoolean(), row["warning_high"].GetBoolean(), row["warning_other"].GetBoolean()));
                 }
             }
         }
@@ -118,6 +133,8 @@ public class InfluxSinkServerTests
                 {
                     Assert.Equal(pack.Alarm!.IsSet(flag), row[SnapshotPoints.FlagFieldName(flag)].GetBoolean());
                 }
+
+                Assert.Equal(pack.Alarm!.ControlState, row["control_state"].GetInt64());
             }
         }
     }
@@ -183,7 +200,7 @@ public class InfluxSinkServerTests
             Assert.Equal(1, wrongLogger.Count(LogLevel.Error, "fix influxdb.username and influxdb.password"));
             Assert.Contains("401", wrongLogger.AllText, StringComparison.Ordinal);
             Assert.Equal(2, await MetricReader.ValueAsync(wrongRegistry, "pace_bms_influxdb_batches_failed_total{reason=\"unauthorized\"}"));
-            Assert.Equal(TestSnapshots.PointsPerPack(), wrong.PendingPoints);
+            Assert.Equal(TestSnapshots.PointsPerPack(), await MetricReader.ValueAsync(wrongRegistry, "pace_bms_influxdb_buffer_points"));
         }
 
         Assert.DoesNotContain("wrong-pass-456", wrongLogger.AllText, StringComparison.Ordinal);
@@ -253,7 +270,7 @@ public class InfluxSinkServerTests
 
         Assert.Equal(1, logger.Count(LogLevel.Error, "database \"bms\" does not exist: create it or fix influxdb.database"));
         Assert.Equal(1, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_batches_failed_total{reason=\"not_found\"}"));
-        Assert.Equal(TestSnapshots.PointsPerPack(), sink.PendingPoints);
+        Assert.Equal(TestSnapshots.PointsPerPack(), await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
 
         await server.CreateDatabaseAsync(Database);
         Assert.True(await sink.FlushAsync(CancellationToken.None), logger.AllText);
@@ -298,7 +315,7 @@ public class InfluxSinkServerTests
         Assert.Equal(2, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_batches_failed_total{reason=\"bad_request\"}"));
         Assert.Equal(2 * 6, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_dropped_total"));
         Assert.Equal(2 * (TestSnapshots.PointsPerPack() - 6), await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_written_total"));
-        Assert.Equal(0, sink.PendingPoints);
+        Assert.Equal(0, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
         Assert.Equal(2 * 16, await server.CountAsync("pace_bms_cell", Database, "voltage_volts"));
         Assert.Equal(2, await server.CountAsync("pace_bms_pack", Database, "voltage_volts"));
     }
@@ -331,7 +348,7 @@ public class InfluxSinkServerTests
             }
         }
 
-        Assert.Equal(15 * perCycle, sink.PendingPoints);
+        Assert.Equal(15 * perCycle, await MetricReader.ValueAsync(registry, "pace_bms_influxdb_buffer_points"));
         await server.StartAgainAsync();
         await Eventually.TrueAsync(async () => await MetricReader.ValueAsync(registry, "pace_bms_influxdb_points_written_total") == 20 * perCycle, "the buffered points");
         await sink.StopAsync(CancellationToken.None);

@@ -43,15 +43,16 @@ internal static class TestSnapshots
         byte protect1 = 0, byte protect2 = 0, byte warn1 = 0, byte warn2 = 0, byte fault = 0) => new()
         {
             Pack = pack,
-            CellWarnings = [.. Enumerable.Repeat((byte)0, cells)],
-            TemperatureWarnings = [.. Enumerable.Repeat((byte)0, temperatures)],
+            // Cell 2 high, the last cell an "other" code; sensor 1 low: every warning flag appears set somewhere.
+            CellWarnings = [.. Enumerable.Range(1, cells).Select(c => c == 2 ? (byte)0x02 : c == cells && cells > 2 ? (byte)0xF0 : (byte)0)],
+            TemperatureWarnings = [.. Enumerable.Range(1, temperatures).Select(s => s == 1 ? (byte)0x01 : (byte)0)],
             ChargeCurrentWarning = 0,
             PackVoltageWarning = 0,
             DischargeCurrentWarning = 0,
             ProtectState1 = protect1,
             ProtectState2 = protect2,
             InstructionState = instruction,
-            ControlState = 0,
+            ControlState = (byte)(0x0A + pack),
             FaultState = fault,
             BalanceState1 = balance1,
             BalanceState2 = balance2,
@@ -101,9 +102,17 @@ internal static class TestSnapshots
     {
         var at = Start.AddSeconds(cycle);
         var states = Enumerable.Range(1, packs)
-            .Select(p => Fresh(Analog(p, cycle, cells, temperatures), Alarm(p, cells, temperatures, protect1: (byte)(cycle % 2 == 1 ? 0x01 : 0)), at))
+            .Select(p => Fresh(Analog(p, cycle, cells, temperatures), Alarm(p, cells, temperatures, protect1: (byte)(cycle % 2 == 1 ? 0x01 : 0)), at) with
+            {
+                ChargedWattHours = 1000.5 + (10 * cycle) + p,
+                DischargedWattHours = 750.25 + (5 * cycle) + p,
+            })
             .ToArray();
-        return Snapshot(battery, at, states);
+        return Snapshot(battery, at, states) with
+        {
+            PacksReported = packs + 1,
+            Identity = new BatteryIdentity("P16S100A-21521-1.02", "2102011602018", "PACK0000001"),
+        };
     }
 
     /// <summary>Points one fresh pack gives: pack, cells, temperatures, flags.</summary>

@@ -102,9 +102,12 @@ public class SnapshotPointsTests
     {
         var flags = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0)).Single(p => p.Measurement == SnapshotPoints.FlagsMeasurement);
 
-        Assert.Equal(FlagTable.All.Length, flags.Fields.Count);
-        Assert.All(flags.Fields, f => Assert.Equal(InfluxFieldKind.Boolean, f.Value.Kind));
-        var set = flags.Fields.Where(f => f.Value.BooleanValue).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
+        var booleans = flags.Fields.Where(f => f.Key != "control_state").ToList();
+        Assert.Equal(FlagTable.All.Length, booleans.Count);
+        Assert.All(booleans, f => Assert.Equal(InfluxFieldKind.Boolean, f.Value.Kind));
+        var controlState = Assert.Single(flags.Fields, f => f.Key == "control_state").Value;
+        Assert.Equal((InfluxFieldKind.Integer, 0x0BL), (controlState.Kind, controlState.IntegerValue));
+        var set = booleans.Where(f => f.Value.BooleanValue).Select(f => f.Key).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["protection_cell_overvoltage", "status_charge_fet", "status_discharge_fet", "warning_low_capacity"], set);
     }
 }

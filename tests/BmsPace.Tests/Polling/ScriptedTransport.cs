@@ -24,7 +24,7 @@ internal sealed class ScriptedTransport : IBmsTransport
         Requests.Add(request);
         return _answer(request) is { } response
             ? Task.FromResult(response)
-            : Task.FromException<string>(new TransportException(FrameError.Timeout, "no answer within the timeout"));
+            : Task.FromException<string>(new TransportException(FrameError.Timeout, "no answer within the timeout") { RequestSent = true });
     }
 
     public Task ResetAsync(CancellationToken cancellationToken)

@@ -92,9 +92,9 @@ public sealed class DashboardStructureTests
     {
         var contract = DashboardModel.ContractNames();
         Assert.True(contract.Count >= 30, $"only {contract.Count} names read from METRICS.md");
-        using var sink = new PrometheusSink(Metrics.NewCustomRegistry(), new LabelFormatter(0, 0), "1", new FakeTimeProvider());
+        using var sink = new PrometheusSink(Metrics.NewCustomRegistry(), new LabelFormatter(0, 0), "1", new FakeTimeProvider(), []);
         await sink.PublishAsync(TestSnapshots.Bank("main", 1), CancellationToken.None);
-        string text = Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span);
+        string text = Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain);
         var served = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
 
         Assert.Equal(contract.Order(StringComparer.Ordinal), served.Order(StringComparer.Ordinal));

@@ -15,13 +15,13 @@ public sealed class PrometheusSinkTests
     /// <summary>Set to 1 to rewrite expected/*.prom from the current output after an intended change.</summary>
     private const string UpdateVariable = "BMSPACE_UPDATE_GOLDEN";
 
-    private static PrometheusSink NewSink(LabelFormatter? labels = null) =>
-        new(Metrics.NewCustomRegistry(), labels ?? new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start));
+    private static PrometheusSink NewSink(LabelFormatter? labels = null, params string[] batteries) =>
+        new(Metrics.NewCustomRegistry(), labels ?? new LabelFormatter(0, 0), "0.0.0-test", new FakeTimeProvider(TestSnapshots.Start), batteries);
 
     private static async Task<string> PublishAsync(PrometheusSink sink, BatterySnapshot snapshot)
     {
         await sink.PublishAsync(snapshot, CancellationToken.None);
-        return Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span);
+        return Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain);
     }
 
     /// <summary>Two batteries, padded labels, one pack stale, one pack without an alarm block: every family appears.</summary>
@@ -30,7 +30,7 @@ public sealed class PrometheusSinkTests
         using var sink = NewSink(new LabelFormatter(2, 2));
         await sink.PublishAsync(TestSnapshots.Battery("garage",
             [TestSnapshots.FreshPack(1, cells: 4, sensors: 6), TestSnapshots.FreshPack(2, cells: 4, sensors: 4, withAlarm: false), TestSnapshots.StalePack(3)]), CancellationToken.None);
-        return Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span);
+        return Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain);
     }
 
     [Fact]
@@ -216,16 +216,108 @@ public sealed class PrometheusSinkTests
     }
 
     [Fact]
-    public async Task Scrape_before_any_snapshot_serves_build_info_only_and_the_cache_changes_only_on_publish()
+    public async Task Scrape_before_any_snapshot_serves_build_info_only_and_a_rendering_is_reused_until_a_publication()
     {
         using var sink = NewSink();
-        var before = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetExpositionAsync(CancellationToken.None)).Span));
-        Assert.Equal(["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"], before.Keys);
+        var empty = await sink.GetRenderedAsync(CancellationToken.None);
+        Assert.Equal(["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"], Exposition.Parse(Encoding.UTF8.GetString(empty.Plain)).Keys);
 
         await sink.PublishAsync(TestSnapshots.Bank("main", 2), CancellationToken.None);
-        var first = await sink.GetExpositionAsync(CancellationToken.None);
-        var second = await sink.GetExpositionAsync(CancellationToken.None);
-        Assert.True(first.Equals(second), "two scrapes without a publish must serve the same cached buffer");
+        var first = await sink.GetRenderedAsync(CancellationToken.None);
+        var second = await sink.GetRenderedAsync(CancellationToken.None);
+        Assert.NotSame(empty, first);
+        Assert.Same(first, second);
+        Assert.Contains("pace_bms_pack_up{battery=\"main\",pack=\"2\"} 1", Encoding.UTF8.GetString(first.Plain), StringComparison.Ordinal);
+
+        await sink.PublishAsync(TestSnapshots.Battery("main", [TestSnapshots.FreshPack(1), TestSnapshots.StalePack(2)]), CancellationToken.None);
+        var third = await sink.GetRenderedAsync(CancellationToken.None);
+        Assert.Contains("pace_bms_pack_up{battery=\"main\",pack=\"2\"} 0", Encoding.UTF8.GetString(third.Plain), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_scrape_never_sees_half_of_one_batterys_update_while_pollers_publish()
+    {
+        using var sink = NewSink();
+        const int Packs = 8;
+        const int Publications = 300;
+        using var done = new CancellationTokenSource();
+        var publisher = Task.Run(async () =>
+        {
+            for (int cycle = 1; cycle <= Publications; cycle++)
+            {
+                await sink.PublishAsync(TestSnapshots.Bank("main", Packs, at: TestSnapshots.Start.AddSeconds(cycle)), CancellationToken.None);
+                await sink.PublishAsync(TestSnapshots.Bank("shed", 1, at: TestSnapshots.Start.AddSeconds(cycle)), CancellationToken.None);
+            }
+        });
+
+        int scrapes = 0;
+        var seenCycles = new HashSet<double>();
+        while (!publisher.IsCompleted || scrapes == 0)
+        {
+            var series = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain));
+            var stamps = series.Where(s => s.Key.StartsWith("pace_bms_last_success_timestamp_seconds{battery=\"main\"", StringComparison.Ordinal)).Select(s => s.Value).ToList();
+            scrapes++;
+            if (stamps.Count == 0)
+            {
+                continue;
+            }
+
+            // Every pack of one battery's snapshot carries that cycle's time: a mix would be half an update.
+            Assert.Equal(Packs, stamps.Count);
+            Assert.Single(stamps.Distinct());
+            Assert.Equal(stamps.Count, series.Named("pace_bms_pack_voltage_volts").Count(k => k.Contains("battery=\"main\"", StringComparison.Ordinal)));
+            seenCycles.Add(stamps[0]);
+        }
+
+        await publisher;
+        var last = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain));
+        Assert.Equal(TestSnapshots.Start.AddSeconds(Publications).ToUnixTimeSeconds(), last["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"8\"}"]);
+        Assert.Equal(Publications, last["pace_bms_poll_duration_seconds_count{battery=\"shed\"}"]);
+    }
+
+    [Fact]
+    public async Task Link_health_series_and_every_failure_reason_exist_at_zero_before_the_first_cycle_ends()
+    {
+        using var sink = NewSink(null, "garage", "shed");
+        var before = Exposition.Parse(Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain));
+
+        string[] reasons = ["timeout", "io", "echo", "truncated", "hex", "length_checksum", "length", "checksum", "version", "cid1", "wrong_address", "rtn", "decode"];
+        foreach (string battery in new[] { "garage", "shed" })
+        {
+            string b = $"battery=\"{battery}\"";
+            Assert.Equal(0, before[$"pace_bms_up{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_packs_reported{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_packs_decoded{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_poll_duration_seconds_count{{{b}}}"]);
+            Assert.Equal(0, before[$"pace_bms_reconnects_total{{{b}}}"]);
+            foreach (string command in new[] { "analog", "alarm" })
+            {
+                Assert.Equal(0, before[$"pace_bms_requests_total{{{b},command=\"{command}\"}}"]);
+                foreach (string reason in reasons)
+                {
+                    Assert.Equal(0, before[$"pace_bms_request_failures_total{{{b},command=\"{command}\",reason=\"{reason}\"}}"]);
+                }
+            }
+
+            Assert.Equal(2 * reasons.Length, before.Named("pace_bms_request_failures_total").Count(k => k.Contains(b, StringComparison.Ordinal)));
+        }
+
+        // The first failure is an increase from 0, and the other reasons stay at 0 beside it.
+        var after = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("garage", 1)));
+        Assert.Equal(1, after["pace_bms_request_failures_total{battery=\"garage\",command=\"analog\",reason=\"timeout\"}"]);
+        Assert.Equal(0, after["pace_bms_request_failures_total{battery=\"garage\",command=\"analog\",reason=\"checksum\"}"]);
+        Assert.Equal(0, after["pace_bms_request_failures_total{battery=\"shed\",command=\"alarm\",reason=\"timeout\"}"]);
+        Assert.Equal(1, after["pace_bms_up{battery=\"garage\"}"]);
+    }
+
+    [Fact]
+    public async Task A_battery_not_declared_up_front_gets_its_zero_failure_series_with_its_first_snapshot()
+    {
+        using var sink = NewSink();
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("main", 1)));
+
+        Assert.Equal(26, series.Named("pace_bms_request_failures_total").Count());
+        Assert.Equal(0, series["pace_bms_request_failures_total{battery=\"main\",command=\"alarm\",reason=\"rtn\"}"]);
     }
 
     [Fact]

@@ -62,6 +62,21 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Empty(settings["MemoryDenyWriteExecute"]);
     }
 
+    [Fact]
+    public void Unit_retries_a_failure_that_can_clear_and_stops_on_a_configuration_error()
+    {
+        var settings = File.ReadAllLines(UnitPath)
+            .Where(line => line.Contains('=', StringComparison.Ordinal) && !line.StartsWith('#'))
+            .Select(line => line.Split('=', 2))
+            .ToLookup(pair => pair[0], pair => pair[1]);
+        var prevented = settings["RestartPreventExitStatus"].SelectMany(value => value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+        // Restart=on-failure restarts after any non-zero exit that RestartPreventExitStatus does not name.
+        Assert.Equal("on-failure", Assert.Single(settings["Restart"]));
+        Assert.Contains(BmsPace.Cli.BmsPaceCli.ExitUsage.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
+        Assert.DoesNotContain(BmsPace.Cli.BmsPaceCli.ExitDeviceFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
+    }
+
     private static Task<ToolResult> VerifyAsync(string unit) =>
         ExternalTool.RunAsync(
             ExternalTool.Require("systemd-analyze", "the Debian package systemd"),

@@ -1,6 +1,7 @@
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using BmsPace.Simulation;
 using BmsPace.Transport;
 
@@ -10,7 +11,7 @@ namespace BmsPace.Tests.Transport;
 public class SerialTransportTests
 {
     private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
-    private static readonly ReconnectPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) };
+    private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
 
     [Fact]
     public async Task ASocatPtyPairCarriesEveryCommandAndFaultsAreSeenThroughTheSerialPort()
@@ -22,7 +23,8 @@ public class SerialTransportTests
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
         try
         {
-            await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), reconnect: Fast);
+            using var log = new RecordingLoggers();
+            await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), log.Factory, reconnect: Fast);
             foreach (var kind in CommandKinds.All)
             {
                 string frame = await transport.ExchangeAsync(RequestBuilder.Build(kind, 0x25, 1), TimeSpan.FromSeconds(5), CancellationToken.None);
@@ -38,7 +40,7 @@ public class SerialTransportTests
             Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
             bms.ClearFaults();
             Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
-            Assert.Equal(1, transport.OpenCount);
+            Assert.Equal(1, log.Opens);
         }
         finally
         {
@@ -101,7 +103,8 @@ public class SerialTransportTests
             await using (server)
             {
                 Assert.StartsWith("/dev/pts/", server.SlavePath, StringComparison.Ordinal);
-                await using var transport = new SerialTransport(new SerialConnectionSpec(link), reconnect: Fast);
+                using var log = new RecordingLoggers();
+                await using var transport = new SerialTransport(new SerialConnectionSpec(link), log.Factory, reconnect: Fast);
                 for (int i = 0; i < 3; i++)
                 {
                     string frame = await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(5), CancellationToken.None);
@@ -112,7 +115,7 @@ public class SerialTransportTests
                 // Closing and reopening the port (what the poller does after repeated failures) still works.
                 await transport.ResetAsync(CancellationToken.None);
                 EnvelopeCheck.AssertValid(await transport.ExchangeAsync(AnalogRequest, TimeSpan.FromSeconds(5), CancellationToken.None));
-                Assert.Equal(2, transport.OpenCount);
+                Assert.Equal(2, log.Opens);
             }
 
             Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);

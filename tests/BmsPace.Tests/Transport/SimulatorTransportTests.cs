@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Simulation;
@@ -39,14 +41,18 @@ public class SimulatorTransportTests
     [Fact]
     public async Task TheFactoryBuildsTcpAndSerialTransportsWithoutOpeningThem()
     {
-        Assert.True(ConnectionSpec.TryParse("tcp://127.0.0.1:5000", out var tcp, out _));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.True(ConnectionSpec.TryParse($"tcp://127.0.0.1:{port}", out var tcp, out _));
         Assert.True(ConnectionSpec.TryParse("serial:///dev/ttyNOPE9?baud=19200", out var serial, out _));
         await using var tcpTransport = TransportFactory.Create(tcp!, NullLoggerFactory.Instance);
         await using var serialTransport = TransportFactory.Create(serial!, NullLoggerFactory.Instance);
         Assert.IsType<TcpTransport>(tcpTransport);
-        Assert.Equal("tcp://127.0.0.1:5000", tcpTransport.Description);
-        Assert.Equal("/dev/ttyNOPE9", Assert.IsType<SerialTransport>(serialTransport).PortPath);
-        Assert.False(((StreamTransport)tcpTransport).IsOpen);
+        Assert.Equal($"tcp://127.0.0.1:{port}", tcpTransport.Description);
+        Assert.IsType<SerialTransport>(serialTransport);
+        Assert.Equal("serial:///dev/ttyNOPE9", serialTransport.Description);
+        Assert.False(listener.Pending());
     }
 
     [Theory]
@@ -63,7 +69,8 @@ public class SimulatorTransportTests
     public async Task FaultsReachTheRealReaderAndClearingThemRecovers(string fault, string expected)
     {
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3 });
-        await using var transport = new SimulatorTransport(bms);
+        using var log = new RecordingLoggers();
+        await using var transport = new SimulatorTransport(bms, log.Factory);
 
         // One clean exchange first, so the short fault timeout does not also have to cover the link's first start.
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
@@ -72,7 +79,7 @@ public class SimulatorTransportTests
         Assert.Equal(expected, await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, timeout));
         bms.ClearFaults();
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(2)));
-        Assert.Equal(expected == "io" ? 2 : 1, transport.OpenCount);
+        Assert.Equal(expected == "io" ? 2 : 1, log.Opens);
     }
 
     [Fact]

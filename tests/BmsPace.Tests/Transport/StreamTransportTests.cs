@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using BmsPace.Simulation;
 using BmsPace.Transport;
 
@@ -119,14 +120,14 @@ public class StreamTransportTests
         await peer.Stream.DisposeAsync();
         var error = await Assert.ThrowsAsync<TransportException>(() => exchange);
         Assert.Equal(FrameError.Io, error.Reason);
-        Assert.False(transport.IsOpen);
+        Assert.Equal(1, transport.Opens);
 
         var again = transport.ExchangeAsync(Request, Long, CancellationToken.None);
         var second = await transport.NextPeerAsync();
         await second.ReadRequestAsync();
         await second.SendAsync(Reply);
         Assert.Equal(Reply, await again);
-        Assert.Equal(2, transport.OpenCount);
+        Assert.Equal(2, transport.Opens);
     }
 
     [Fact]
@@ -140,7 +141,6 @@ public class StreamTransportTests
         await exchange;
 
         await transport.ResetAsync(CancellationToken.None);
-        Assert.False(transport.IsOpen);
         Assert.Equal(0, await peer.Stream.ReadAsync(new byte[8]));
 
         var again = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -162,9 +162,13 @@ public class StreamTransportTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => exchange);
     }
 
-    private sealed class ScriptedTransport() : StreamTransport("scripted", null, new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) })
+    private sealed class ScriptedTransport() : StreamTransport("scripted", null, new BackoffPolicy(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(5)), null)
     {
         private readonly Channel<Peer> _peers = Channel.CreateUnbounded<Peer>();
+        private int _opens;
+
+        /// <summary>How many links the transport asked this test's stream factory for.</summary>
+        public int Opens => Volatile.Read(ref _opens);
 
         public async Task<Peer> NextPeerAsync()
         {
@@ -174,6 +178,7 @@ public class StreamTransportTests
 
         protected override Task<Stream> OpenStreamAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref _opens);
             var (mine, theirs) = DuplexPipeStream.CreatePair();
             _peers.Writer.TryWrite(new Peer(theirs));
             return Task.FromResult<Stream>(mine);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
+using BmsPace.Resilience;
 using BmsPace.Simulation;
 using BmsPace.Transport;
 
@@ -11,7 +12,7 @@ namespace BmsPace.Tests.Transport;
 public class TcpTransportTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(400);
-    private static readonly ReconnectPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) };
+    private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
     private static readonly string VersionRequest = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
 
     private static SimulatorTcpServer StartServer(SimulatedBms bms, int port = 0) =>
@@ -34,7 +35,7 @@ public class TcpTransportTests
 
         // The 16-pack analog reply is far larger than one TCP segment's worth of small writes.
         Assert.True(bms.LastReply(0x42)!.Length > 2000);
-        Assert.Equal(1, transport.OpenCount);
+        Assert.Equal(1, server.AcceptedConnections);
         Assert.Equal(CommandKinds.All.Select(k => k.ToCid2()), bms.ReceivedCid2s);
     }
 
@@ -77,7 +78,7 @@ public class TcpTransportTests
         string frame = await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None);
         EnvelopeCheck.AssertValid(frame);
         Assert.Equal(bms.LastReply(0xC1), frame);
-        Assert.Equal(expected == "io" ? 2 : 1, transport.OpenCount);
+        Assert.Equal(expected == "io" ? 2 : 1, server.AcceptedConnections);
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public class TcpTransportTests
 
         Assert.NotNull(frame);
         EnvelopeCheck.AssertValid(frame);
-        Assert.True(transport.OpenCount >= 2);
+        Assert.Equal(1, again.AcceptedConnections);
     }
 
     [Fact]

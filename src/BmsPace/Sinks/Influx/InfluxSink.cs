@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BmsPace.Configuration;
 using BmsPace.Polling;
+using BmsPace.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -30,7 +31,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
     private readonly LineBuffer _buffer;
     private readonly InfluxSinkMetrics _metrics;
     private readonly ILogger<InfluxSink> _logger;
-    private readonly InfluxRetryPolicy _retry;
+    private readonly BackoffPolicy _retry;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentDictionary<string, int> _pointsPerSnapshot = new(StringComparer.Ordinal);
@@ -42,11 +43,14 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
     private int _disposed;
     private int _finalFlushDone;
 
+    /// <summary>1 s first (a restarting server is usually back within seconds), at most one minute (an outage costs one request a minute).</summary>
+    public static BackoffPolicy DefaultRetry { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+
     /// <param name="options">The <c>influxdb</c> section; the secrets already read (or read here from their files).</param>
     /// <param name="scanInterval">The poll interval: sizes the default buffer (one hour of points).</param>
     /// <param name="labels">Pack and cell tag padding.</param>
     /// <param name="registry">Where the self-metrics go (shared with the Prometheus sink).</param>
-    /// <param name="retryPolicy">Backoff between attempts; <see cref="InfluxRetryPolicy.Default"/> when null.</param>
+    /// <param name="retryPolicy">Backoff between attempts; <see cref="DefaultRetry"/> when null.</param>
     /// <exception cref="ArgumentException">An invalid precision.</exception>
     public InfluxSink(
         InfluxDbOptions options,
@@ -54,12 +58,12 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
         LabelFormatter labels,
         CollectorRegistry registry,
         ILogger<InfluxSink> logger,
-        InfluxRetryPolicy? retryPolicy = null)
+        BackoffPolicy? retryPolicy = null)
     {
         _options = options;
         _labels = labels;
         _logger = logger;
-        _retry = retryPolicy ?? InfluxRetryPolicy.Default;
+        _retry = retryPolicy ?? DefaultRetry;
         _writer = new LineProtocolWriter(InfluxPrecisions.Parse(options.Precision));
         _http = new InfluxHttpWriter(options, _writer.Precision);
         _metrics = new InfluxSinkMetrics(registry);
@@ -72,16 +76,8 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
         _buffer = new LineBuffer(capacity);
         // Half the buffer at most, so overflow always has queued (not in-flight) points to drop first.
         _batchLimit = Math.Max(1, Math.Min(batchSize, capacity / 2));
+        _metrics.BufferCapacityPoints.Set(capacity);
     }
-
-    /// <summary>Points waiting (including a batch in flight).</summary>
-    public int PendingPoints => _buffer.Count;
-
-    /// <summary>The current buffer limit; with <c>buffer_points: 0</c> it grows to one hour of the largest snapshots seen.</summary>
-    public int BufferCapacity => _buffer.Capacity;
-
-    /// <summary>Where points go, without query or credentials (for logs and reports).</summary>
-    public string Endpoint => _http.SafeUrl;
 
     /// <summary>Formats the snapshot's points and queues them; never waits on the network.</summary>
     public ValueTask PublishAsync(BatterySnapshot snapshot, CancellationToken cancellationToken)
@@ -100,6 +96,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
             _pointsPerSnapshot.AddOrUpdate(snapshot.Battery, lines.Count, (_, seen) => Math.Max(seen, lines.Count));
             long perHour = (long)_pointsPerSnapshot.Values.Sum() * _cyclesPerHour;
             _buffer.GrowTo((int)Math.Min(int.MaxValue, Math.Max(perHour, 2L * _batchLimit)));
+            _metrics.BufferCapacityPoints.Set(_buffer.Capacity);
         }
 
         int dropped = _buffer.Enqueue(lines);
@@ -199,7 +196,7 @@ public sealed class InfluxSink : BackgroundService, IReadingSink, IAsyncDisposab
                 if (status == WriteStatus.Retry)
                 {
                     attempt++;
-                    await Task.Delay(_retry.DelayFor(attempt), stoppingToken);
+                    await Task.Delay(_retry.DelayAfter(attempt), stoppingToken);
                 }
                 else
                 {

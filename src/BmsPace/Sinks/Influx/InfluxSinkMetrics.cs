@@ -21,6 +21,9 @@ internal sealed class InfluxSinkMetrics
         BufferPoints = factory.CreateGauge(
             "pace_bms_influxdb_buffer_points",
             "Points waiting to be written to InfluxDB.");
+        BufferCapacityPoints = factory.CreateGauge(
+            "pace_bms_influxdb_buffer_capacity_points",
+            "Points the InfluxDB buffer holds before it drops the oldest (with buffer_points 0: one hour of the largest snapshots seen).");
     }
 
     public Counter PointsWritten { get; }
@@ -30,4 +33,6 @@ internal sealed class InfluxSinkMetrics
     public Counter PointsDropped { get; }
 
     public Gauge BufferPoints { get; }
+
+    public Gauge BufferCapacityPoints { get; }
 }

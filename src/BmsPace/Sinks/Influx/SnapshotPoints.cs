@@ -7,7 +7,8 @@ namespace BmsPace.Sinks.Influx;
 /// <summary>
 /// Turns one battery snapshot into the points of METRICS.md "InfluxDB line protocol": per fresh pack one
 /// <c>pace_bms_pack</c>, one <c>pace_bms_cell</c> per cell, one <c>pace_bms_temperature</c> per sensor and one
-/// <c>pace_bms_flags</c>, all stamped with the poll time. Pure.
+/// <c>pace_bms_flags</c>, all stamped with the poll time; together they carry what /metrics has for the pack
+/// (identity, energy counters, packs reported and decoded, warning codes, sensor roles). Pure.
 /// </summary>
 /// <remarks>
 /// Stale packs, packs not read in this cycle (still fresh within <c>stale_after_cycles</c>) and offline blocks (an
@@ -37,7 +38,7 @@ public static class SnapshotPoints
             var readAlarm = pack.AlarmReadThisCycle ? pack.Alarm : null;
             string packLabel = labels.Pack(pack.Pack);
             var packTags = Tags(("battery", snapshot.Battery), ("pack", packLabel));
-            yield return new InfluxPoint(PackMeasurement, packTags, PackFields(analog), snapshot.Timestamp);
+            yield return new InfluxPoint(PackMeasurement, packTags, PackFields(snapshot, pack, analog), snapshot.Timestamp);
 
             for (int index = 0; index < analog.CellVoltagesVolts.Length; index++)
             {
@@ -49,6 +50,10 @@ public static class SnapshotPoints
                 if (readAlarm is { } cellAlarm)
                 {
                     fields.Add(new("balancing", InfluxFieldValue.Boolean(cellAlarm.IsCellBalancing(cell))));
+                    if (index < cellAlarm.CellWarnings.Length)
+                    {
+                        AddWarnings(fields, cellAlarm.CellWarnings[index]);
+                    }
                 }
 
                 yield return new InfluxPoint(
@@ -65,10 +70,19 @@ public static class SnapshotPoints
                     continue;
                 }
 
+                var fields = new List<KeyValuePair<string, InfluxFieldValue>>(4)
+                {
+                    new("celsius", InfluxFieldValue.Float(analog.TemperaturesCelsius[index])),
+                };
+                if (readAlarm is { } sensorAlarm && index < sensorAlarm.TemperatureWarnings.Length)
+                {
+                    AddWarnings(fields, sensorAlarm.TemperatureWarnings[index]);
+                }
+
                 yield return new InfluxPoint(
                     TemperatureMeasurement,
-                    Tags(("battery", snapshot.Battery), ("pack", packLabel), ("sensor", LabelFormatter.Sensor(index + 1))),
-                    [new("celsius", InfluxFieldValue.Float(analog.TemperaturesCelsius[index]))],
+                    Tags(("battery", snapshot.Battery), ("pack", packLabel), ("sensor", LabelFormatter.Sensor(index + 1)), ("role", analog.RoleOfSensor(index).ToLabel())),
+                    fields,
                     snapshot.Timestamp);
             }
 
@@ -82,9 +96,10 @@ public static class SnapshotPoints
     /// <summary>The field name of one flag: <c>&lt;family&gt;_&lt;flag&gt;</c>, e.g. <c>status_charge_fet</c>.</summary>
     public static string FlagFieldName(FlagDefinition flag) => $"{flag.Family.ToLabel()}_{flag.Name}";
 
-    private static List<KeyValuePair<string, InfluxFieldValue>> PackFields(AnalogPack analog)
+    private static List<KeyValuePair<string, InfluxFieldValue>> PackFields(BatterySnapshot snapshot, PackState pack, AnalogPack analog)
     {
-        var fields = new List<KeyValuePair<string, InfluxFieldValue>>(12)
+        var identity = snapshot.Identity;
+        var fields = new List<KeyValuePair<string, InfluxFieldValue>>(22)
         {
             new("voltage_volts", InfluxFieldValue.Float(analog.VoltageVolts)),
             new("current_amperes", InfluxFieldValue.Float(analog.CurrentAmperes)),
@@ -111,11 +126,32 @@ public static class SnapshotPoints
             fields.Add(new("cell_delta_volts", InfluxFieldValue.Float(analog.CellDeltaVolts)));
         }
 
+        fields.Add(new("charged_watt_hours", InfluxFieldValue.Float(pack.ChargedWattHours)));
+        fields.Add(new("discharged_watt_hours", InfluxFieldValue.Float(pack.DischargedWattHours)));
+        // Battery-wide values, repeated on each pack's point: a mismatch of the two is the classic multi-pack failure.
+        fields.Add(new("packs_reported", InfluxFieldValue.Integer(snapshot.PacksReported)));
+        fields.Add(new("packs_decoded", InfluxFieldValue.Integer(snapshot.PacksDecoded)));
+        fields.Add(new("software_version", InfluxFieldValue.String(identity.SoftwareVersion ?? "")));
+        fields.Add(new("serial_number", InfluxFieldValue.String(identity.BmsSerial ?? "")));
+        fields.Add(new("pack_serial_number", InfluxFieldValue.String(identity.PackSerial ?? "")));
+        fields.Add(new("protocol_version", InfluxFieldValue.String(snapshot.ProtocolVersion)));
         return fields;
     }
 
+    /// <summary>The per-cell or per-sensor warning code as the three booleans of METRICS.md: <c>warning_low</c>, <c>warning_high</c>, <c>warning_other</c>.</summary>
+    private static void AddWarnings(List<KeyValuePair<string, InfluxFieldValue>> fields, byte code)
+    {
+        foreach (string flag in WarningCodes.FlagNames)
+        {
+            fields.Add(new("warning_" + flag, InfluxFieldValue.Boolean(WarningCodes.IsSet(code, flag))));
+        }
+    }
+
     private static List<KeyValuePair<string, InfluxFieldValue>> FlagFields(AlarmPack alarm) =>
-        [.. FlagTable.All.Select(flag => new KeyValuePair<string, InfluxFieldValue>(FlagFieldName(flag), InfluxFieldValue.Boolean(alarm.IsSet(flag))))];
+    [
+        .. FlagTable.All.Select(flag => new KeyValuePair<string, InfluxFieldValue>(FlagFieldName(flag), InfluxFieldValue.Boolean(alarm.IsSet(flag)))),
+        new("control_state", InfluxFieldValue.Integer(alarm.ControlState)),
+    ];
 
     private static KeyValuePair<string, string>[] Tags(params (string Key, string Value)[] tags) =>
         [.. tags.Select(t => new KeyValuePair<string, string>(t.Key, t.Value))];

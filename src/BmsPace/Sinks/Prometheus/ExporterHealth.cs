@@ -27,7 +27,11 @@ public sealed record HealthPolicy(ImmutableArray<string> Batteries, TimeSpan Sca
         (ScanInterval > lastCycle ? ScanInterval : lastCycle) * MissedCycles + CycleBudget;
 }
 
-/// <summary>The /healthz verdict: healthy while every configured battery has published recently.</summary>
+/// <summary>
+/// The /healthz verdict (liveness: every configured poller publishes, even when its battery is silent, so a container
+/// health check never restarts a healthy exporter because a battery is off) and the /readyz verdict (readiness: at
+/// least one battery has fresh data).
+/// </summary>
 /// <remarks>Thread-safe: reads the sink's immutable publication map.</remarks>
 public sealed class ExporterHealth
 {
@@ -99,6 +103,53 @@ public sealed class ExporterHealth
 
         jsonBody = buffer.WrittenSpan.ToArray();
         return healthy;
+    }
+
+    /// <summary>True while at least one battery's last publication, made within its window, serves fresh pack data.</summary>
+    /// <remarks>
+    /// Each battery is named with its state: <c>fresh</c> (packs with data), <c>silent</c> (the poller runs, no pack
+    /// has fresh data), <c>stalled</c> (no publication within the window) or <c>starting</c> (none yet, within the
+    /// start-up window).
+    /// </remarks>
+    public bool IsReady(out byte[] jsonBody)
+    {
+        var now = _time.GetUtcNow();
+        var publications = _sink.Publications;
+        bool ready = false;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("checked_at", now);
+            json.WriteStartArray("batteries");
+            foreach (string battery in _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal))
+            {
+                publications.TryGetValue(battery, out var publication);
+                var window = _policy.WindowAfter(publication?.CycleDuration ?? TimeSpan.Zero);
+                bool running = now - (publication?.ReceivedAt ?? _startedAt) <= window;
+                string state = (publication, running) switch
+                {
+                    (null, true) => "starting",
+                    (_, false) => "stalled",
+                    ({ FreshPacks: > 0 }, true) => "fresh",
+                    _ => "silent",
+                };
+                ready |= state == "fresh";
+                json.WriteStartObject();
+                json.WriteString("battery", battery);
+                json.WriteString("state", state);
+                json.WriteNumber("fresh_packs", publication?.FreshPacks ?? 0);
+                WriteTime(json, "last_success", publication?.PackLastSuccess.Values.Max());
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("status", ready ? "ready" : "not_ready");
+            json.WriteEndObject();
+        }
+
+        jsonBody = buffer.WrittenSpan.ToArray();
+        return ready;
     }
 
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)

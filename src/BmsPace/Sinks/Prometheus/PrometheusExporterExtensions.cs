@@ -28,8 +28,9 @@ public static class PrometheusExporterExtensions
         <h1>BmsPace exporter</h1>
         <p>PACE battery BMS readings for Prometheus.</p>
         <ul>
-        <li><a href="metrics">/metrics</a>: the exposition (refreshed after every poll cycle)</li>
-        <li><a href="healthz">/healthz</a>: poller health as JSON</li>
+        <li><a href="metrics">/metrics</a>: the exposition (the values of the last poll cycle)</li>
+        <li><a href="healthz">/healthz</a>: liveness, whether every poller is running, as JSON</li>
+        <li><a href="readyz">/readyz</a>: readiness, whether at least one battery has fresh data, as JSON</li>
         </ul>
         </body>
         </html>
@@ -39,8 +40,8 @@ public static class PrometheusExporterExtensions
     /// <summary>
     /// Registers a dedicated <see cref="CollectorRegistry"/> (no process or runtime collectors, so a scrape reads
     /// nothing from /proc), the <see cref="PrometheusSink"/> (also as an <see cref="IReadingSink"/>) and
-    /// <see cref="ExporterHealth"/>. Other parts may add collectors to the registry singleton; they are rendered
-    /// with the next snapshot or on <see cref="PrometheusSink.RefreshAsync"/>.
+    /// <see cref="ExporterHealth"/>. Other parts may add collectors to the registry singleton; a scrape shows them
+    /// at most <see cref="PrometheusSink.CacheLifetime"/> late.
     /// </summary>
     public static IServiceCollection AddPrometheusExporter(this IServiceCollection services, BmsPaceOptions options)
     {
@@ -59,7 +60,8 @@ public static class PrometheusExporterExtensions
             sp.GetRequiredService<CollectorRegistry>(),
             LabelFormatter.FromOptions(options),
             ExporterVersion,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            options.Batteries.Select(b => b.Name)));
         services.AddSingleton<IReadingSink>(sp => sp.GetRequiredService<PrometheusSink>());
         services.TryAddSingleton(sp => new ExporterHealth(
             sp.GetRequiredService<PrometheusSink>(),
@@ -68,21 +70,32 @@ public static class PrometheusExporterExtensions
         return services;
     }
 
-    /// <summary>Maps <c>GET /metrics</c> (cached exposition), <c>GET /</c> (landing page) and <c>GET /healthz</c>.</summary>
+    /// <summary>
+    /// Maps <c>/metrics</c> (the exposition), <c>/</c> (landing page), <c>/healthz</c> (liveness: every poller runs,
+    /// whatever its battery says) and <c>/readyz</c> (readiness: at least one battery has fresh data), each for GET and HEAD.
+    /// </summary>
     public static IEndpointRouteBuilder MapBmsPaceEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var sink = endpoints.ServiceProvider.GetRequiredService<PrometheusSink>();
         var health = endpoints.ServiceProvider.GetRequiredService<ExporterHealth>();
-        endpoints.MapGet("/metrics", context => WriteMetricsAsync(context, sink));
-        endpoints.MapGet("/", context => WriteAsync(context, "text/html; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(LandingPage)));
-        endpoints.MapGet("/healthz", context =>
+        endpoints.MapMethods("/metrics", GetAndHead, context => WriteMetricsAsync(context, sink));
+        endpoints.MapMethods("/", GetAndHead, context => WriteAsync(context, "text/html; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(LandingPage)));
+        endpoints.MapMethods("/healthz", GetAndHead, context =>
         {
             bool healthy = health.IsHealthy(out byte[] body);
             context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             return WriteAsync(context, "application/json; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(body));
         });
+        endpoints.MapMethods("/readyz", GetAndHead, context =>
+        {
+            bool ready = health.IsReady(out byte[] body);
+            context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return WriteAsync(context, "application/json; charset=utf-8", ValueTask.FromResult<ReadOnlyMemory<byte>>(body));
+        });
         return endpoints;
     }
+
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>The version label of <c>pace_bms_exporter_build_info</c>: the informational version without the commit suffix.</summary>
     public static string ExporterVersion { get; } = PrometheusSink.FormatVersion(
@@ -129,6 +142,12 @@ public static class PrometheusExporterExtensions
         response.ContentType = contentType;
         response.ContentLength = body.Length;
         response.Headers.CacheControl = "no-store";
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // HEAD answers with the headers GET would send, Content-Length included, and no body.
+            return;
+        }
+
         // One buffer of the body's size: Kestrel then sends it in one piece instead of a chain of 4 KB pool blocks.
         var writer = response.BodyWriter;
         body.Span.CopyTo(writer.GetSpan(body.Length));

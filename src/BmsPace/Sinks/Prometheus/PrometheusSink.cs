@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.IO.Compression;
 using BmsPace.Configuration;
 using BmsPace.Polling;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 using Prometheus;
 
@@ -13,6 +15,7 @@ namespace BmsPace.Sinks.Prometheus;
 /// <param name="SnapshotTime">The snapshot's own timestamp (cycle start).</param>
 /// <param name="CycleDuration">Wall time of that cycle.</param>
 /// <param name="Up">Whether that cycle decoded any pack.</param>
+/// <param name="FreshPacks">Packs whose values are served (<c>pace_bms_pack_up</c> 1).</param>
 /// <param name="PackLastSuccess">Last good analog frame per pack label.</param>
 public sealed record BatteryPublication(
     string Battery,
@@ -20,6 +23,7 @@ public sealed record BatteryPublication(
     DateTimeOffset SnapshotTime,
     TimeSpan CycleDuration,
     bool Up,
+    int FreshPacks,
     ImmutableSortedDictionary<string, DateTimeOffset?> PackLastSuccess);
 
 /// <summary>One rendering of the registry: the text exposition and the same bytes gzip-compressed.</summary>
@@ -27,11 +31,12 @@ public sealed record RenderedExposition(byte[] Plain, byte[] Gzip);
 
 /// <summary>
 /// Turns battery snapshots into the METRICS.md series of one <see cref="CollectorRegistry"/> and renders the
-/// exposition once per snapshot, so a scrape only copies cached bytes and never reaches the poller or the BMS.
+/// exposition when a scrape asks for it after a change, so a publication costs only the series updates and a scrape
+/// never reaches the poller or the BMS.
 /// </summary>
 /// <remarks>
-/// Thread-safe: publications from several pollers are serialised; <see cref="Exposition"/> may be read from any
-/// thread at any time. A stale pack keeps only <c>pace_bms_pack_up 0</c> and its last-success timestamp (the other
+/// Thread-safe: publications from several pollers are serialised; <see cref="GetRenderedAsync"/> may be called
+/// from any thread at any time. A stale pack keeps only <c>pace_bms_pack_up 0</c> and its last-success timestamp (the other
 /// children are unpublished, so they come back with the next good read); a series whose pack, cell, sensor or
 /// identity no longer exists is removed.
 /// </remarks>
@@ -44,40 +49,95 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     private readonly BmsMetricFamilies _metrics;
     private readonly LabelFormatter _labels;
     private readonly TimeProvider _time;
+    /// <summary>
+    /// How long a rendering is served when no snapshot arrived since: bounds how stale the series other parts own may
+    /// be, and how often a scraper hammering /metrics makes the exporter render (once per lifetime at most).
+    /// </summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _publishLock = new(1, 1);
+    private readonly SemaphoreSlim _renderLock = new(1, 1);
     private readonly Dictionary<string, BatterySeries> _batteries = new(StringComparer.Ordinal);
-    private volatile RenderedExposition? _exposition;
+    private volatile CachedExposition? _cache;
+    private long _changes;
+    private int _lastLength = 64 * 1024;
     private ImmutableDictionary<string, BatteryPublication> _publications = ImmutableDictionary<string, BatteryPublication>.Empty.WithComparers(StringComparer.Ordinal);
 
-    public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time)
+    /// <param name="batteries">The configured battery names: their link health series exist from the first scrape.</param>
+    public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time, IEnumerable<string> batteries)
     {
         _registry = registry;
         _labels = labels;
         _time = time;
         _metrics = new BmsMetricFamilies(registry);
         _metrics.BuildInfo.WithLabels(exporterVersion).Set(1);
+        foreach (string battery in batteries)
+        {
+            DeclareLinkSeries(battery);
+        }
     }
-
-    /// <summary>The registry every BmsPace collector lives in (other parts may add their own collectors).</summary>
-    public CollectorRegistry Registry => _registry;
 
     /// <summary>The last battery publications, by battery name.</summary>
     public ImmutableDictionary<string, BatteryPublication> Publications => Volatile.Read(ref _publications);
 
-    /// <summary>The exposition rendered after the last snapshot (or on first use); never rendered by a scrape after that.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>> GetExpositionAsync(CancellationToken cancellationToken) =>
-        (await GetRenderedAsync(cancellationToken)).Plain;
-
-    /// <summary>The cached exposition, plain and gzip-compressed (Prometheus asks for gzip).</summary>
+    /// <summary>
+    /// The exposition, plain and gzip-compressed (Prometheus asks for gzip). Rendered here, by the scrape that finds
+    /// something changed since the last rendering, never by a publication: with many links most snapshots are never
+    /// scraped, and one rendering per scrape is all a scraper can see.
+    /// </summary>
+    /// <remarks>
+    /// A rendering holds the publication lock while it reads the registry, so it never shows half of one battery's
+    /// update. A scrape that arrives while another renders is served the last complete page. Collectors other parts
+    /// own (the InfluxDB and MQTT writers' own series) do not mark a change; they are picked up by the next rendering,
+    /// at most <see cref="CacheLifetime"/> after the last one.
+    /// </remarks>
     public async ValueTask<RenderedExposition> GetRenderedAsync(CancellationToken cancellationToken)
     {
-        if (_exposition is { } cached)
+        if (CurrentCache() is { } cached)
         {
             return cached;
         }
 
-        await RefreshAsync(cancellationToken);
-        return _exposition!;
+        if (!_renderLock.Wait(0, cancellationToken))
+        {
+            if (_cache is { } previous)
+            {
+                // Another scrape is rendering: the last complete page now beats a fresher one after the queue.
+                return previous.Exposition;
+            }
+
+            await _renderLock.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            if (CurrentCache() is { } rendered)
+            {
+                return rendered;
+            }
+
+            long renderedAt = _time.GetTimestamp();
+            long changes;
+            byte[] plain;
+            await _publishLock.WaitAsync(cancellationToken);
+            try
+            {
+                changes = _changes;
+                plain = await CollectAsync(cancellationToken);
+            }
+            finally
+            {
+                _publishLock.Release();
+            }
+
+            var exposition = new RenderedExposition(plain, await CompressAsync(plain, cancellationToken));
+            _cache = new CachedExposition(exposition, changes, renderedAt);
+            return exposition;
+        }
+        finally
+        {
+            _renderLock.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -87,7 +147,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         try
         {
             Apply(snapshot);
-            _exposition = await RenderAsync(cancellationToken);
+            _changes++;
         }
         finally
         {
@@ -95,43 +155,51 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         }
     }
 
-    /// <summary>Renders the registry again, for collectors that other parts updated between snapshots.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    public void Dispose()
     {
-        await _publishLock.WaitAsync(cancellationToken);
-        try
-        {
-            _exposition = await RenderAsync(cancellationToken);
-        }
-        finally
-        {
-            _publishLock.Release();
-        }
+        _publishLock.Dispose();
+        _renderLock.Dispose();
     }
 
-    public void Dispose() => _publishLock.Dispose();
-
-    private async Task<RenderedExposition> RenderAsync(CancellationToken cancellationToken)
+    /// <summary>The last rendering while nothing was published since and it is younger than <see cref="CacheLifetime"/>.</summary>
+    private RenderedExposition? CurrentCache()
     {
-        using var buffer = new MemoryStream(64 * 1024);
+        var cache = _cache;
+        return cache is not null
+            && cache.Changes == Volatile.Read(ref _changes)
+            && _time.GetElapsedTime(cache.RenderedAt) < CacheLifetime
+            ? cache.Exposition
+            : null;
+    }
+
+    private async Task<byte[]> CollectAsync(CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(_lastLength + 4096);
         await _registry.CollectAndExportAsTextAsync(buffer, cancellationToken);
-        byte[] plain = buffer.ToArray();
+        _lastLength = (int)buffer.Length;
+        return buffer.ToArray();
+    }
+
+    private static async Task<byte[]> CompressAsync(byte[] plain, CancellationToken cancellationToken)
+    {
         using var compressed = new MemoryStream(plain.Length / 8);
         await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
             await gzip.WriteAsync(plain, cancellationToken);
         }
 
-        return new RenderedExposition(plain, compressed.ToArray());
+        return compressed.ToArray();
     }
+
+    /// <summary>One rendering, the publication count it includes and when it was made (a <see cref="TimeProvider"/> timestamp).</summary>
+    private sealed record CachedExposition(RenderedExposition Exposition, long Changes, long RenderedAt);
 
     private void Apply(BatterySnapshot snapshot)
     {
         string battery = snapshot.Battery;
         if (!_batteries.TryGetValue(battery, out var series))
         {
-            series = new BatterySeries();
-            _batteries.Add(battery, series);
+            series = DeclareLinkSeries(battery);
         }
 
         _metrics.Up.WithLabels(battery).Set(snapshot.Up ? 1 : 0);
@@ -153,6 +221,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         var current = new Dictionary<ChildBase, int>(ReferenceEqualityComparer.Instance);
         var stalePacks = new HashSet<int>();
         var lastSuccess = ImmutableSortedDictionary.CreateBuilder<string, DateTimeOffset?>(StringComparer.Ordinal);
+        int freshPacks = 0;
         foreach (var pack in snapshot.Packs)
         {
             string packLabel = _labels.Pack(pack.Pack);
@@ -171,6 +240,8 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
                 stalePacks.Add(pack.Pack);
                 continue;
             }
+
+            freshPacks++;
 
             WritePack(writer, battery, packLabel, snapshot, pack, pack.Analog!);
         }
@@ -195,8 +266,40 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         }
 
         series.Children = current;
-        var publication = new BatteryPublication(battery, _time.GetUtcNow(), snapshot.Timestamp, snapshot.Duration, snapshot.Up, lastSuccess.ToImmutable());
+        var publication = new BatteryPublication(battery, _time.GetUtcNow(), snapshot.Timestamp, snapshot.Duration, snapshot.Up, freshPacks, lastSuccess.ToImmutable());
         Volatile.Write(ref _publications, _publications.SetItem(battery, publication));
+    }
+
+    /// <summary>
+    /// Creates the link health series of METRICS.md at 0 before the first cycle ends: a silent battery shows
+    /// <c>pace_bms_up 0</c> rather than nothing, and <c>increase()</c> over a failure counter sees its first failure
+    /// (a series born at 1 has no increase). Every reason is declared for the two requests of every cycle.
+    /// </summary>
+    private BatterySeries DeclareLinkSeries(string battery)
+    {
+        if (_batteries.TryGetValue(battery, out var existing))
+        {
+            return existing;
+        }
+
+        var series = new BatterySeries();
+        _batteries.Add(battery, series);
+        _metrics.Up.WithLabels(battery).Set(0);
+        _metrics.PacksReported.WithLabels(battery).Set(0);
+        _metrics.PacksDecoded.WithLabels(battery).Set(0);
+        _metrics.PollDuration.WithLabels(battery);
+        _metrics.Reconnects.WithLabels(battery);
+        foreach (var command in (ReadOnlySpan<CommandKind>)[CommandKind.Analog, CommandKind.Alarm])
+        {
+            string label = command.ToLabel();
+            _metrics.Requests.WithLabels(battery, label);
+            foreach (var reason in FrameErrorNames.All)
+            {
+                _metrics.RequestFailures.WithLabels(battery, label, reason.ToReason());
+            }
+        }
+
+        return series;
     }
 
     private void WritePack(PackWriter writer, string battery, string pack, BatterySnapshot snapshot, PackState state, AnalogPack analog)

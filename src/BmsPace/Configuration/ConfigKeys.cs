@@ -1,0 +1,249 @@
+using System.Globalization;
+using static BmsPace.Configuration.ConfigBinder;
+using static BmsPace.Configuration.ConfigDescriber;
+
+namespace BmsPace.Configuration;
+
+/// <summary>
+/// Every configuration key, declared once: name, property, parser and range, start-up printout form, secret or not,
+/// and the description that config.yaml's comments and the README's key reference are generated from (see
+/// ConfigReferenceTests, which also rewrites both files when UPDATE_CONFIG_REFERENCE=1).
+/// </summary>
+/// <remarks>
+/// A new section is a record of options with defaults (as <see cref="PrometheusOptions"/>), a
+/// <see cref="ConfigSection{TOptions}"/> of its keys below, and one <see cref="SectionKey{TOptions, TSection}"/> in
+/// <see cref="Root"/> in the place it should take in config.yaml; then add its name to a README marker
+/// (<c>&lt;!-- config keys: ... --&gt;</c>) and regenerate. Environment variables need nothing more.
+/// </remarks>
+internal static class ConfigKeys
+{
+    private const string SerialForms = "serial:///dev/PATH?baud=9600&data_bits=8&parity=none&stop_bits=1";
+
+    public static ConfigSection<BatteryOptions> Battery { get; } = new(
+    [
+        new ValueKey<BatteryOptions, string>(
+            "name", o => o.Name, (o, v) => o with { Name = v },
+            Scalar<string>(BatteryName, "a name of letters, digits, '_', '.' or '-'"), Quote,
+            "The `battery` label of every metric and tag: letters, digits, `_`, `.` and `-`; each name once. May be left out when there is only one battery."),
+        new ValueKey<BatteryOptions, ConnectionSpec>(
+            "connection", o => o.Connection, (o, v) => o with { Connection = v },
+            Scalar<ConnectionSpec>(Connection, $"tcp://HOST:PORT, {SerialForms} or simulator?packs=3&cells=16&tail=14"), c => Quote(c.ToString() ?? ""),
+            "Where the BMS is reached: `serial:///dev/ttyUSB0` with optional `?baud=9600&data_bits=8&parity=none&stop_bits=1` (the defaults); `tcp://HOST:PORT` (an RS232/RS485-to-Ethernet converter); or `simulator` with optional `?packs=3&cells=16&tail=14` (the built-in simulated battery).")
+        {
+            DefaultOverride = "serial:///dev/ttyUSB0",
+        },
+        new ValueKey<BatteryOptions, byte>(
+            "address", o => o.Address, (o, v) => o with { Address = v }, Byte(Int(0, 15)), v => Number(v),
+            "The BMS address (ADR) put in requests: the address of the master pack, 0 to 15 (usually 1)."),
+        new ValueKey<BatteryOptions, string>(
+            "protocol", o => o.Protocol, (o, v) => o with { Protocol = v }, Scalar(OneOf(Protocols), ProtocolsAllowed), v => v,
+            "The dialect the BMS speaks: `pace` (VER 0x25), `eg4` (EG4 LifePower4 / LL), `seplos` (Seplos V2.0), `pylontech` (Pylontech and compatible packs), or `auto`: tried when connecting, the first that answers is kept. `--protocol NAME` overrides it for a single battery."),
+        new ValueKey<BatteryOptions, byte?>(
+            "protocol_version", o => o.ProtocolVersion, (o, v) => o with { ProtocolVersion = v },
+            Scalar<byte?>(ProtocolVersion, "two hex digits such as 0x25 or 25 (both mean 0x25)"), v => "0x" + v!.Value.ToString("X2", CultureInfo.InvariantCulture),
+            "A protocol version (VER) override, in hex as the protocol writes it (`25` means 0x25 too). Unset = the dialect's own (`pace` 0x25, the others 0x20); set it only for firmware that reports another version.")
+        {
+            Example = "0x25",
+        },
+        new ValueKey<BatteryOptions, IReadOnlyList<int>>(
+            "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
+            "`all` asks the master for every pack in one request (COMMAND FF, over RS232); a list of pack addresses 1 to 15 such as `[1, 2, 3]` asks each pack by its address (over RS485, where each pack answers for itself)."),
+        new ValueKey<BatteryOptions, int>(
+            "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
+            "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
+    ]);
+
+    public static ConfigSection<PrometheusOptions> Prometheus { get; } = new(
+    [
+        new ValueKey<PrometheusOptions, bool>(
+            "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Serve `/metrics`."),
+        new ValueKey<PrometheusOptions, string>(
+            "listen", o => o.Listen, (o, v) => o with { Listen = v }, Scalar<string>(HostPort, HostPortAllowed), Quote,
+            "Address and port of the metrics server: `HOST:PORT`, `:PORT` or `PORT` (every interface). 9863 because the usual exporter range 9100-9999 is taken. `0.0.0.0` = every IPv4 interface; `127.0.0.1` = this machine only; `[::]` = IPv6 as well."),
+    ]);
+
+    public static ConfigSection<InfluxDbOptions> InfluxDb { get; } = new(
+    [
+        new ValueKey<InfluxDbOptions, bool>(
+            "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Write points to InfluxDB (1.x with api v1, 2.x with api v2; VictoriaMetrics accepts either)."),
+        new ValueKey<InfluxDbOptions, Uri>(
+            "url", o => o.Url, (o, v) => o with { Url = v },
+            Scalar<Uri>(HttpUrl, "an absolute http:// or https:// URL such as http://localhost:8086"), u => Quote(u.ToString()),
+            "The server's base URL: `http://` or `https://`.")
+        {
+            DefaultOverride = "http://localhost:8086",
+        },
+        new ValueKey<InfluxDbOptions, InfluxApi>(
+            "api", o => o.Api, (o, v) => o with { Api = v }, Scalar<InfluxApi>(InfluxApiVersion, "v1 or v2"), v => v == InfluxApi.V1 ? "v1" : "v2",
+            "`v1` (`/write` with database, retention policy, username and password) or `v2` (`/api/v2/write` with org, bucket and token)."),
+        new ValueKey<InfluxDbOptions, string>(
+            "database", o => o.Database, (o, v) => o with { Database = v }, ConfigBinder.Text, Quote,
+            "v1: the database (needed when enabled with api v1)."),
+        new ValueKey<InfluxDbOptions, string>(
+            "retention_policy", o => o.RetentionPolicy, (o, v) => o with { RetentionPolicy = v }, ConfigBinder.Text, Quote,
+            "v1: the retention policy; empty = the database's default."),
+        new ValueKey<InfluxDbOptions, string>(
+            "username", o => o.Username, (o, v) => o with { Username = v }, ConfigBinder.Text, Quote,
+            "v1: the user; empty = no authentication."),
+        new ValueKey<InfluxDbOptions, Secret>(
+            "password", o => o.Password, (o, v) => o with { Password = v }, SecretText, s => Quote(s.Value),
+            "v1: the password; never printed. Prefer `password_file`.")
+        {
+            IsSecret = true,
+        },
+        new ValueKey<InfluxDbOptions, string?>(
+            "password_file", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+            "v1: a file holding the password instead (one line; a final newline is dropped), such as a Docker or systemd secret. A relative path is taken from the configuration file's folder.")
+        {
+            Example = "/run/secrets/influxdb_password",
+        },
+        new ValueKey<InfluxDbOptions, string>(
+            "org", o => o.Org, (o, v) => o with { Org = v }, ConfigBinder.Text, Quote,
+            "v2: the organisation (needed when enabled with api v2)."),
+        new ValueKey<InfluxDbOptions, string>(
+            "bucket", o => o.Bucket, (o, v) => o with { Bucket = v }, ConfigBinder.Text, Quote,
+            "v2: the bucket (needed when enabled with api v2)."),
+        new ValueKey<InfluxDbOptions, Secret>(
+            "token", o => o.Token, (o, v) => o with { Token = v }, SecretText, s => Quote(s.Value),
+            "v2: the API token; never printed. Prefer `token_file`. VictoriaMetrics needs none.")
+        {
+            IsSecret = true,
+        },
+        new ValueKey<InfluxDbOptions, string?>(
+            "token_file", o => o.TokenFile, (o, v) => o with { TokenFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+            "v2: a file holding the token instead, read like `password_file`.")
+        {
+            Example = "/run/secrets/influxdb_token",
+        },
+        new ValueKey<InfluxDbOptions, string>(
+            "precision", o => o.Precision, (o, v) => o with { Precision = v }, Scalar(OneOf("ns", "us", "ms", "s"), "ns, us, ms or s"), v => v,
+            "Timestamp precision written: `ns`, `us`, `ms` or `s`."),
+        new ValueKey<InfluxDbOptions, bool>(
+            "gzip", o => o.Gzip, (o, v) => o with { Gzip = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Compress the request bodies."),
+        new ValueKey<InfluxDbOptions, TimeSpan>(
+            "flush_interval", o => o.FlushInterval, (o, v) => o with { FlushInterval = v }, Duration(allowZero: false), ConfigDescriber.Duration,
+            "Longest wait before buffered points are written; more than 0."),
+        new ValueKey<InfluxDbOptions, int>(
+            "batch_size", o => o.BatchSize, (o, v) => o with { BatchSize = v }, Int(1, 100_000), v => Number(v),
+            "Most points in one write request: 1 to 100000."),
+        new ValueKey<InfluxDbOptions, int>(
+            "buffer_points", o => o.BufferPoints, (o, v) => o with { BufferPoints = v }, Int(0, 10_000_000, " (0 = enough for one hour of polling)"), v => Number(v),
+            "Most points kept while the server cannot be reached: `0` = enough for one hour of polling, else 1 to 10000000."),
+        new ValueKey<InfluxDbOptions, TimeSpan>(
+            "timeout", o => o.Timeout, (o, v) => o with { Timeout = v }, Duration(allowZero: false), ConfigDescriber.Duration,
+            "How long one write request may take; more than 0."),
+    ],
+    CheckInfluxDb);
+
+    public static ConfigSection<ConsoleOptions> Console { get; } = new(
+    [
+        new ValueKey<ConsoleOptions, bool>(
+            "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
+            "Print a summary of every pack after each cycle on standard output (plain text when not on a terminal, fine for `docker logs`)."),
+    ]);
+
+    public static ConfigSection<BmsPaceOptions> Root { get; } = new(
+    [
+        new ValueKey<BmsPaceOptions, TimeSpan>(
+            "scan_interval", o => o.ScanInterval, (o, v) => o with { ScanInterval = v }, Duration(allowZero: true), ConfigDescriber.Duration,
+            "Time from the start of one poll cycle to the start of the next; `0` polls back to back."),
+        new ValueKey<BmsPaceOptions, TimeSpan>(
+            "request_timeout", o => o.RequestTimeout, (o, v) => o with { RequestTimeout = v }, Duration(allowZero: false), ConfigDescriber.Duration,
+            "How long to wait for the answer to one request; more than 0. PACE documents 500ms; real packs and Wi-Fi converters need more."),
+        new ValueKey<BmsPaceOptions, TimeSpan>(
+            "request_gap", o => o.RequestGap, (o, v) => o with { RequestGap = v }, Duration(allowZero: true), ConfigDescriber.Duration,
+            "Pause between two requests on one link; `0` allowed. Some packs answer garbage when polled back to back."),
+        new ValueKey<BmsPaceOptions, int>(
+            "retries", o => o.Retries, (o, v) => o with { Retries = v }, Int(0, 10), v => Number(v),
+            "Extra attempts after a failed request within the same cycle: 0 to 10."),
+        new ValueKey<BmsPaceOptions, int>(
+            "reconnect_after_failures", o => o.ReconnectAfterFailures, (o, v) => o with { ReconnectAfterFailures = v }, Int(1, 1000), v => Number(v),
+            "Consecutive failed requests after which the serial port or TCP connection is closed and opened again: 1 to 1000."),
+        new ValueKey<BmsPaceOptions, int>(
+            "stale_after_cycles", o => o.StaleAfterCycles, (o, v) => o with { StaleAfterCycles = v }, Int(1, 1000), v => Number(v),
+            "Cycles a pack may miss before its values are withdrawn from `/metrics` (they are never served stale): 1 to 1000."),
+        new ValueKey<BmsPaceOptions, int>(
+            "debug_output", o => o.DebugOutput, (o, v) => o with { DebugOutput = v }, Int(0, 3), v => Number(v),
+            "Log detail, as in the Python tool: `0` link changes and warnings; `1` adds every failed request (bad checksums too); `2` every frame; `3` frames and bytes in hex."),
+        new ValueKey<BmsPaceOptions, int>(
+            "force_pack_offset", o => o.ForcePackOffset, (o, v) => o with { ForcePackOffset = v },
+            Scalar(EvenInt(0, 200), "an even whole number from 0 to 200 (0 = automatic tail search)"), v => Number(v),
+            "Extra characters after each pack block in multi-pack answers: `0` finds the firmware's extra tail automatically; otherwise an even number up to 200 (two characters per byte), for firmware the automatic search gets wrong."),
+        new ValueKey<BmsPaceOptions, int>(
+            "zero_pad_number_cells", o => o.ZeroPadNumberCells, (o, v) => o with { ZeroPadNumberCells = v }, Int(0, 4), v => Number(v),
+            "Width of cell numbers in labels and tags, padded with zeros: `2` writes cell `01`; `0` no padding; at most 4."),
+        new ValueKey<BmsPaceOptions, int>(
+            "zero_pad_number_packs", o => o.ZeroPadNumberPacks, (o, v) => o with { ZeroPadNumberPacks = v }, Int(0, 4), v => Number(v),
+            "The same for pack numbers."),
+        new ListKey<BmsPaceOptions, BatteryOptions>(
+            "battery", "batteries", o => o.Batteries, (o, v) => o with { Batteries = v }, Battery, CheckBatteries,
+            "One entry per BMS link (a serial port or a network converter), with every pack behind it."),
+        new SectionKey<BmsPaceOptions, PrometheusOptions>(
+            "prometheus", o => o.Prometheus, (o, v) => o with { Prometheus = v }, Prometheus,
+            "The Prometheus `/metrics` endpoint."),
+        new SectionKey<BmsPaceOptions, InfluxDbOptions>(
+            "influxdb", o => o.InfluxDb, (o, v) => o with { InfluxDb = v }, InfluxDb,
+            "Writing to InfluxDB or VictoriaMetrics."),
+        new SectionKey<BmsPaceOptions, ConsoleOptions>(
+            "console", o => o.Console, (o, v) => o with { Console = v }, Console,
+            "The summary on standard output."),
+    ]);
+
+    public const string HostPortAllowed = "HOST:PORT such as 0.0.0.0:9863, :9863 or 9863, port 1 to 65535";
+
+    private static ConfigValueReader<byte> Byte(ConfigValueReader<int> read) =>
+        (ConfigBinder binder, ConfigNode node, string keyPath, byte fallback, out byte value) =>
+        {
+            bool read1 = read(binder, node, keyPath, fallback, out int number);
+            value = (byte)number;
+            return read1;
+        };
+
+    private static void CheckBatteries(ConfigBinder binder, ConfigSequence list, IReadOnlyList<ListEntry<BatteryOptions>> entries)
+    {
+        var seenNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (map, path, battery) in entries)
+        {
+            if (map.Get("name") is null && list.Items.Count > 1)
+            {
+                binder.Error($"{path}.name: missing; allowed: a name of letters, digits, '_', '.' or '-' (required when there is more than one battery) ({map.Origin})");
+            }
+
+            if (map.Get("connection") is null && list.Items.Count > 1)
+            {
+                binder.Error($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
+            }
+
+            // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.
+            bool nameGiven = map.Get("name") is ConfigScalar { IsNull: false } nameNode && nameNode.Value.Trim() == battery.Name;
+            if (nameGiven && !seenNames.Add(battery.Name))
+            {
+                binder.Error($"{path}.name: '{battery.Name}' is already the name of another battery; allowed: a name used once ({(map.Get("name") ?? map).Origin})");
+            }
+        }
+    }
+
+    private static void CheckInfluxDb(ConfigBinder binder, ConfigMapping map, string path, InfluxDbOptions influx)
+    {
+        binder.RejectBoth(map, path, "password", "password_file");
+        binder.RejectBoth(map, path, "token", "token_file");
+        if (!influx.Enabled)
+        {
+            return;
+        }
+
+        var enabledOrigin = (map.Get("enabled") ?? map).Origin;
+        if (influx.Api == InfluxApi.V2)
+        {
+            binder.RequireText(influx.Org, "influxdb.org", "the InfluxDB organisation name (needed when influxdb.enabled is true and api is v2)", enabledOrigin);
+            binder.RequireText(influx.Bucket, "influxdb.bucket", "the bucket name (needed when influxdb.enabled is true and api is v2)", enabledOrigin);
+        }
+        else
+        {
+            binder.RequireText(influx.Database, "influxdb.database", "the database name (needed when influxdb.enabled is true and api is v1)", enabledOrigin);
+        }
+    }
+}
