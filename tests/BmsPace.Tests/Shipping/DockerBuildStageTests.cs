@@ -52,7 +52,7 @@ public sealed class DockerBuildStageFixture : IAsyncLifetime
                     var result = await ExternalTool.RunAsync(
                         "/bin/sh",
                         ["-c", command],
-                        TimeSpan.FromMinutes(15),
+                        TimeSpan.FromMinutes(20),
                         InRoot(workdir),
                         new Dictionary<string, string?> { ["TARGETARCH"] = "arm64", ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" });
                     if (result.ExitCode != 0)

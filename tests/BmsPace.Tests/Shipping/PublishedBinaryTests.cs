@@ -37,7 +37,7 @@ public sealed class PublishedBinaryFixture : IAsyncLifetime
             ExternalTool.Require("dotnet", "the .NET SDK"),
             ["publish", "src/BmsPace", "-c", "Release", "-r", "linux-x64", "-o", Folder,
              "--nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false"],
-            TimeSpan.FromMinutes(10),
+            TimeSpan.FromMinutes(20),
             workingDirectory: source,
             environment: new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" });
     }
