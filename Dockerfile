@@ -35,6 +35,7 @@ RUN sh install-aot-toolchain.sh "$TARGETARCH"
 COPY global.json Directory.Build.props .editorconfig ./
 COPY src/BmsPace.Protocol/BmsPace.Protocol.csproj src/BmsPace.Protocol/
 COPY src/BmsPace/BmsPace.csproj src/BmsPace/
+COPY src/BmsPace.Simulator/BmsPace.Simulator.csproj src/BmsPace.Simulator/
 RUN dotnet restore src/BmsPace/BmsPace.csproj -a "$TARGETARCH"
 
 COPY src/ src/

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using BmsPace.Protocol.Commands;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Transport;
 
 namespace BmsPace.Benchmarks;
@@ -30,7 +30,7 @@ internal static class LinePacingBenchmark
         string request = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
 
         string reply = await transport.ExchangeAsync(request, TimeSpan.FromSeconds(10), CancellationToken.None);
-        var line = LinePacer.LineTime(request.Length + reply.Length, baud) + think;
+        var line = TimeSpan.FromSeconds((request.Length + reply.Length) * 10.0 / baud) + think;
         var total = TimeSpan.Zero;
         var worst = TimeSpan.Zero;
         for (int i = 0; i < exchanges; i++)

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Text;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 
 namespace BmsPace.Benchmarks;
 

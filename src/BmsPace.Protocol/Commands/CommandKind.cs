@@ -10,6 +10,15 @@ public enum CommandKind
     PackCount,
     Capacity,
     DateTime,
+
+    /// <summary>0x51 of the 0x20 family: device name, software version, manufacturer.</summary>
+    ManufacturerInfo,
+
+    /// <summary>0x4F of the 0x20 family: the protocol version, carried in the reply's VER.</summary>
+    ProtocolVersion,
+
+    /// <summary>0x93 of Pylontech: the module serial number.</summary>
+    ModuleSerial,
 }
 
 public static class CommandKinds
@@ -24,10 +33,17 @@ public static class CommandKinds
         CommandKind.PackCount => "pack_count",
         CommandKind.Capacity => "capacity",
         CommandKind.DateTime => "datetime",
+        CommandKind.ManufacturerInfo => "manufacturer_info",
+        CommandKind.ProtocolVersion => "protocol_version",
+        CommandKind.ModuleSerial => "module_serial",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown command kind"),
     };
 
-    /// <summary>The PACE 0x25 CID2 of a kind (PROTOCOL.md section 9).</summary>
+    /// <summary>
+    /// The CID2 of a kind in PACE numbering (PROTOCOL.md section 9; the 0x20-family identity reads keep their own
+    /// codes). A dialect may use another code for the same kind (EG4 reads its clock with 0x4D): ask
+    /// <see cref="Dialects.IBmsDialect.Cid2Of"/> when the dialect is known.
+    /// </summary>
     public static byte ToCid2(this CommandKind kind) => kind switch
     {
         CommandKind.Analog => 0x42,
@@ -37,17 +53,24 @@ public static class CommandKinds
         CommandKind.PackCount => 0x90,
         CommandKind.Capacity => 0xA6,
         CommandKind.DateTime => 0xB1,
+        CommandKind.ManufacturerInfo => 0x51,
+        CommandKind.ProtocolVersion => 0x4F,
+        CommandKind.ModuleSerial => 0x93,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown command kind"),
     };
 
     /// <summary>Whether the request for this kind carries the one-byte COMMAND (pack selector) in INFO.</summary>
     public static bool CarriesPackByte(this CommandKind kind) => kind is CommandKind.Analog or CommandKind.Alarm;
 
-    public static IReadOnlyList<CommandKind> All { get; } = Enum.GetValues<CommandKind>();
+    /// <summary>The kinds of the PACE dialect (every kind up to <see cref="CommandKind.DateTime"/>), in enum order.</summary>
+    public static IReadOnlyList<CommandKind> All { get; } = [.. Enum.GetValues<CommandKind>().Where(k => k <= CommandKind.DateTime)];
+
+    /// <summary>Every kind of every dialect: <see cref="All"/> plus the 0x20-family identity reads.</summary>
+    public static IReadOnlyList<CommandKind> Every { get; } = Enum.GetValues<CommandKind>();
 
     public static bool TryParse(string label, out CommandKind kind)
     {
-        foreach (var candidate in All)
+        foreach (var candidate in Every)
         {
             if (string.Equals(candidate.ToLabel(), label, StringComparison.Ordinal))
             {

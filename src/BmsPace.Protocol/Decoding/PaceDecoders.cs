@@ -331,7 +331,7 @@ public static class PaceDecoders
     /// ASCII text padded with spaces or NULs. Everything from the first NUL on is padding; other control or non-ASCII
     /// bytes become '?' so the text is safe in a label or a log line.
     /// </summary>
-    private static string Text(ReadOnlySpan<byte> bytes)
+    internal static string Text(ReadOnlySpan<byte> bytes)
     {
         int end = bytes.IndexOf((byte)0);
         var text = end < 0 ? bytes : bytes[..end];

@@ -62,6 +62,17 @@ public static class FrameDecoder
     /// <exception cref="PaceProtocolException">The first envelope check that fails.</exception>
     public static RequestFrame ParseRequest(ReadOnlySpan<char> frame) => ParseEnvelope(frame);
 
+    /// <summary>The echo check and the envelope checks of <see cref="Parse"/>, with no expectation about VER, CID1 or RTN.</summary>
+    internal static RequestFrame ParseEnvelope(ReadOnlySpan<char> frame, string? request)
+    {
+        if (request is not null && WithoutEndOfFrame(frame).SequenceEqual(WithoutEndOfFrame(request.AsSpan())))
+        {
+            throw new PaceProtocolException(FrameError.Echo, "the frame is the request just sent (a converter echo)");
+        }
+
+        return ParseEnvelope(frame);
+    }
+
     private static RequestFrame ParseEnvelope(ReadOnlySpan<char> frame)
     {
         bool hasEndOfFrame = frame.Length > 0 && frame[^1] == FrameEncoder.EndOfFrame;

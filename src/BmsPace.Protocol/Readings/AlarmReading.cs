@@ -5,13 +5,27 @@ namespace BmsPace.Protocol.Readings;
 /// <summary>A decoded 0x44 answer.</summary>
 public sealed record AlarmReading(int PackCount, ImmutableArray<AlarmPack> Packs)
 {
+    /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
+    public string Protocol { get; init; } = "pace";
+
     /// <summary>No tail length fitted every block, so the last one kept a different tail (PROTOCOL.md 8.3).</summary>
     public bool LastTailDiffers { get; init; }
 }
 
-/// <summary>One pack of a 0x44 answer: raw bytes as sent, with named views (PROTOCOL.md 11.2, METRICS.md flag table).</summary>
+/// <summary>A raw status byte (or word) of an alarm answer under its dialect's snake_case name.</summary>
+public readonly record struct StatusField(string Name, long Value);
+
+/// <summary>
+/// One pack of a 0x44 answer: raw bytes as sent, with named views (PROTOCOL.md 11.2 and 13, METRICS.md flag table).
+/// The PACE bytes have their own properties; every dialect (PACE included) lists its raw status bytes in
+/// <see cref="Status"/> and its named bits in <see cref="FlagDefinitions"/>. The PACE properties stay 0 for the
+/// other dialects: read <see cref="Status"/> there.
+/// </summary>
 public sealed record AlarmPack
 {
+    private readonly ImmutableArray<StatusField> _status;
+    private readonly ImmutableArray<int> _balancingCells;
+
     public required int Pack { get; init; }
 
     /// <summary>Per-cell warning codes: 00 normal, 01 low, 02 high, 80-EF user-defined, F0 other; unknown codes kept.</summary>
@@ -19,32 +33,32 @@ public sealed record AlarmPack
 
     public required ImmutableArray<byte> TemperatureWarnings { get; init; }
 
-    public required byte ChargeCurrentWarning { get; init; }
+    public byte ChargeCurrentWarning { get; init; }
 
-    public required byte PackVoltageWarning { get; init; }
+    public byte PackVoltageWarning { get; init; }
 
-    public required byte DischargeCurrentWarning { get; init; }
+    public byte DischargeCurrentWarning { get; init; }
 
-    public required byte ProtectState1 { get; init; }
+    public byte ProtectState1 { get; init; }
 
-    public required byte ProtectState2 { get; init; }
+    public byte ProtectState2 { get; init; }
 
-    public required byte InstructionState { get; init; }
+    public byte InstructionState { get; init; }
 
     /// <summary>Exported raw only: the polarity of bits 4/5 is disputed (PROTOCOL.md 11.2).</summary>
-    public required byte ControlState { get; init; }
+    public byte ControlState { get; init; }
 
-    public required byte FaultState { get; init; }
+    public byte FaultState { get; init; }
 
     /// <summary>Cells 1-8, bit 0 = cell 1 (PACE documents).</summary>
-    public required byte BalanceState1 { get; init; }
+    public byte BalanceState1 { get; init; }
 
     /// <summary>Cells 9-16, bit 0 = cell 9.</summary>
-    public required byte BalanceState2 { get; init; }
+    public byte BalanceState2 { get; init; }
 
-    public required byte WarnState1 { get; init; }
+    public byte WarnState1 { get; init; }
 
-    public required byte WarnState2 { get; init; }
+    public byte WarnState2 { get; init; }
 
     /// <summary>Extra bytes after warn_state_2 as uppercase hex ("" when none).</summary>
     public required string TailHex { get; init; }
@@ -53,26 +67,71 @@ public sealed record AlarmPack
 
     public int TemperatureCount => TemperatureWarnings.Length;
 
+    /// <summary>The dialect's raw status bytes in wire order, by their own names; the PACE bytes when not set.</summary>
+    public ImmutableArray<StatusField> Status
+    {
+        get => _status.IsDefault ? PaceStatus() : _status;
+        init => _status = value;
+    }
+
+    /// <summary>The flag table the <see cref="Status"/> bytes are read with: PACE's unless the dialect sets its own.</summary>
+    public ImmutableArray<FlagDefinition> FlagDefinitions { get; init; } = FlagTable.All;
+
     /// <summary>1-based numbers of the cells whose balance bit is set, limited to the pack's cell count.</summary>
     public ImmutableArray<int> BalancingCells
     {
-        get
-        {
-            var cells = ImmutableArray.CreateBuilder<int>();
-            int word = BalanceState1 | (BalanceState2 << 8);
-            for (int bit = 0; bit < 16 && bit < CellCount; bit++)
-            {
-                if ((word & (1 << bit)) != 0)
-                {
-                    cells.Add(bit + 1);
-                }
-            }
-
-            return cells.ToImmutable();
-        }
+        get => _balancingCells.IsDefault ? PaceBalancingCells() : _balancingCells;
+        init => _balancingCells = value;
     }
 
-    public bool IsCellBalancing(int cell) => cell is >= 1 and <= 16 && ((BalanceState1 | (BalanceState2 << 8)) & (1 << (cell - 1))) != 0;
+    /// <summary>The raw value of the status byte named <paramref name="field"/>; null when the dialect has none.</summary>
+    public long? StatusValue(string field)
+    {
+        foreach (var status in Status)
+        {
+            if (status.Name == field)
+            {
+                return status.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private ImmutableArray<StatusField> PaceStatus() =>
+    [
+        new("charge_current_warning", ChargeCurrentWarning),
+        new("pack_voltage_warning", PackVoltageWarning),
+        new("discharge_current_warning", DischargeCurrentWarning),
+        new("protect_state_1", ProtectState1),
+        new("protect_state_2", ProtectState2),
+        new("instruction_state", InstructionState),
+        new("control_state", ControlState),
+        new("fault_state", FaultState),
+        new("balance_state_1", BalanceState1),
+        new("balance_state_2", BalanceState2),
+        new("warn_state_1", WarnState1),
+        new("warn_state_2", WarnState2),
+    ];
+
+    private ImmutableArray<int> PaceBalancingCells()
+    {
+        var cells = ImmutableArray.CreateBuilder<int>();
+        int word = BalanceState1 | (BalanceState2 << 8);
+        for (int bit = 0; bit < 16 && bit < CellCount; bit++)
+        {
+            if ((word & (1 << bit)) != 0)
+            {
+                cells.Add(bit + 1);
+            }
+        }
+
+        return cells.ToImmutable();
+    }
+
+    public bool IsCellBalancing(int cell) => _balancingCells.IsDefault
+        ? cell is >= 1 and <= 16 && ((BalanceState1 | (BalanceState2 << 8)) & (1 << (cell - 1))) != 0
+        : _balancingCells.Contains(cell);
 
     public byte ValueOf(StatusByte source) => source switch
     {
@@ -85,9 +144,18 @@ public sealed record AlarmPack
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown status byte"),
     };
 
-    public bool IsSet(FlagDefinition flag) => (ValueOf(flag.Source) & (1 << flag.Bit)) != 0;
+    public bool IsSet(FlagDefinition flag)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        if (_status.IsDefault && flag.PaceSource is { } source)
+        {
+            return (ValueOf(source) & (1 << flag.Bit)) != 0;
+        }
+
+        return StatusValue(flag.Field) is { } value && ((value >> flag.Bit) & 1) != 0;
+    }
 
     /// <summary>Names of the set flags of one family, in table order.</summary>
     public ImmutableArray<string> ActiveFlags(FlagFamily family) =>
-        [.. FlagTable.All.Where(f => f.Family == family && IsSet(f)).Select(f => f.Name)];
+        [.. FlagDefinitions.Where(f => f.Family == family && IsSet(f)).Select(f => f.Name)];
 }

@@ -12,7 +12,20 @@ public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Pac
     /// the values are still read.
     /// </summary>
     public bool LastTailDiffers { get; init; }
+
+    /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
+    public string Protocol { get; init; } = "pace";
 }
+
+/// <summary>A value only one dialect sends (EG4's cumulative energy, Seplos' port voltage), named snake_case with its unit.</summary>
+public readonly record struct DialectValue(string Name, double Value);
+
+/// <summary>
+/// A value the plausibility pass removed from a reading (<see cref="Plausibility"/>): <see cref="Field"/> is the
+/// JSON key it would have had (the <c>field</c> label of <c>pace_bms_implausible_values_total</c>), <see cref="Detail"/>
+/// says which value and why, for a debug log line.
+/// </summary>
+public readonly record struct ImplausibleValue(string Field, string Detail);
 
 /// <summary>The optional bytes after design capacity (PROTOCOL.md 10.4), interpreted by their length.</summary>
 /// <param name="LengthBytes">0, 1, 14, 22 or another length (then only <see cref="AnalogPack.TailHex"/> is set).</param>
@@ -49,7 +62,8 @@ public sealed record AnalogPack
 
     public required double FullAmpHours { get; init; }
 
-    public required double DesignAmpHours { get; init; }
+    /// <summary>Null when the dialect sends no design capacity (EG4, Pylontech).</summary>
+    public required double? DesignAmpHours { get; init; }
 
     public required int CycleCount { get; init; }
 
@@ -72,6 +86,15 @@ public sealed record AnalogPack
 
     public required double? StateOfHealthCalculatedRatio { get; init; }
 
+    /// <summary>Values only this dialect sends, in wire order (empty for PACE, whose extras are in <see cref="Tail"/>).</summary>
+    public ImmutableArray<DialectValue> DialectValues { get; init; } = [];
+
+    /// <summary>Values the plausibility pass removed (now NaN or null above); empty when every value was plausible.</summary>
+    public ImmutableArray<ImplausibleValue> Implausible { get; init; } = [];
+
+    /// <summary>Sensor roles per index when the dialect orders its sensors differently from PACE; default = PACE's rule.</summary>
+    public ImmutableArray<TemperatureRole> TemperatureRoles { get; init; }
+
     public int CellCount => CellVoltagesVolts.Length;
 
     public int TemperatureCount => TemperaturesCelsius.Length;
@@ -86,7 +109,9 @@ public sealed record AnalogPack
     public double CellDeltaVolts => Math.Round(CellMaxVolts - CellMinVolts, 3);
 
     /// <summary>What sensor <paramref name="index"/> (0-based) measures: with 6 sensors PACE puts cells on 1-4, MOSFET on 5, environment on 6.</summary>
-    public TemperatureRole RoleOfSensor(int index) => TemperatureRoles.Of(index, TemperatureCount);
+    public TemperatureRole RoleOfSensor(int index) =>
+        TemperatureRoles.IsDefault ? Readings.TemperatureRoles.Of(index, TemperatureCount)
+        : index >= 0 && index < TemperatureRoles.Length ? TemperatureRoles[index] : TemperatureRole.Unknown;
 }
 
 public enum TemperatureRole

@@ -18,6 +18,7 @@ public static class BmsPaceCli
             OnceCommand.Create(),
             DecodeCommand.Create(),
             SimulateCommand.Create(),
+            ProbeCommand.Create(),
         };
         RunCommand.AttachAsDefault(root);
         return root;

@@ -84,6 +84,7 @@ internal static class OnceCommand
                 writer.WriteStartObject();
                 writer.WriteString("name", snapshot.Battery);
                 writer.WriteBoolean("ok", result.AnalogAnswered && result.AlarmAnswered);
+                writer.WriteString("protocol", snapshot.Protocol);
                 writer.WriteNumber("packs_reported", snapshot.PacksReported);
                 writer.WriteNumber("packs_decoded", snapshot.PacksDecoded);
                 writer.WriteString("protocol_version", snapshot.ProtocolVersion);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 
 namespace BmsPace.Cli;
 
@@ -22,6 +22,12 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { HelpName = "S", Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => 1 };
         var baud = new Option<int>("--baud") { HelpName = "B", Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => 0 };
         var thinkMs = new Option<int?>("--think-ms") { HelpName = "T", Description = "milliseconds between a request and its reply (default 20 when --baud is set, else 0)" };
+        var protocol = new Option<string>("--protocol")
+        {
+            HelpName = "NAME",
+            Description = "the dialect to speak: pace (VER 25, CID1 46), eg4 (VER 20, CID1 4A), seplos or pylontech (VER 20, CID1 46)",
+            DefaultValueFactory = _ => "pace",
+        };
         var fault = new Option<string[]>("--fault")
         {
             HelpName = "MODE[:ARG]",
@@ -29,9 +35,9 @@ internal static class SimulateCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var command = new Command("simulate", "serve a simulated PACE BMS (protocol 0x25) over TCP or a pseudo-terminal, until Ctrl-C")
+        var command = new Command("simulate", "serve a simulated BMS (PACE 0x25, or --protocol eg4, seplos, pylontech) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
+            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -39,6 +45,7 @@ internal static class SimulateCommand
             {
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
+                Protocol = parseResult.GetValue(protocol) ?? "pace",
                 Options = new SimulatedBmsOptions
                 {
                     Packs = parseResult.GetValue(packs),
@@ -60,7 +67,18 @@ internal static class SimulateCommand
     /// <summary>Validates, starts the server, prints where it listens and serves until <paramref name="cancellationToken"/> or SIGTERM/SIGINT.</summary>
     public static async Task<int> RunAsync(SimulateSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var problems = new List<string>(settings.Options.Validate());
+        var options = settings.Options;
+        var problems = new List<string>();
+        if (SimulatedDialect.TryFind(settings.Protocol, out var dialect))
+        {
+            options = options with { Dialect = dialect };
+            problems.AddRange(options.Validate());
+        }
+        else
+        {
+            problems.Add($"--protocol {settings.Protocol}: expected one of {string.Join(", ", SimulatedDialect.All)}");
+        }
+
         if ((settings.Tcp is null) == (settings.Pty is null))
         {
             problems.Add("give exactly one of --tcp HOST:PORT or --pty PATH");
@@ -95,11 +113,8 @@ internal static class SimulateCommand
             return BmsPaceCli.ExitUsage;
         }
 
-        var bms = new SimulatedBms(settings.Options);
-        foreach (var active in faults)
-        {
-            bms.SetFault(active);
-        }
+        var bms = new SimulatedBms(options);
+        ISimulatedDevice device = faults.Count == 0 ? bms : new FaultInjector(bms, faults, options.Seed);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -119,13 +134,13 @@ internal static class SimulateCommand
         {
             if (endpoint is not null)
             {
-                var tcpServer = SimulatorTcpServer.Start(bms, endpoint);
+                var tcpServer = SimulatorTcpServer.Start(device, endpoint, client => output.WriteLine($"bmspace simulate: client {FormatEndPoint(client)} connected"));
                 server = tcpServer;
                 where = $"tcp://{FormatEndPoint(tcpServer.EndPoint)}";
             }
             else
             {
-                var ptyServer = PseudoTerminalServer.Start(bms, settings.Pty!);
+                var ptyServer = PseudoTerminalServer.Start(device, settings.Pty!);
                 server = ptyServer;
                 where = $"{ptyServer.LinkPath} (-> {ptyServer.SlavePath})";
             }
@@ -138,12 +153,12 @@ internal static class SimulateCommand
 
         await using (server)
         {
-            var o = settings.Options;
+            var o = options;
             string faultText = faults.Count == 0 ? "no faults" : "faults " + string.Join(",", faults);
             string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bmspace simulate: {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+                $"bmspace simulate: {o.Dialect} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
             await output.FlushAsync(CancellationToken.None);
             try
             {
@@ -202,6 +217,9 @@ internal sealed record SimulateSettings
     public string? Tcp { get; init; }
 
     public string? Pty { get; init; }
+
+    /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
+    public string Protocol { get; init; } = "pace";
 
     public SimulatedBmsOptions Options { get; init; } = new();
 

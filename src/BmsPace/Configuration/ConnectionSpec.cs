@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Ports;
+using BmsPace.Simulator;
 
 namespace BmsPace.Configuration;
 
@@ -31,13 +32,18 @@ public abstract record ConnectionSpec
                 Temperatures = ReadInt(query, "temps", sim.Temperatures, 0, 16, errors),
                 TailBytes = ReadInt(query, "tail", sim.TailBytes, 0, 22, errors),
                 Seed = ReadInt(query, "seed", sim.Seed, 0, int.MaxValue, errors),
+                Protocol = query.GetValueOrDefault("protocol", sim.Protocol).ToLowerInvariant(),
             };
+            if (!SimulatedDialect.TryFind(sim.Protocol, out _))
+            {
+                errors.Add($"protocol={sim.Protocol} is not allowed: expected {string.Join(", ", SimulatedDialect.All)}");
+            }
             if (sim.TailBytes is not (0 or 1 or 14 or 22))
             {
                 errors.Add($"tail={sim.TailBytes} is not allowed: expected 0, 1, 14 or 22");
             }
 
-            Unknown(query, ["packs", "cells", "temps", "tail", "seed"], errors);
+            Unknown(query, ["packs", "cells", "temps", "tail", "seed", "protocol"], errors);
             return Finish(sim, errors, out spec, out error);
         }
 
@@ -203,5 +209,8 @@ public sealed record SimulatorConnectionSpec : ConnectionSpec
 
     public int Seed { get; init; } = 1;
 
-    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}";
+    /// <summary>The dialect the simulated pack speaks: pace, eg4, seplos or pylontech.</summary>
+    public string Protocol { get; init; } = "pace";
+
+    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == "pace" ? "" : $"&protocol={Protocol}");
 }

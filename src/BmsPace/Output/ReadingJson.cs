@@ -88,7 +88,7 @@ public static class ReadingJson
         writer.WriteNumber("voltage_volts", pack.VoltageVolts);
         writer.WriteNumber("remaining_amp_hours", pack.RemainingAmpHours);
         writer.WriteNumber("full_amp_hours", pack.FullAmpHours);
-        writer.WriteNumber("design_amp_hours", pack.DesignAmpHours);
+        WriteOptional(writer, "design_amp_hours", pack.DesignAmpHours);
         writer.WriteNumber("cycle_count", pack.CycleCount);
         WriteOptional(writer, "state_of_charge_ratio", pack.StateOfChargeRatio);
         WriteOptional(writer, "state_of_health_ratio", pack.StateOfHealthRatio);
@@ -104,6 +104,25 @@ public static class ReadingJson
         }
 
         WriteTail(writer, pack.Tail);
+        foreach (var value in pack.DialectValues)
+        {
+            WriteOptional(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null);
+        }
+
+        // Values the plausibility pass removed (METRICS.md pace_bms_implausible_values_total), only when there are any.
+        if (!pack.Implausible.IsEmpty)
+        {
+            writer.WriteStartArray("implausible");
+            foreach (var dropped in pack.Implausible)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("field", dropped.Field);
+                writer.WriteString("detail", dropped.Detail);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
     }
 
     private static void WriteTail(Utf8JsonWriter writer, AnalogTail? tail)
@@ -131,18 +150,14 @@ public static class ReadingJson
     {
         WriteBytes(writer, "cell_warnings", pack.CellWarnings);
         WriteBytes(writer, "temperature_warnings", pack.TemperatureWarnings);
-        writer.WriteNumber("charge_current_warning", pack.ChargeCurrentWarning);
-        writer.WriteNumber("pack_voltage_warning", pack.PackVoltageWarning);
-        writer.WriteNumber("discharge_current_warning", pack.DischargeCurrentWarning);
-        writer.WriteNumber("protect_state_1", pack.ProtectState1);
-        writer.WriteNumber("protect_state_2", pack.ProtectState2);
-        writer.WriteNumber("instruction_state", pack.InstructionState);
-        writer.WriteNumber("control_state", pack.ControlState);
-        writer.WriteNumber("fault_state", pack.FaultState);
-        writer.WriteNumber("balance_state_1", pack.BalanceState1);
-        writer.WriteNumber("balance_state_2", pack.BalanceState2);
-        writer.WriteNumber("warn_state_1", pack.WarnState1);
-        writer.WriteNumber("warn_state_2", pack.WarnState2);
+
+        // The dialect's raw status bytes under its own names (for PACE: the warnings, protect, instruction, control,
+        // fault, balance and warn bytes, in wire order).
+        foreach (var status in pack.Status)
+        {
+            writer.WriteNumber(status.Name, status.Value);
+        }
+
         writer.WriteStartArray("balancing_cells");
         foreach (int cell in pack.BalancingCells)
         {

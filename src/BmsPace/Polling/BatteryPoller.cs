@@ -5,6 +5,7 @@ using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 using BmsPace.Transport;
@@ -28,11 +29,12 @@ public sealed class BatteryPoller
     private readonly ILogger _frames;
     private readonly LinkHealth _link;
     private readonly Dictionary<(CommandKind Command, FrameError Reason), long> _lastWarned = [];
-    private readonly DecoderOptions _decoderOptions;
+    private readonly IBmsDialect? _configuredDialect;
     private readonly SortedDictionary<int, PackTracker> _packs = [];
     private readonly Dictionary<string, long> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Command, string Reason), long> _failures = [];
     private readonly HashSet<CommandKind> _unsupported = [];
+    private readonly HashSet<CommandKind> _answeredIdentity = [];
     private long _reconnects;
     private int _consecutiveFailures;
     private long _lastExchangeEndTimestamp;
@@ -40,6 +42,15 @@ public sealed class BatteryPoller
     private string? _softwareVersion;
     private SerialNumbers? _serials;
     private int _packsReported;
+
+    /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
+    private IBmsDialect? _dialect;
+
+    /// <summary>The analog answer that decided detection, used as that cycle's analog reading.</summary>
+    private (byte Address, byte PackByte, ResponseFrame Frame)? _detectionAnswer;
+
+    /// <summary>Why the last request returned nothing (null after a good frame).</summary>
+    private FrameError? _lastFailure;
 
     /// <param name="logger">Link state, failures and decoding notes (category <c>BmsPace.Battery.NAME</c> in the host).</param>
     /// <param name="frames">Every frame sent and received (<see cref="LogCategories.Frames"/>); none when null.</param>
@@ -52,12 +63,16 @@ public sealed class BatteryPoller
         _logger = logger;
         _frames = frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _link = new LinkHealth(battery.Name, transport.Description, time, logger);
-        _decoderOptions = new DecoderOptions
-        {
-            TemperatureOffsetDeciKelvin = battery.TemperatureOffset,
-            ForcePackOffsetCharacters = options.ForcePackOffset,
-        };
+        _configuredDialect = BmsDialects.TryFind(battery.Protocol, out var dialect) ? dialect : null;
+        _dialect = _configuredDialect;
     }
+
+    private DecoderOptions DecoderOptionsFor(IBmsDialect dialect) => new()
+    {
+        // The configured offset is PACE's default unless changed; the 0x20 family's documents use their own.
+        TemperatureOffsetDeciKelvin = _battery.TemperatureOffset == 2730 ? dialect.TemperatureOffsetDeciKelvin : _battery.TemperatureOffset,
+        ForcePackOffsetCharacters = _options.ForcePackOffset,
+    };
 
     public string Battery => _battery.Name;
 
@@ -67,9 +82,22 @@ public sealed class BatteryPoller
         var startedAt = _time.GetUtcNow();
         long startTimestamp = _time.GetTimestamp();
 
+        // protocol: auto starts out as PACE, so a PACE battery is read exactly as before: same requests, same order.
+        var identityDialect = _dialect ?? BmsDialects.Pace;
         if (_identityPending)
         {
-            await ReadIdentityAsync(cancellationToken);
+            await ReadIdentityAsync(identityDialect, cancellationToken);
+        }
+
+        if (_dialect is null)
+        {
+            await DetectDialectAsync(cancellationToken);
+            if (_dialect is not null && _dialect != identityDialect)
+            {
+                // What the PACE identity reads got was not from this dialect's battery: read its own identity instead.
+                ForgetIdentity();
+                await ReadIdentityAsync(_dialect, cancellationToken);
+            }
         }
 
         var analogPacks = new List<AnalogPack>();
@@ -95,7 +123,8 @@ public sealed class BatteryPoller
             Up = analogPacks.Any(p => !p.Offline),
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
-            ProtocolVersion = _battery.EffectiveProtocolVersion.ToString("X2", CultureInfo.InvariantCulture),
+            Protocol = _dialect?.Name,
+            ProtocolVersion = (_battery.ProtocolVersion ?? _dialect?.DefaultVersion ?? _battery.EffectiveProtocolVersion).ToString("X2", CultureInfo.InvariantCulture),
             Identity = new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial),
             Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles))],
             Counters = new PollCounters
@@ -181,16 +210,65 @@ public sealed class BatteryPoller
         return (allAnalog, allAlarm);
     }
 
+    /// <summary>
+    /// <c>protocol: auto</c>, at connect time: asks each dialect for the analog values of the first pack this battery
+    /// polls and keeps the first that explains its answer; that answer is this cycle's analog reading.
+    /// </summary>
+    private async Task DetectDialectAsync(CancellationToken cancellationToken)
+    {
+        byte address = _battery.PollsAllPacks ? _battery.Address : (byte)_battery.Packs[0];
+        byte packByte = _battery.PollsAllPacks ? RequestBuilder.AllPacks : address;
+        // PACE is asked exactly as a PACE battery always was (with retries); the others once each.
+        var detected = await DialectDetector.DetectAsync(
+            async dialect =>
+            {
+                var frame = await RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: dialect != BmsDialects.Pace);
+                return (frame, _lastFailure);
+            },
+            packByte,
+            _battery.ProtocolVersion);
+        if (detected is { } found)
+        {
+            _dialect = found.Dialect;
+            _detectionAnswer = (address, packByte, found.Analog);
+            PollerLog.DialectDetected(_logger, _battery.Name, found.Dialect.Name, found.Analog.Version, found.Analog.Cid1, _transport.Description);
+        }
+        else
+        {
+            PollerLog.NoDialectAnswered(_logger, _battery.Name, string.Join(", ", BmsDialects.Names));
+        }
+    }
+
     private async Task<(ResponseFrame? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
-        var frame = await RequestAsync(CommandKind.Analog, address, packByte, cancellationToken);
-        return (frame, frame is null ? null : Decode(CommandKind.Analog, () => PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), packByte, _decoderOptions)));
+        if (_dialect is not { } dialect)
+        {
+            return (null, null);
+        }
+
+        ResponseFrame? frame;
+        if (_detectionAnswer is { } answer && answer.Address == address && answer.PackByte == packByte)
+        {
+            frame = answer.Frame;
+            _detectionAnswer = null;
+        }
+        else
+        {
+            frame = await RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken);
+        }
+
+        return (frame, frame is null ? null : Decode(CommandKind.Analog, () => dialect.DecodeAnalog(frame, packByte, DecoderOptionsFor(dialect))));
     }
 
     private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
-        var frame = await RequestAsync(CommandKind.Alarm, address, packByte, cancellationToken);
-        return (frame, frame is null ? null : Decode(CommandKind.Alarm, () => PaceDecoders.DecodeAlarm(frame.Info.AsSpan(), packByte, _decoderOptions)));
+        if (_dialect is not { } dialect)
+        {
+            return (null, null);
+        }
+
+        var frame = await RequestAsync(dialect, CommandKind.Alarm, address, packByte, cancellationToken);
+        return (frame, frame is null ? null : Decode(CommandKind.Alarm, () => dialect.DecodeAlarm(frame, packByte, DecoderOptionsFor(dialect))));
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
@@ -253,21 +331,30 @@ public sealed class BatteryPoller
         return tracker;
     }
 
-    private async Task ReadIdentityAsync(CancellationToken cancellationToken)
+    private async Task ReadIdentityAsync(IBmsDialect dialect, CancellationToken cancellationToken)
     {
         bool pending = false;
-        if (!_unsupported.Contains(CommandKind.SoftwareVersion) && _softwareVersion is null)
+        foreach (var kind in dialect.IdentityCommands)
         {
-            var frame = await RequestAsync(CommandKind.SoftwareVersion, _battery.Address, RequestBuilder.AllPacks, cancellationToken, identity: true);
-            _softwareVersion = frame is null ? null : Decode(CommandKind.SoftwareVersion, () => PaceDecoders.DecodeSoftwareVersion(frame.Info.AsSpan()));
-            pending |= _softwareVersion is null && !_unsupported.Contains(CommandKind.SoftwareVersion);
-        }
+            if (_unsupported.Contains(kind) || _answeredIdentity.Contains(kind))
+            {
+                continue;
+            }
 
-        if (!_unsupported.Contains(CommandKind.SerialNumber) && _serials is null)
-        {
-            var frame = await RequestAsync(CommandKind.SerialNumber, _battery.Address, RequestBuilder.AllPacks, cancellationToken, identity: true);
-            _serials = frame is null ? null : Decode(CommandKind.SerialNumber, () => PaceDecoders.DecodeSerialNumbers(frame.Info.AsSpan()));
-            pending |= _serials is null && !_unsupported.Contains(CommandKind.SerialNumber);
+            var frame = await RequestAsync(dialect, kind, _battery.Address, RequestBuilder.AllPacks, cancellationToken, singleAttempt: true);
+            var identity = frame is null ? null : Decode(kind, () => dialect.DecodeIdentity(kind, frame));
+            if (identity is null)
+            {
+                pending |= !_unsupported.Contains(kind);
+                continue;
+            }
+
+            _answeredIdentity.Add(kind);
+            _softwareVersion = identity.SoftwareVersion ?? _softwareVersion;
+            if (identity.BmsSerial is not null || identity.PackSerial is not null)
+            {
+                _serials = new SerialNumbers(identity.BmsSerial ?? _serials?.BmsSerial ?? "", identity.PackSerial ?? _serials?.PackSerial ?? "");
+            }
         }
 
         _identityPending = pending;
@@ -289,13 +376,15 @@ public sealed class BatteryPoller
     }
 
     /// <summary>
-    /// Sends one read (with retries) and returns the validated frame, or null after counting the failure. Identity reads
-    /// get no retries: firmware without 0xC1/0xC2 answers RTN 04 or nothing, and that must not slow every cycle.
+    /// Sends one read in <paramref name="dialect"/> (with retries) and returns the validated frame, or null after counting
+    /// the failure. Identity reads and detection probes get no retries: firmware without an identity command answers
+    /// RTN 04 or nothing, a pack of another dialect stays silent, and that must not slow every cycle.
     /// </summary>
-    private async Task<ResponseFrame?> RequestAsync(CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool identity = false)
+    private async Task<ResponseFrame?> RequestAsync(IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
     {
-        string request = RequestBuilder.Build(kind, _battery.EffectiveProtocolVersion, address, packByte);
-        int attempts = identity ? 1 : 1 + _options.Retries;
+        bool identity = dialect.IdentityCommands.Contains(kind);
+        string request = dialect.BuildRequest(kind, address, packByte, _battery.ProtocolVersion);
+        int attempts = singleAttempt ? 1 : 1 + _options.Retries;
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
             await WaitForGapAsync(cancellationToken);
@@ -308,8 +397,19 @@ public sealed class BatteryPoller
                 Count(_requests, kind.ToLabel());
                 _link.Answered();
                 LogFrame("<-", kind, response);
-                var frame = FrameDecoder.Parse(response, _battery.EffectiveProtocolVersion, RequestBuilder.LithiumIronCid1, request);
+
+                // Without a VER override a frame with another dialect's header cannot be ours (with one, the dialect's
+                // decoder refuses a frame that another dialect's layout explains).
+                if (_configuredDialect is not null && _battery.ProtocolVersion is null && DialectDetector.LookAlike(response, dialect) is { } other)
+                {
+                    throw new PaceProtocolException(
+                        FrameError.Decode,
+                        $"the answer carries the VER and CID1 of {other.Name}, not of the configured {dialect.Name}: set protocol: {other.Name} (or auto)");
+                }
+
+                var frame = dialect.Validate(response, request, _battery.ProtocolVersion);
                 _consecutiveFailures = 0;
+                _lastFailure = null;
                 return frame;
             }
             catch (TransportException error)
@@ -339,6 +439,7 @@ public sealed class BatteryPoller
                 _lastExchangeEndTimestamp = _time.GetTimestamp();
             }
 
+            _lastFailure = reason;
             CountFailure(kind, reason);
             LogFailure(kind, reason, detail);
             if (reason != FrameError.Rtn)
@@ -360,12 +461,25 @@ public sealed class BatteryPoller
         return null;
     }
 
+    private void ForgetIdentity()
+    {
+        _identityPending = true;
+        _unsupported.Clear();
+        _answeredIdentity.Clear();
+        _softwareVersion = null;
+        _serials = null;
+    }
+
     private async Task ReconnectAsync(CancellationToken cancellationToken)
     {
         _consecutiveFailures = 0;
         _reconnects++;
         _identityPending = true;
         _unsupported.Clear();
+
+        // A reconnect may find another battery behind the link: detect again.
+        _dialect = _configuredDialect;
+        _detectionAnswer = null;
         PollerLog.Reopening(_logger, _battery.Name, _options.ReconnectAfterFailures, _transport.Description);
         try
         {

@@ -30,6 +30,9 @@ public sealed record BatterySnapshot
     /// <summary>Protocol version as two hex digits, "25".</summary>
     public required string ProtocolVersion { get; init; }
 
+    /// <summary>The dialect in use (<c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>); null while <c>auto</c> has not found one.</summary>
+    public string? Protocol { get; init; }
+
     public required BatteryIdentity Identity { get; init; }
 
     /// <summary>Every pack known: fresh ones with data, stale ones without (only <see cref="PackState.Fresh"/> false and the last success). A pack that vanished from a good answer is absent.</summary>

@@ -39,7 +39,7 @@ public sealed class DecodeCommandTests
     {
         var (exit, root, _) = await DecodeJsonAsync(JakiperAnalog, "--request", JakiperAnalogRequest);
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "pack_count", "packs");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "pack_count", "packs");
         Assert.Equal("analog", root.GetProperty("kind").GetString());
         Assert.Equal("25", root.GetProperty("version").GetString());
         Assert.Equal(1, root.GetProperty("address").GetInt32());
@@ -115,7 +115,7 @@ public sealed class DecodeCommandTests
     {
         var (exit, root, _) = await DecodeJsonAsync(JakiperAlarm, "--request", JakiperAlarmRequest);
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "pack_count", "packs");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "pack_count", "packs");
         Assert.Equal("alarm", root.GetProperty("kind").GetString());
         Assert.Equal(1, root.GetProperty("pack_count").GetInt32());
         var pack = Assert.Single(root.GetProperty("packs").EnumerateArray());
@@ -144,13 +144,13 @@ public sealed class DecodeCommandTests
     {
         var (exit, root, _) = await DecodeJsonAsync(GobelVersion, "--request", "~250146C10000FD9A\r");
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "software_version");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "software_version");
         Assert.Equal("software_version", root.GetProperty("kind").GetString());
         Assert.Equal("P16S200A-21606-1.01", root.GetProperty("software_version").GetString());
 
         (exit, root, _) = await DecodeJsonAsync(GobelSerials, "--command", "serial_number");
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "bms_serial", "pack_serial");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "bms_serial", "pack_serial");
         Assert.Equal("216061024400003A", root.GetProperty("bms_serial").GetString());
         Assert.Equal("GPSR2PC200YW28021109", root.GetProperty("pack_serial").GetString());
     }
@@ -160,13 +160,13 @@ public sealed class DecodeCommandTests
     {
         var (exit, root, _) = await DecodeJsonAsync(PackQuantity, "--request", "~250146900000FDA5\r");
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "pack_count");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "pack_count");
         Assert.Equal("pack_count", root.GetProperty("kind").GetString());
         Assert.Equal(2, root.GetProperty("pack_count").GetInt32());
 
         (exit, root, _) = await DecodeJsonAsync(Capacity, "--command", "capacity");
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "remaining_amp_hours", "full_amp_hours", "design_amp_hours");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "remaining_amp_hours", "full_amp_hours", "design_amp_hours");
         Assert.Equal(("capacity", "25", 0, 0), (root.GetProperty("kind").GetString(), root.GetProperty("version").GetString(), root.GetProperty("address").GetInt32(), root.GetProperty("rtn").GetInt32()));
         Assert.Equal(62.04, root.GetProperty("remaining_amp_hours").GetDouble());
         Assert.Equal(103.46, root.GetProperty("full_amp_hours").GetDouble());
@@ -174,7 +174,7 @@ public sealed class DecodeCommandTests
 
         (exit, root, _) = await DecodeJsonAsync(JakiperClock, "--request", "~250046B10000FD9C\r");
         Assert.Equal(0, exit);
-        AssertKeys(root, "kind", "version", "address", "rtn", "datetime");
+        AssertKeys(root, "kind", "protocol", "version", "address", "rtn", "datetime");
         Assert.Equal("datetime", root.GetProperty("kind").GetString());
         Assert.Equal("2024-08-21T05:29:31", root.GetProperty("datetime").GetString());
     }

@@ -1,8 +1,10 @@
 using System.Net;
 using BmsPace.Configuration;
+using BmsPace.Hosting;
 using BmsPace.Polling;
 using BmsPace.Protocol.Commands;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -44,7 +46,7 @@ public sealed class FaultRecoveryTests
     [MemberData(nameof(Faults))]
     public async Task Polling_survives_the_fault_exports_nothing_damaged_and_recovers(string fault, string? reason, bool listMode)
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, Cells = 8, TailBytes = 14, Seed = 11 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2, Cells = 8, TailBytes = 14, Seed = 11 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         var battery = new BatteryOptions
         {
@@ -76,7 +78,7 @@ public sealed class FaultRecoveryTests
         Assert.All(bms.ReceivedCid2s, cid2 => Assert.True(ReadOnlyCommandSet.IsReadOnly(cid2), $"sent CID2 0x{cid2:X2}"));
     }
 
-    private static async Task<PollCycleResult> PollAndCheckAsync(BatteryPoller poller, SimulatedBms bms)
+    private static async Task<PollCycleResult> PollAndCheckAsync(BatteryPoller poller, RecordedBms bms)
     {
         var result = await poller.PollOnceAsync(CancellationToken.None);
         foreach (var pack in result.Snapshot.Packs.Where(p => p.Fresh))

@@ -1,14 +1,15 @@
-using Microsoft.Extensions.Hosting;
 using System.Globalization;
 using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Protocol.Readings;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Sinks.Prometheus;
 using BmsPace.Tests.Prometheus;
+using BmsPace.Tests.Simulation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace BmsPace.Tests.EndToEnd;
 
@@ -184,14 +185,14 @@ internal static class ExpectedSeries
 /// <summary>Waits for the simulator to settle after its clock froze, and for the poller to come round again.</summary>
 internal static class SimulatorProgress
 {
-    public static int Requests(this SimulatedBms bms, byte cid2) => bms.ReceivedCid2s.Count(c => c == cid2);
+    public static int Requests(this RecordedBms bms, byte cid2) => bms.ReceivedCid2s.Count(c => c == cid2);
 
     /// <summary>
     /// After <see cref="FreezableClock.Freeze"/>: the first request after freezing still moves the battery up to the
     /// freezing instant; once an analog and an alarm request have both been answered after that, every later reply
-    /// carries exactly what <see cref="SimulatedBms.LastSentAnalog"/> and <see cref="SimulatedBms.LastSentAlarm"/> say.
+    /// carries exactly what <see cref="RecordedBms.LastSentAnalog"/> and <see cref="RecordedBms.LastSentAlarm"/> say.
     /// </summary>
-    public static async Task SettleAfterFreezeAsync(this SimulatedBms bms)
+    public static async Task SettleAfterFreezeAsync(this RecordedBms bms)
     {
         int analog = bms.Requests(0x42);
         int alarm = bms.Requests(0x44);
@@ -205,7 +206,7 @@ internal static class SimulatorProgress
     /// publishes a cycle before it starts the next, so the second analog request from now proves the first one's
     /// cycle is out.
     /// </summary>
-    public static async Task AwaitPublishedCycleAsync(this SimulatedBms bms)
+    public static async Task AwaitPublishedCycleAsync(this RecordedBms bms)
     {
         int analog = bms.Requests(0x42);
         await Influx.Eventually.TrueAsync(

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using BmsPace.Configuration;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.Influx;
 using BmsPace.Tests.Prometheus;
 

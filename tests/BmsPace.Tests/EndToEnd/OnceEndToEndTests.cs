@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using BmsPace.Cli;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Transport;
 
 namespace BmsPace.Tests.EndToEnd;
@@ -20,7 +21,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_json_over_tcp_prints_exactly_what_the_simulator_sent()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 7 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 7 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 
         var (exit, output, error) = await RunCliAsync("once", "--json", "--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
@@ -30,6 +31,7 @@ public sealed class OnceEndToEndTests
         var battery = Assert.Single(json.RootElement.GetProperty("batteries").EnumerateArray());
         Assert.Equal("main", battery.GetProperty("name").GetString());
         Assert.True(battery.GetProperty("ok").GetBoolean());
+        Assert.Equal("pace", battery.GetProperty("protocol").GetString());
         Assert.Equal(3, battery.GetProperty("packs_reported").GetInt32());
         Assert.Equal(bms.Options.SoftwareVersion, battery.GetProperty("software_version").GetString());
         Assert.Equal(bms.Options.BmsSerial, battery.GetProperty("bms_serial").GetString());
@@ -46,7 +48,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_against_a_silent_battery_exits_1_with_ok_false()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
         bms.SetFault(SimulatorFault.Parse("silent:1"));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         string config = Path.Combine(Path.GetTempPath(), $"bmspace-once-{Guid.NewGuid():N}.yaml");
@@ -72,7 +74,7 @@ public sealed class OnceEndToEndTests
     [Fact]
     public async Task Once_reads_a_battery_on_a_real_pty_through_System_IO_Ports()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, Cells = 15, TailBytes = 1, Seed = 3 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2, Cells = 15, TailBytes = 1, Seed = 3 });
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-pty-{Guid.NewGuid():N}");
         await using var pty = PseudoTerminalServer.Start(bms, link);
 
@@ -80,6 +82,7 @@ public sealed class OnceEndToEndTests
 
         Assert.True(exit == 0, error);
         using var json = JsonDocument.Parse(output);
+        Assert.Equal("pace", json.RootElement.GetProperty("batteries")[0].GetProperty("protocol").GetString());
         var packs = json.RootElement.GetProperty("batteries")[0].GetProperty("packs").EnumerateArray().ToList();
         Assert.Equal(2, packs.Count);
         for (int pack = 1; pack <= 2; pack++)
@@ -106,9 +109,9 @@ public sealed class OnceEndToEndTests
     public async Task Once_reads_a_battery_behind_a_socat_pty_pair_like_a_USB_serial_adapter()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 5 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, Seed = 5 });
         using var stop = new CancellationTokenSource();
-        var deviceEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var deviceEnd = new UnixFdStream(UnixTerminal.OpenRaw(pair.PathA));
         var session = Task.Run(() => SimulatorSession.RunAsync(deviceEnd, bms, canDisconnect: false, stop.Token));
         try
         {
@@ -128,6 +131,60 @@ public sealed class OnceEndToEndTests
             await stop.CancelAsync();
             await session;
             await deviceEnd.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// <c>protocol: auto</c> against a simulator that answers one dialect only (every other dialect's frames get silence):
+    /// <c>once</c> finds it and publishes the frames' values, compared with a battery model built from the same options
+    /// and seed. With time scale 0 only the cells' measurement noise moves between the model and the reply.
+    /// </summary>
+    [Theory]
+    [InlineData("pace", false)]
+    [InlineData("eg4", false)]
+    [InlineData("seplos", false)]
+    [InlineData("pylontech", false)]
+    [InlineData("pace", true)]
+    [InlineData("eg4", true)]
+    [InlineData("seplos", true)]
+    [InlineData("pylontech", true)]
+    public async Task Once_detects_the_dialect_a_battery_speaks_and_publishes_its_values(string protocol, bool overPty)
+    {
+        Assert.True(SimulatedDialect.TryFind(protocol, out var dialect));
+        var options = new SimulatedBmsOptions { Dialect = dialect, Packs = 1, Cells = 16, Temperatures = 6, TailBytes = 0, Seed = 11, TimeScale = 0 };
+        var bms = new SimulatedBms(options);
+        string link = Path.Combine(Path.GetTempPath(), $"bmspace-pty-{Guid.NewGuid():N}");
+        await using IAsyncDisposable server = overPty
+            ? PseudoTerminalServer.Start(bms, link)
+            : SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+        string connection = server is SimulatorTcpServer tcp ? $"tcp://127.0.0.1:{tcp.EndPoint.Port}" : $"serial://{link}?baud=9600";
+        string config = Path.Combine(Path.GetTempPath(), $"bmspace-once-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"request_timeout: 1s\nrequest_gap: 0\nbatteries:\n  - name: shed\n    connection: {connection}\n    protocol: auto\n");
+        try
+        {
+            var (exit, output, error) = await RunCliAsync("once", "--json", "--config", config);
+
+            Assert.True(exit == 0, error + output);
+            using var json = JsonDocument.Parse(output);
+            var battery = json.RootElement.GetProperty("batteries")[0];
+            Assert.Equal(protocol, battery.GetProperty("protocol").GetString());
+            var pack = Assert.Single(battery.GetProperty("packs").EnumerateArray());
+            var model = new BatteryModel(options).Sample()[0];
+            Assert.Equal(16, pack.GetProperty("cell_count").GetInt32());
+            var cells = pack.GetProperty("cell_voltages_volts").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.All(model.CellVoltagesVolts.Zip(cells), c => Assert.Equal(c.First, c.Second, 0.0025));
+            Assert.Equal(model.CurrentAmperes, pack.GetProperty("current_amperes").GetDouble(), 0.0051);
+            Assert.Equal(model.RemainingAmpHours, pack.GetProperty("remaining_amp_hours").GetDouble(), 0.0051);
+            Assert.Equal(model.FullAmpHours, pack.GetProperty("full_amp_hours").GetDouble(), 0.0051);
+            Assert.Equal(model.CycleCount, pack.GetProperty("cycle_count").GetInt32());
+            var temperatures = pack.GetProperty("temperatures_celsius").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
+            Assert.Equal(6, temperatures.Length);
+            Assert.All(model.TemperaturesCelsius.Order().Zip(temperatures), t => Assert.Equal(t.First, t.Second, 0.051));
+            Assert.Equal(model.StateOfCharge, pack.GetProperty("state_of_charge_ratio").GetDouble(), 0.0051);
+        }
+        finally
+        {
+            File.Delete(config);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BmsPace.Protocol.Readings;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 
 namespace BmsPace.Tests.EndToEnd;
 
@@ -24,7 +25,7 @@ internal static class SimulatorAssertions
         Assert.Equal(sent.VoltageVolts, decoded.VoltageVolts, Tolerance);
         Assert.Equal(sent.RemainingAmpHours, decoded.RemainingAmpHours, Tolerance);
         Assert.Equal(sent.FullAmpHours, decoded.FullAmpHours, Tolerance);
-        Assert.Equal(sent.DesignAmpHours, decoded.DesignAmpHours, Tolerance);
+        Assert.Equal(sent.DesignAmpHours, Assert.NotNull(decoded.DesignAmpHours), Tolerance);
         Assert.Equal(sent.CycleCount, decoded.CycleCount);
         Assert.Equal(sent.UserDefinedP, decoded.UserDefinedP);
         Assert.Equal(sent.TailHex, decoded.TailHex);

@@ -122,7 +122,9 @@ public sealed class BatteryPollerTests
             0x44 => Frames.Corrupt(Frames.Alarm(3)),
             _ => Frames.UnknownCommand,
         });
-        var result = await Poller(transport).PollOnceAsync(CancellationToken.None);
+
+        // Configured as PACE: under auto no dialect is settled by damaged frames, so the alarm block would not be asked.
+        var result = await Poller(transport, battery: new BatteryOptions { Name = "garage", Protocol = "pace" }).PollOnceAsync(CancellationToken.None);
 
         Assert.False(result.Snapshot.Up);
         Assert.False(result.AnalogAnswered);
@@ -206,9 +208,10 @@ public sealed class BatteryPollerTests
     public async Task Repeated_failures_reopen_the_transport_and_count_a_reconnect()
     {
         var transport = new ScriptedTransport(_ => null);
-        var result = await Poller(transport, Options with { Retries = 0, ReconnectAfterFailures = 2 }).PollOnceAsync(CancellationToken.None);
+        var pace = new BatteryOptions { Name = "garage", Protocol = "pace" };
+        var result = await Poller(transport, Options with { Retries = 0, ReconnectAfterFailures = 2 }, pace).PollOnceAsync(CancellationToken.None);
 
-        // C1, C2, 42, 44: four timeouts, a reset after every second one.
+        // A battery configured as PACE (auto would also try the other dialects): C1, C2, 42, 44, four timeouts, a reset after every second one.
         Assert.Equal(2, transport.Resets);
         Assert.Equal(2, result.Snapshot.Counters.Reconnects);
     }

@@ -4,7 +4,8 @@ using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Polling;
 using BmsPace.Protocol.Commands;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Tests.EndToEnd;
 using BmsPace.Tests.Influx;
 using BmsPace.Tests.Transport;
@@ -33,7 +34,7 @@ public sealed class LinkStateLoggingTests
     [Fact]
     public async Task A_silent_battery_logs_one_down_line_for_many_cycles_and_one_back_line_with_the_downtime()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         var battery = new BatteryOptions { Name = "shed", Connection = new TcpConnectionSpec("127.0.0.1", server.EndPoint.Port) };
         using var log = new RecordingLoggers(logging => BmsPaceHost.AddLogFilters(logging, debugOutput: 0));
@@ -45,7 +46,7 @@ public sealed class LinkStateLoggingTests
         try
         {
             await Eventually.TrueAsync(() => Task.FromResult(log.Count(LogLevel.Information, "shed: link up") > 0), "the link up line");
-            await Eventually.TrueAsync(() => Task.FromResult(bms.Requests(0x44) >= 2), "two answered cycles");
+            await Eventually.TrueAsync(() => Task.FromResult(bms.ReceivedCid2s.Count(c => c == 0x44) >= 2), "two answered cycles");
 
             bms.SetFault(SimulatorFault.Parse("silent:1"));
             int requestsWhenSilenced = bms.RequestCount;
@@ -58,8 +59,8 @@ public sealed class LinkStateLoggingTests
 
             bms.ClearFaults();
             await Eventually.TrueAsync(() => Task.FromResult(log.Count(LogLevel.Information, "shed: link back after ") > 0), "the link back line");
-            int analogAfterReturn = bms.Requests(0x42);
-            await Eventually.TrueAsync(() => Task.FromResult(bms.Requests(0x42) >= analogAfterReturn + 3), "three more cycles");
+            int analogAfterReturn = bms.ReceivedCid2s.Count(c => c == 0x42);
+            await Eventually.TrueAsync(() => Task.FromResult(bms.ReceivedCid2s.Count(c => c == 0x42) >= analogAfterReturn + 3), "three more cycles");
 
             var back = Assert.Single(log.Entries, e => e.Message.StartsWith("shed: link back after ", StringComparison.Ordinal));
             Assert.Matches(@"^shed: link back after (\d+\.\d s|\d+ min \d\d s) down$", back.Message);

@@ -103,7 +103,7 @@ public sealed class PrometheusSinkTests
         Assert.Equal(10, series["pace_bms_control_state{battery=\"main\",pack=\"1\"}"]);
         Assert.Equal(1235.5, series["pace_bms_charged_watt_hours_total{battery=\"main\",pack=\"1\"}"]);
         Assert.Equal(TestSnapshots.Start.ToUnixTimeSeconds(), series["pace_bms_last_success_timestamp_seconds{battery=\"main\",pack=\"1\"}"]);
-        Assert.Equal(1, series["pace_bms_pack_info{battery=\"main\",pack=\"1\",software_version=\"P16S100A-21521-1.02\",serial_number=\"2102011602018\",pack_serial_number=\"PACK0000001\",protocol_version=\"25\"}"]);
+        Assert.Equal(1, series["pace_bms_pack_info{battery=\"main\",pack=\"1\",software_version=\"P16S100A-21521-1.02\",serial_number=\"2102011602018\",pack_serial_number=\"PACK0000001\",protocol_version=\"25\",protocol=\"\"}"]);
         Assert.Equal(1, series["pace_bms_request_failures_total{battery=\"main\",command=\"analog\",reason=\"timeout\"}"]);
         Assert.Equal(1, series["pace_bms_poll_duration_seconds_count{battery=\"main\"}"]);
         Assert.Equal(1, series["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"]);

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using BmsPace.Cli;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.Transport;
 using BmsPace.Transport;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Tests.Transport;
 using Microsoft.Extensions.Time.Testing;
 
@@ -11,9 +11,9 @@ public class SimulatedBmsTests
 {
     private static readonly FakeTimeProvider Frozen = new(new DateTimeOffset(2026, 3, 14, 15, 9, 26, TimeSpan.Zero));
 
-    private static SimulatedBms Create(SimulatedBmsOptions? options = null) => new(options ?? new SimulatedBmsOptions(), Frozen);
+    private static RecordedBms Create(SimulatedBmsOptions? options = null) => new(options ?? new SimulatedBmsOptions(), Frozen);
 
-    private static string Ask(SimulatedBms bms, CommandKind kind, byte address = 1, byte packByte = 0xFF)
+    private static string Ask(ISimulatedDevice bms, CommandKind kind, byte address = 1, byte packByte = 0xFF)
     {
         var reply = bms.Respond(RequestBuilder.Build(kind, 0x25, address, packByte));
         return Encoding.ASCII.GetString(reply.Bytes);
@@ -47,6 +47,23 @@ public class SimulatedBmsTests
 
         Assert.True(info.AtEnd);
         Assert.Equal(frame, bms.LastReply(0x42));
+
+        // Independently of the reply: a battery model from the same options and seed (the clock is frozen, so the
+        // simulator's own model has not moved) measures what the blocks carry, to the wire's resolution.
+        var model = new BatteryModel(bms.Options).Sample();
+        for (int pack = 1; pack <= packs; pack++)
+        {
+            var sent = bms.LastSentAnalog(pack)!;
+            var measured = model[pack - 1];
+            Assert.Equal(measured.CellVoltagesVolts.Length, sent.CellVoltagesVolts.Length);
+            Assert.All(measured.CellVoltagesVolts.Zip(sent.CellVoltagesVolts), v => Assert.Equal(v.First, v.Second, 0.0005 + 1e-9));
+            Assert.All(measured.TemperaturesCelsius.Zip(sent.TemperaturesCelsius), t => Assert.Equal(t.First, t.Second, 0.05 + 1e-9));
+            Assert.Equal(measured.CurrentAmperes, sent.CurrentAmperes, 0.005 + 1e-9);
+            Assert.Equal(measured.RemainingAmpHours, sent.RemainingAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.FullAmpHours, sent.FullAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.DesignAmpHours, sent.DesignAmpHours, 0.005 + 1e-9);
+            Assert.Equal(measured.CycleCount, sent.CycleCount);
+        }
     }
 
     [Fact]
@@ -108,14 +125,16 @@ public class SimulatedBmsTests
     [Fact]
     public void ValuesEvolveAndChargeFollowsTheCurrent()
     {
-        var bms = Create(new SimulatedBmsOptions { Packs = 1 });
+        var clock = new FakeTimeProvider(Frozen.GetUtcNow());
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1, TimeScale = 60 }, clock);
         Ask(bms, CommandKind.Analog);
         var before = bms.LastSentAnalog(1)!;
         double remaining = before.RemainingAmpHours;
         bool sawCharge = false, sawDischarge = false, sawBalancing = false, sawLowSocWarning = false;
         for (int step = 0; step < 400; step++)
         {
-            bms.Advance(TimeSpan.FromMinutes(3));
+            // Three seconds of clock at 60 times real time: three minutes of battery.
+            clock.Advance(TimeSpan.FromSeconds(3));
             Ask(bms, CommandKind.Analog);
             Ask(bms, CommandKind.Alarm);
             var now = bms.LastSentAnalog(1)!;
@@ -134,7 +153,7 @@ public class SimulatedBmsTests
             if (alarm.BalancingCells.Length > 0)
             {
                 sawBalancing = true;
-                Assert.True(bms.IsCharging);
+                Assert.True((alarm.InstructionState & 0x20) != 0, "balancing only while charging (instruction bit 5)");
                 double max = now.CellVoltagesVolts.Max();
                 Assert.All(alarm.BalancingCells, cell => Assert.True(now.CellVoltagesVolts[cell - 1] >= max - 0.0035, $"cell {cell} balances but is not among the highest"));
             }
@@ -218,6 +237,86 @@ public class SimulatedBmsTests
         Assert.Empty(bms.Respond("~ZZ not a frame\r").Bytes);
         Assert.Equal(new byte[] { 0x4F, 0x9C, 0x42, 0x42 }, bms.ReceivedCid2s);
         Assert.Equal(5, bms.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(0x20, 0x46)]
+    [InlineData(0x20, 0x4A)]
+    [InlineData(0x25, 0x4A)]
+    public void APaceBmsIsSilentToAnotherDialectsFrames(byte version, byte cid1)
+    {
+        var bms = Create();
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 1, cid1, 0x42, [0xFF])).Bytes);
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 1, cid1, 0x42, [])).Bytes);
+
+        // Not even a damaged one of theirs gets an RTN.
+        string foreign = RequestBuilder.Build(version, 1, cid1, 0x42, [0xFF]);
+        string badChecksum = string.Concat(foreign.AsSpan(0, foreign.Length - 2), foreign[^2] == '0' ? "1" : "0", "\r");
+        Assert.Empty(bms.Respond(badChecksum).Bytes);
+        EnvelopeCheck.AssertValid(Ask(bms, CommandKind.Analog));
+    }
+
+    [Theory]
+    [InlineData("pace", 0x25, 0x46)]
+    [InlineData("eg4", 0x20, 0x4A)]
+    [InlineData("seplos", 0x20, 0x46)]
+    [InlineData("pylontech", 0x20, 0x46)]
+    public void EachDialectAnswersItsOwnFramesOnlyWithItsOwnHeader(string name, byte version, byte cid1)
+    {
+        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 2 }, Frozen);
+        foreach (var other in SimulatedDialect.All.Where(d => d.Version != version || d.Cid1 != cid1))
+        {
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x42, [0x01])).Bytes);
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x44, [])).Bytes);
+        }
+
+        // EG4 requests carry no INFO; the others name the pack (or group) in one byte.
+        byte[] command = name == "eg4" ? [] : name == "pace" ? [0xFF] : [0x02];
+        foreach (byte cid2 in new byte[] { 0x42, 0x44 })
+        {
+            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(version, 2, cid1, cid2, command)).Bytes);
+            EnvelopeCheck.AssertValid(frame);
+            Assert.Equal(0, EnvelopeCheck.ReturnCode(frame));
+            Assert.Equal(version, Convert.ToByte(frame[1..3], 16));
+            Assert.Equal(cid1, Convert.ToByte(frame[5..7], 16));
+            Assert.Equal(2, EnvelopeCheck.Address(frame));
+            var info = EnvelopeCheck.Info(frame);
+            Assert.Equal(16, info[2]);
+
+            // Temperature count: EG4 says 4 and sends 6 (PROTOCOL.md 13.1); the rest say what they send.
+            Assert.Equal(name == "eg4" ? 4 : 6, info[3 + (cid2 == 0x42 ? 32 : 16)]);
+        }
+
+        // A pack that does not exist behind this address stays silent.
+        Assert.Empty(bms.Respond(RequestBuilder.Build(version, 5, cid1, 0x42, name == "eg4" ? [] : [0x05])).Bytes);
+    }
+
+    [Theory]
+    [InlineData("eg4", new byte[] { 0x42, 0x44, 0x51, 0x4D })]
+    [InlineData("seplos", new byte[] { 0x42, 0x44, 0x4F, 0x51 })]
+    [InlineData("pylontech", new byte[] { 0x42, 0x44, 0x4F, 0x51, 0x93 })]
+    public void TheFamily20DialectsAnswerTheirReadCommandsAndRefuseOthers(string name, byte[] answered)
+    {
+        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 1 }, Frozen);
+        foreach (byte cid2 in answered)
+        {
+            byte[] info = name == "eg4" || cid2 is 0x4F or 0x51 ? [] : [0x01];
+            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, cid2, info)).Bytes);
+            EnvelopeCheck.AssertValid(frame);
+            Assert.Equal(0, EnvelopeCheck.ReturnCode(frame));
+        }
+
+        string unknown = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, 0x47, [])).Bytes);
+        Assert.Equal(0x04, EnvelopeCheck.ReturnCode(unknown));
+    }
+
+    [Fact]
+    public void AnEg4PackWithoutSixSensorsIsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = SimulatedDialect.Eg4, Temperatures = 4 }));
+        Assert.Contains("temps=4", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -317,7 +416,7 @@ public class SimulatedBmsTests
     [Fact]
     public void InvalidOptionsAreRefusedNamingEveryProblem()
     {
-        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Packs = 0, TailBytes = 5 }));
+        var error = Assert.Throws<ArgumentException>(() => new RecordedBms(new SimulatedBmsOptions { Packs = 0, TailBytes = 5 }));
         Assert.Contains("packs=0", error.Message, StringComparison.Ordinal);
         Assert.Contains("tail=5", error.Message, StringComparison.Ordinal);
     }

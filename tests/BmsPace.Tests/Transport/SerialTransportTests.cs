@@ -2,7 +2,8 @@ using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
 using BmsPace.Resilience;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Transport;
@@ -17,9 +18,9 @@ public class SerialTransportTests
     public async Task ASocatPtyPairCarriesEveryCommandAndFaultsAreSeenThroughTheSerialPort()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
         using var stop = new CancellationTokenSource();
-        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var serverEnd = new UnixFdStream(UnixTerminal.OpenRaw(pair.PathA));
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
         try
         {
@@ -54,9 +55,9 @@ public class SerialTransportTests
     public async Task ALineThatVanishesIsAnIoErrorNotAHang()
     {
         await using var pair = await SocatPtyPair.StartAsync();
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         using var stop = new CancellationTokenSource();
-        var serverEnd = UnixFdStream.OpenRaw(pair.PathA);
+        var serverEnd = new UnixFdStream(UnixTerminal.OpenRaw(pair.PathA));
         var session = Task.Run(() => SimulatorSession.RunAsync(serverEnd, bms, canDisconnect: false, stop.Token));
         await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), reconnect: Fast);
         Assert.Equal("valid", await TcpTransportTests.OutcomeAsync(transport, AnalogRequest, TimeSpan.FromSeconds(5)));
@@ -98,7 +99,7 @@ public class SerialTransportTests
         string link = Path.Combine(directory, "ttyBMS");
         try
         {
-            var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2, TailBytes = 1 });
+            var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2, TailBytes = 1 });
             var server = PseudoTerminalServer.Start(bms, link);
             await using (server)
             {

@@ -2,7 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using BmsPace.Protocol.Framing;
 using BmsPace.Resilience;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Transport;

@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
 using BmsPace.Resilience;
-using BmsPace.Simulation;
+using BmsPace.Simulator;
+using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Transport;
@@ -15,15 +16,30 @@ public class TcpTransportTests
     private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
     private static readonly string VersionRequest = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
 
-    private static SimulatorTcpServer StartServer(SimulatedBms bms, int port = 0) =>
-        SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, port));
+    private static CountingServer StartServer(RecordedBms bms, int port = 0) => new(bms, port);
 
-    private static TcpTransport Connect(SimulatorTcpServer server) => new("127.0.0.1", server.EndPoint.Port, reconnect: Fast);
+    private static TcpTransport Connect(CountingServer server) => new("127.0.0.1", server.EndPoint.Port, reconnect: Fast);
+
+    /// <summary>The simulator's TCP server with the test's own count of the clients it accepted.</summary>
+    private sealed class CountingServer : IAsyncDisposable
+    {
+        private readonly SimulatorTcpServer _server;
+        private int _accepted;
+
+        public CountingServer(RecordedBms bms, int port) =>
+            _server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, port), _ => Interlocked.Increment(ref _accepted));
+
+        public IPEndPoint EndPoint => _server.EndPoint;
+
+        public int AcceptedConnections => Volatile.Read(ref _accepted);
+
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
+    }
 
     [Fact]
     public async Task EveryReadCommandComesBackExactlyAsTheSimulatorSentIt()
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
         foreach (var kind in CommandKinds.All)
@@ -60,7 +76,7 @@ public class TcpTransportTests
     [MemberData(nameof(Faults))]
     public async Task EachFaultGivesItsReasonAndPollingRecoversWhenItIsCleared(string[] faults, string expected)
     {
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 2 });
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
         Assert.Null(EnvelopeCheck.Problem(await transport.ExchangeAsync(VersionRequest, TimeSpan.FromSeconds(2), CancellationToken.None)));
@@ -84,7 +100,7 @@ public class TcpTransportTests
     [Fact]
     public async Task AnEveryKthFaultHitsOnlyItsTurn()
     {
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         bms.SetFault(SimulatorFault.Parse("silent:3"));
         await using var server = StartServer(bms);
         await using var transport = Connect(server);
@@ -100,7 +116,7 @@ public class TcpTransportTests
     [Fact]
     public async Task AServerThatVanishesAndComesBackIsReconnected()
     {
-        var bms = new SimulatedBms();
+        var bms = new RecordedBms();
         var server = StartServer(bms);
         int port = server.EndPoint.Port;
         await using var transport = Connect(server);
@@ -151,8 +167,7 @@ public class TcpTransportTests
     [Fact]
     public async Task SeveralClientsInTurnAreServed()
     {
-        var bms = new SimulatedBms();
-        await using var server = StartServer(bms);
+        await using var server = StartServer(new RecordedBms());
         for (int client = 0; client < 3; client++)
         {
             await using var transport = Connect(server);

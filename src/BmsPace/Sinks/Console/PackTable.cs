@@ -12,7 +12,7 @@ public static class PackTable
     {
         var snapshot = result.Snapshot;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: {(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.ProtocolVersion}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: {(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.Protocol ?? "not detected"} (VER {snapshot.ProtocolVersion})");
         text.AppendLine(CultureInfo.InvariantCulture, $"  software version: {snapshot.Identity.SoftwareVersion ?? "(not answered)"}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  BMS serial:       {snapshot.Identity.BmsSerial ?? "(not answered)"}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  pack serial:      {snapshot.Identity.PackSerial ?? "(not answered)"}");
@@ -40,7 +40,7 @@ public static class PackTable
             ("SOH calc %", (a, _) => P(a.StateOfHealthCalculatedRatio)),
             ("remaining Ah", (a, _) => F(a.RemainingAmpHours, "0.00")),
             ("full Ah", (a, _) => F(a.FullAmpHours, "0.00")),
-            ("design Ah", (a, _) => F(a.DesignAmpHours, "0.00")),
+            ("design Ah", (a, _) => a.DesignAmpHours is { } design ? F(design, "0.00") : "-"),
             ("cycles", (a, _) => a.CycleCount.ToString(CultureInfo.InvariantCulture)),
             ("cell min V", (a, _) => F(a.CellMinVolts, "0.000")),
             ("cell max V", (a, _) => F(a.CellMaxVolts, "0.000")),

@@ -37,7 +37,9 @@ public static class SnapshotPoints
             // Likewise an alarm block kept from an earlier cycle: flags and balancing are left out rather than repeated.
             var readAlarm = pack.AlarmReadThisCycle ? pack.Alarm : null;
             string packLabel = labels.Pack(pack.Pack);
-            var packTags = Tags(("battery", snapshot.Battery), ("pack", packLabel));
+            var packTags = snapshot.Protocol is { } protocol
+                ? Tags(("battery", snapshot.Battery), ("pack", packLabel), ("protocol", protocol))
+                : Tags(("battery", snapshot.Battery), ("pack", packLabel));
             yield return new InfluxPoint(PackMeasurement, packTags, PackFields(snapshot, pack, analog), snapshot.Timestamp);
 
             for (int index = 0; index < analog.CellVoltagesVolts.Length; index++)
@@ -117,7 +119,10 @@ public static class SnapshotPoints
 
         fields.Add(new("remaining_amp_hours", InfluxFieldValue.Float(analog.RemainingAmpHours)));
         fields.Add(new("full_amp_hours", InfluxFieldValue.Float(analog.FullAmpHours)));
-        fields.Add(new("design_amp_hours", InfluxFieldValue.Float(analog.DesignAmpHours)));
+        if (analog.DesignAmpHours is { } design)
+        {
+            fields.Add(new("design_amp_hours", InfluxFieldValue.Float(design)));
+        }
         fields.Add(new("cycle_count", InfluxFieldValue.Integer(analog.CycleCount)));
         if (analog.CellCount > 0)
         {

@@ -41,8 +41,8 @@ public sealed class BmsMetricFamilies
         BuildInfo = factory.CreateGauge("pace_bms_exporter_build_info", "Always 1; the version label is the exporter's own version.", ["version"]);
 
         PackUp = PackGauge("pace_bms_pack_up", "1 while the pack's analog data is fresh; 0 once it missed stale_after_cycles cycles and its other series are withdrawn.", BatteryPack);
-        PackInfo = PackGauge("pace_bms_pack_info", "Always 1; identity strings from the software version (0xC1) and serial number (0xC2) commands, empty where the BMS gives none.",
-            ["battery", "pack", "software_version", "serial_number", "pack_serial_number", "protocol_version"]);
+        PackInfo = PackGauge("pace_bms_pack_info", "Always 1; identity strings from the software version (0xC1) and serial number (0xC2) commands, empty where the BMS gives none; protocol is the dialect in use (configured or detected).",
+            ["battery", "pack", "software_version", "serial_number", "pack_serial_number", "protocol_version", "protocol"]);
         PackVoltage = PackGauge("pace_bms_pack_voltage_volts", "Pack voltage from the analog (0x42) answer, in volts.", BatteryPack);
         PackCurrent = PackGauge("pace_bms_pack_current_amperes", "Pack current from the analog (0x42) answer, in amperes; positive = charging, negative = discharging.", BatteryPack);
         PackPower = PackGauge("pace_bms_pack_power_watts", "Pack voltage x current from the analog (0x42) answer, in watts; positive = charging.", BatteryPack);

@@ -305,7 +305,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     private void WritePack(PackWriter writer, string battery, string pack, BatterySnapshot snapshot, PackState state, AnalogPack analog)
     {
         var identity = snapshot.Identity;
-        writer.Set(_metrics.PackInfo.WithLabels(battery, pack, identity.SoftwareVersion ?? "", identity.BmsSerial ?? "", identity.PackSerial ?? "", snapshot.ProtocolVersion), 1);
+        writer.Set(_metrics.PackInfo.WithLabels(battery, pack, identity.SoftwareVersion ?? "", identity.BmsSerial ?? "", identity.PackSerial ?? "", snapshot.ProtocolVersion, snapshot.Protocol ?? ""), 1);
         writer.Set(_metrics.PackVoltage.WithLabels(battery, pack), analog.VoltageVolts);
         writer.Set(_metrics.PackCurrent.WithLabels(battery, pack), analog.CurrentAmperes);
         writer.Set(_metrics.PackPower.WithLabels(battery, pack), analog.PowerWatts);
@@ -321,7 +321,10 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
         writer.Set(_metrics.CapacityRemaining.WithLabels(battery, pack), analog.RemainingAmpHours);
         writer.Set(_metrics.CapacityFull.WithLabels(battery, pack), analog.FullAmpHours);
-        writer.Set(_metrics.CapacityDesign.WithLabels(battery, pack), analog.DesignAmpHours);
+        if (analog.DesignAmpHours is { } design)
+        {
+            writer.Set(_metrics.CapacityDesign.WithLabels(battery, pack), design);
+        }
         writer.Set(_metrics.CycleCount.WithLabels(battery, pack), analog.CycleCount);
         for (int i = 0; i < analog.CellCount; i++)
         {

@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects.Eg4;
+
+/// <summary>The EG4 0x42/0x44 layouts and bit tables (EG4 LifePower4 protocol document 2.2; PROTOCOL.md 13.1).</summary>
+internal sealed partial class Eg4Dialect
+{
+    /// <summary>Bytes of an analog answer after the temperatures: current to charge/discharge counts.</summary>
+    private const int AnalogBytesAfterTemperatures = 53;
+
+    /// <summary>Bytes of an alarm answer after the temperature alarms: current alarm to the reserved byte.</summary>
+    private const int AlarmBytesAfterTemperatures = 16;
+
+    /// <summary>The sensors EG4 sends beyond the count it announces: environment, then MOSFET.</summary>
+    private const int UnannouncedSensors = 2;
+
+    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
+
+    /// <summary>With six sensors: cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
+    public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    {
+        < 4 => TemperatureRole.Cell,
+        4 => TemperatureRole.Environment,
+        _ => TemperatureRole.Mosfet,
+    };
+
+    /// <summary>
+    /// DATA_FLAG, PACK GROUP, cells, N (says 4, sends 6), temperatures (0.1 K), current (10 mA), voltage (10 mV),
+    /// remaining and full (10 mAh), cycles, P (15), SOC and SOH (%), max/min/delta cell (mV), max/min cell temperature,
+    /// cumulative charge/discharge (10 mAh), energy (Wh), time (h), counts. No design capacity.
+    /// </summary>
+    internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
+    {
+        var info = frame.Info.AsSpan();
+        var reader = new InfoReader(info);
+        reader.U8("DATA_FLAG");
+        reader.U8("PACK GROUP");
+        var cells = ReadCells(ref reader, out bool allCellsZero);
+        int announced = reader.U8("temperature count");
+        int sent = SensorsSent(reader.Remaining, announced, AnalogBytesAfterTemperatures, 2);
+        var temperatures = ReadTemperatures(ref reader, sent, options);
+        int current = reader.S16("current");
+        int voltage = reader.U16("pack voltage");
+        int remaining = reader.U16("remaining capacity");
+        int full = reader.U16("full capacity");
+        int cycles = reader.U16("cycle count");
+        int userDefinedP = reader.U8("user-defined count");
+        int stateOfCharge = reader.U16("SOC");
+        int stateOfHealth = reader.U16("SOH");
+        var values = ImmutableArray.CreateBuilder<DialectValue>();
+        values.Add(new("cell_voltage_max_reported_volts", reader.U16("max cell voltage") / 1000.0));
+        values.Add(new("cell_voltage_min_reported_volts", reader.U16("min cell voltage") / 1000.0));
+        values.Add(new("cell_voltage_delta_reported_volts", reader.U16("max cell difference") / 1000.0));
+        values.Add(new("cell_temperature_max_reported_celsius", Celsius(reader.U16("max cell temperature"), options)));
+        values.Add(new("cell_temperature_min_reported_celsius", Celsius(reader.U16("min cell temperature"), options)));
+        values.Add(new("cumulative_charge_amp_hours", reader.U32("cumulative charge") / 100.0));
+        values.Add(new("cumulative_discharge_amp_hours", reader.U32("cumulative discharge") / 100.0));
+        values.Add(new("cumulative_charge_watt_hours", reader.U32("cumulative charge energy")));
+        values.Add(new("cumulative_discharge_watt_hours", reader.U32("cumulative discharge energy")));
+        values.Add(new("cumulative_charge_hours", reader.U32("cumulative charge time")));
+        values.Add(new("cumulative_discharge_hours", reader.U32("cumulative discharge time")));
+        values.Add(new("charge_count", reader.U16("charge count")));
+        values.Add(new("discharge_count", reader.U16("discharge count")));
+
+        bool offline = allCellsZero && voltage == 0;
+        double remainingAh = remaining / 100.0;
+        double fullAh = full / 100.0;
+        var pack = new AnalogPack
+        {
+            Pack = PackNumber(packByte, 0),
+            Offline = offline,
+            CellVoltagesVolts = cells,
+            TemperaturesCelsius = temperatures,
+            CurrentAmperes = current / 100.0,
+            VoltageVolts = voltage / 100.0,
+            RemainingAmpHours = remainingAh,
+            FullAmpHours = fullAh,
+            DesignAmpHours = null,
+            CycleCount = cycles,
+            UserDefinedP = userDefinedP,
+            TailHex = "",
+            Tail = null,
+            StateOfChargeRatio = offline ? null : stateOfCharge / 100.0,
+            StateOfHealthRatio = offline ? null : stateOfHealth / 100.0,
+            StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
+            StateOfHealthCalculatedRatio = null,
+            DialectValues = values.ToImmutable(),
+            TemperatureRoles = [.. Enumerable.Range(0, sent).Select(i => RoleOfSensor(i, sent))],
+        };
+        return new AnalogReading(1, [pack]);
+    }
+
+    /// <summary>
+    /// DATA_FLAG, PACK GROUP, cell alarms, N (says 4, sends 6), temperature alarms, current alarm, voltage alarm, P (9),
+    /// balance event, voltage event, temperature event (u16), current event, remaining-capacity alarm, FET status,
+    /// system status, balance status (u32, bit n = cell n+1), reserved.
+    /// </summary>
+    internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
+    {
+        var reader = new InfoReader(frame.Info.AsSpan());
+        reader.U8("DATA_FLAG");
+        reader.U8("PACK GROUP");
+        int cellCount = reader.U8("cell count");
+        if (cellCount is < 1 or > MaxCells)
+        {
+            throw DecodeError($"cell count {cellCount} is outside 1..{MaxCells}");
+        }
+
+        var cellWarnings = reader.Bytes(cellCount, "cell alarms").ToImmutableArray();
+        int announced = reader.U8("temperature count");
+        int sent = SensorsSent(reader.Remaining, announced, AlarmBytesAfterTemperatures, 1);
+        var temperatureWarnings = reader.Bytes(sent, "temperature alarms").ToImmutableArray();
+        ImmutableArray<StatusField> status =
+        [
+            new("current_alarm", reader.U8("current alarm")),
+            new("voltage_alarm", reader.U8("voltage alarm")),
+            new("alarm_user_defined_p", reader.U8("user-defined count")),
+            new("balance_event", reader.U8("balance event")),
+            new("voltage_event", reader.U8("voltage event")),
+            new("temperature_event", reader.U16("temperature event")),
+            new("current_event", reader.U8("current event")),
+            new("remaining_capacity_alarm", reader.U8("remaining capacity alarm")),
+            new("fet_status", reader.U8("FET status")),
+            new("system_status", reader.U8("system status")),
+            new("balance_status", reader.U32("balance status")),
+            new("reserved", reader.U8("reserved")),
+        ];
+        var pack = new AlarmPack
+        {
+            Pack = PackNumber(packByte, 0),
+            CellWarnings = cellWarnings,
+            TemperatureWarnings = temperatureWarnings,
+            TailHex = "",
+            Status = status,
+            FlagDefinitions = Flags,
+            BalancingCells = CellsOf(status[10].Value, cellCount),
+        };
+        return new AlarmReading(1, [pack]);
+    }
+
+    /// <summary>
+    /// How many sensors follow: EG4 announces 4 and sends 6; a firmware that sends what it announces is read too. The
+    /// rest of INFO must be exactly the fixed fields after them, or the frame is not this layout.
+    /// </summary>
+    private int SensorsSent(int remaining, int announced, int bytesAfter, int bytesPerSensor)
+    {
+        foreach (int candidate in new[] { announced + UnannouncedSensors, announced })
+        {
+            if (candidate <= MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)
+            {
+                return candidate;
+            }
+        }
+
+        throw DecodeError($"{remaining} bytes after the temperature count {announced} fit neither {announced + UnannouncedSensors} nor {announced} sensors and the {bytesAfter} fixed bytes of the {Name} layout");
+    }
+
+    private static ImmutableArray<FlagDefinition> BuildFlags()
+    {
+        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
+        Bits(table, "voltage_event",
+            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
+            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
+        Bits(table, "temperature_event",
+            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
+            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"),
+            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
+            Protection("mosfet_overtemperature"), Fault("fire"));
+        Bits(table, "current_event",
+            Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
+            Protection("discharge_overcurrent_level_2"), Protection("short_circuit"), Fault("discharge_overcurrent_lockout"), Fault("short_circuit_lockout"));
+        Bits(table, "balance_event",
+            Status("balancing"), null, null, null, Warning("cell_voltage_difference"), Fault("charge_mosfet"), Fault("discharge_mosfet"));
+        Bits(table, "remaining_capacity_alarm", Warning("low_capacity"));
+        Bits(table, "fet_status", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
+        Bits(table, "system_status", Status("discharging"), Status("charging"), null, Status("standby"));
+        return table.ToImmutable();
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Globalization;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects;
+
+/// <summary>What EG4, Seplos and Pylontech share (PROTOCOL.md 12.6 and 13): VER 0x20, offset 2731, the identity reads.</summary>
+internal abstract class Family20Dialect : DialectBase
+{
+    public override byte DefaultVersion => 0x20;
+
+    public override int TemperatureOffsetDeciKelvin => 2731;
+
+    /// <summary>The CID2 of each kind this dialect has.</summary>
+    protected abstract IReadOnlyDictionary<CommandKind, byte> Cid2s { get; }
+
+    public override FrozenSet<byte> ReadOnlyCid2s => Cid2s.Values.Concat(ConfigurationReads).ToFrozenSet();
+
+    /// <summary>Reads that no command kind names yet but that are safe (0x47 system parameters).</summary>
+    protected virtual IEnumerable<byte> ConfigurationReads => [0x47];
+
+    public override byte? Cid2Of(CommandKind kind) => Cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
+
+    public override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (!IdentityCommands.Contains(kind))
+        {
+            throw NotOurs(kind);
+        }
+
+        return kind switch
+        {
+            CommandKind.ManufacturerInfo => DecodeManufacturerInfo(frame.Info.AsSpan()),
+            CommandKind.ProtocolVersion => new IdentityReading
+            {
+                ProtocolVersion = string.Create(CultureInfo.InvariantCulture, $"{frame.Version >> 4}.{frame.Version & 0xF}"),
+            },
+            CommandKind.ModuleSerial => DecodeModuleSerial(frame.Info.AsSpan()),
+            _ => throw NotOurs(kind),
+        };
+    }
+
+    /// <summary>0x51 in the Pylon/Seplos layout: device name (10), software version (major, minor), manufacturer (20).</summary>
+    protected virtual IdentityReading DecodeManufacturerInfo(ReadOnlySpan<byte> info)
+    {
+        if (info.Length != 32)
+        {
+            throw DecodeError($"a {Name} 0x51 answer has 32 INFO bytes (name 10, version 2, manufacturer 20), this one {info.Length}");
+        }
+
+        return new IdentityReading
+        {
+            DeviceName = PaceDecoders.Text(info[..10]),
+            SoftwareVersion = string.Create(CultureInfo.InvariantCulture, $"{info[10]}.{info[11]}"),
+            Manufacturer = PaceDecoders.Text(info[12..]),
+        };
+    }
+
+    /// <summary>0x93 (Pylontech): the command echo, then 16 ASCII characters.</summary>
+    private static IdentityReading DecodeModuleSerial(ReadOnlySpan<byte> info)
+    {
+        if (info.Length != 17)
+        {
+            throw DecodeError($"a 0x93 answer has 17 INFO bytes (command echo and 16 characters), this one {info.Length}");
+        }
+
+        return new IdentityReading { BmsSerial = PaceDecoders.Text(info[1..]) };
+    }
+
+    /// <summary>Most cells any of these packs has; a larger count is not a frame of this layout.</summary>
+    protected const int MaxCells = 32;
+
+    /// <summary>Most temperature sensors any of these packs reports.</summary>
+    protected const int MaxTemperatures = 16;
+
+    /// <summary>Reads a cell count and the cell voltages (mV), refusing what no pack sends (as the PACE layout does).</summary>
+    internal static ImmutableArray<double> ReadCells(ref InfoReader reader, out bool allZero)
+    {
+        int count = reader.U8("cell count");
+        if (count is < 1 or > MaxCells)
+        {
+            throw DecodeError($"cell count {count} is outside 1..{MaxCells}");
+        }
+
+        var cells = ImmutableArray.CreateBuilder<double>(count);
+        allZero = true;
+        for (int i = 0; i < count; i++)
+        {
+            int millivolts = reader.U16("cell voltage");
+            if (millivolts != 0 && millivolts is < 1000 or > 5000)
+            {
+                throw DecodeError($"cell {i + 1} reads {millivolts} mV, outside 1000..5000 mV");
+            }
+
+            allZero &= millivolts == 0;
+            cells.Add(millivolts / 1000.0);
+        }
+
+        return cells.MoveToImmutable();
+    }
+
+    internal static ImmutableArray<double> ReadTemperatures(ref InfoReader reader, int count, DecoderOptions options)
+    {
+        var temperatures = ImmutableArray.CreateBuilder<double>(count);
+        for (int i = 0; i < count; i++)
+        {
+            temperatures.Add(Celsius(reader.U16("temperature"), options));
+        }
+
+        return temperatures.MoveToImmutable();
+    }
+
+    /// <summary>1-based pack number as PACE numbers it: the position for an all-packs request, else the pack asked for.</summary>
+    protected static int PackNumber(byte packByte, int position) => packByte switch
+    {
+        RequestBuilder.AllPacks => position + 1,
+        0 => 1,
+        _ => packByte,
+    };
+
+    protected static double? Ratio(double numerator, double denominator) => denominator == 0 ? null : numerator / denominator;
+
+    /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
+    protected static ImmutableArray<int> CellsOf(long bits, int cellCount)
+    {
+        var cells = ImmutableArray.CreateBuilder<int>();
+        for (int bit = 0; bit < cellCount && bit < 64; bit++)
+        {
+            if (((bits >> bit) & 1) != 0)
+            {
+                cells.Add(bit + 1);
+            }
+        }
+
+        return cells.ToImmutable();
+    }
+
+    /// <summary>Adds one named bit per entry of <paramref name="namesByBit"/> (null = undefined bit).</summary>
+    protected static void Bits(ImmutableArray<FlagDefinition>.Builder table, string field, params (FlagFamily Family, string Name)?[] namesByBit)
+    {
+        for (int bit = 0; bit < namesByBit.Length; bit++)
+        {
+            if (namesByBit[bit] is { } flag)
+            {
+                table.Add(new FlagDefinition(flag.Family, flag.Name, field, bit));
+            }
+        }
+    }
+
+    protected static (FlagFamily, string)? Protection(string name) => (FlagFamily.Protection, name);
+
+    protected static (FlagFamily, string)? Warning(string name) => (FlagFamily.Warning, name);
+
+    protected static (FlagFamily, string)? Fault(string name) => (FlagFamily.Fault, name);
+
+    protected static (FlagFamily, string)? Status(string name) => (FlagFamily.Status, name);
+
+    /// <summary>Sensor temperature in C from 0.1 K; PACE V3.1's absent-sensor marker is honoured here too.</summary>
+    protected static double Celsius(int deciKelvin, DecoderOptions options) =>
+        deciKelvin == PaceDecoders.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0;
+}
+
+internal static class LayoutAttempts
+{
+    /// <summary>The first attempt whose layout fits; when none does, the first attempt's reason.</summary>
+    public static T FirstFitting<T>(this IEnumerable<Func<T>> attempts)
+    {
+        PaceProtocolException? first = null;
+        foreach (var attempt in attempts)
+        {
+            try
+            {
+                return attempt();
+            }
+            catch (PaceProtocolException failure) when (failure.Error == FrameError.Decode)
+            {
+                first ??= failure;
+            }
+        }
+
+        throw first ?? new PaceProtocolException(FrameError.Decode, "no layout was tried");
+    }
+}

@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects.Pylontech;
+
+/// <summary>Pylontech and Pylontech-compatible packs (VER 0x20, CID1 0x46; PROTOCOL.md 13.3).</summary>
+internal sealed partial class PylontechDialect : Family20Dialect
+{
+    public override string Name => "pylontech";
+
+    public override string Manufacturer => "Pylontech (and Pylontech-compatible firmware)";
+
+    public override byte Cid1 => 0x46;
+
+    protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>
+    {
+        [CommandKind.Analog] = 0x42,
+        [CommandKind.Alarm] = 0x44,
+        [CommandKind.ProtocolVersion] = 0x4F,
+        [CommandKind.ManufacturerInfo] = 0x51,
+        [CommandKind.ModuleSerial] = 0x93,
+    };
+
+    public override ImmutableArray<CommandKind> Commands { get; } =
+        [CommandKind.ProtocolVersion, CommandKind.ManufacturerInfo, CommandKind.ModuleSerial, CommandKind.Analog, CommandKind.Alarm];
+
+    public override ImmutableArray<CommandKind> IdentityCommands { get; } =
+        [CommandKind.ProtocolVersion, CommandKind.ManufacturerInfo, CommandKind.ModuleSerial];
+
+    /// <summary>0x42/0x44 (and 0x93) carry COMMAND = the address being asked (Pylon RS485 V3.3).</summary>
+    protected override byte[] RequestInfo(CommandKind kind, byte address, byte packByte) =>
+        kind is CommandKind.Analog or CommandKind.Alarm or CommandKind.ModuleSerial ? [address] : [];
+}

@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Protocol.Dialects.Seplos;
+
+/// <summary>The Seplos V2.0 0x42/0x44 layouts and bit tables (Seplos protocol V2.0 tables 8, 9 and 13; PROTOCOL.md 13.2).</summary>
+internal sealed partial class SeplosDialect
+{
+    /// <summary>Words after P in the analog answer that this decoder reads by name: full, SOC, rated, cycles, SOH, port voltage.</summary>
+    private const int NamedAnalogWords = 6;
+
+    /// <summary>Bytes after P in the alarm answer that this decoder reads by name (alarm events 1-8 and the state bytes).</summary>
+    private const int NamedAlarmBytes = 14;
+
+    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
+
+    /// <summary>With six sensors: cells on 1-4, then environment, then power (MOSFET).</summary>
+    public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    {
+        < 4 => TemperatureRole.Cell,
+        4 => TemperatureRole.Environment,
+        _ => TemperatureRole.Mosfet,
+    };
+
+    /// <summary>
+    /// DATA FLAG, COMMAND GROUP, cells, temperatures (0.1 K), current (10 mA), voltage (10 mV), residual (10 mAh), custom
+    /// P (10) and P words: capacity (10 mAh), SOC (per mille), rated capacity (10 mAh), cycles, SOH (per mille), port
+    /// voltage (10 mV), reserved.
+    /// </summary>
+    internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
+    {
+        var reader = new InfoReader(frame.Info.AsSpan());
+        reader.U8("DATA FLAG");
+        reader.U8("COMMAND GROUP");
+        var cells = ReadCells(ref reader, out bool allCellsZero);
+        int temperatureCount = reader.U8("temperature count");
+        if (temperatureCount > MaxTemperatures)
+        {
+            throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
+        }
+
+        var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
+        int current = reader.S16("current");
+        int voltage = reader.U16("pack voltage");
+        int residual = reader.U16("residual capacity");
+        int customP = reader.U8("custom count P");
+        if (customP < NamedAnalogWords || reader.Remaining != 2 * customP)
+        {
+            throw DecodeError($"custom count P {customP} announces {2 * customP} bytes, {reader.Remaining} follow; the {Name} layout needs P >= {NamedAnalogWords} and exactly P words");
+        }
+
+        int full = reader.U16("capacity");
+        int stateOfCharge = reader.U16("SOC");
+        int rated = reader.U16("rated capacity");
+        int cycles = reader.U16("cycle count");
+        int stateOfHealth = reader.U16("SOH");
+        int portVoltage = reader.U16("port voltage");
+        var reserved = reader.Bytes(reader.Remaining, "reserved");
+
+        bool offline = allCellsZero && voltage == 0;
+        double remainingAh = residual / 100.0;
+        double fullAh = full / 100.0;
+        double designAh = rated / 100.0;
+        var pack = new AnalogPack
+        {
+            Pack = PackNumber(packByte, 0),
+            Offline = offline,
+            CellVoltagesVolts = cells,
+            TemperaturesCelsius = temperatures,
+            CurrentAmperes = current / 100.0,
+            VoltageVolts = voltage / 100.0,
+            RemainingAmpHours = remainingAh,
+            FullAmpHours = fullAh,
+            DesignAmpHours = designAh,
+            CycleCount = cycles,
+            UserDefinedP = customP,
+            TailHex = Convert.ToHexString(reserved),
+            Tail = null,
+            StateOfChargeRatio = offline ? null : stateOfCharge / 1000.0,
+            StateOfHealthRatio = offline ? null : stateOfHealth / 1000.0,
+            StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
+            StateOfHealthCalculatedRatio = offline ? null : Ratio(fullAh, designAh),
+            DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
+            TemperatureRoles = [.. Enumerable.Range(0, temperatureCount).Select(i => RoleOfSensor(i, temperatureCount))],
+        };
+        return new AnalogReading(1, [pack]);
+    }
+
+    /// <summary>
+    /// DATA FLAG, COMMAND GROUP, cell alarms, temperature alarms, current alarm, voltage alarm, custom P (20), then
+    /// alarm events 1-6, on/off state, equilibrium states 1 and 2, system state, disconnection states 1 and 2, alarm
+    /// events 7 and 8, reserved up to P bytes.
+    /// </summary>
+    internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
+    {
+        var reader = new InfoReader(frame.Info.AsSpan());
+        reader.U8("DATA FLAG");
+        reader.U8("COMMAND GROUP");
+        int cellCount = reader.U8("cell count");
+        if (cellCount is < 1 or > MaxCells)
+        {
+            throw DecodeError($"cell count {cellCount} is outside 1..{MaxCells}");
+        }
+
+        var cellWarnings = reader.Bytes(cellCount, "cell alarms").ToImmutableArray();
+        int temperatureCount = reader.U8("temperature count");
+        if (temperatureCount > MaxTemperatures)
+        {
+            throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
+        }
+
+        var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
+        int currentAlarm = reader.U8("current alarm");
+        int voltageAlarm = reader.U8("voltage alarm");
+        int customP = reader.U8("custom count P");
+        if (customP < NamedAlarmBytes || reader.Remaining != customP)
+        {
+            throw DecodeError($"custom count P {customP} announces {customP} bytes, {reader.Remaining} follow; the {Name} layout needs P >= {NamedAlarmBytes} and exactly P bytes");
+        }
+
+        var builder = ImmutableArray.CreateBuilder<StatusField>();
+        builder.Add(new("current_alarm", currentAlarm));
+        builder.Add(new("voltage_alarm", voltageAlarm));
+        builder.Add(new("alarm_user_defined_p", customP));
+        for (int i = 1; i <= 6; i++)
+        {
+            builder.Add(new(Invariant($"alarm_event_{i}"), reader.U8("alarm event")));
+        }
+
+        builder.Add(new("on_off_state", reader.U8("on/off state")));
+        int equilibrium1 = reader.U8("equilibrium state 1");
+        int equilibrium2 = reader.U8("equilibrium state 2");
+        builder.Add(new("equilibrium_state_1", equilibrium1));
+        builder.Add(new("equilibrium_state_2", equilibrium2));
+        builder.Add(new("system_state", reader.U8("system state")));
+        builder.Add(new("disconnection_state_1", reader.U8("disconnection state 1")));
+        builder.Add(new("disconnection_state_2", reader.U8("disconnection state 2")));
+        builder.Add(new("alarm_event_7", reader.U8("alarm event 7")));
+        builder.Add(new("alarm_event_8", reader.U8("alarm event 8")));
+        var reserved = reader.Bytes(reader.Remaining, "reserved");
+        var pack = new AlarmPack
+        {
+            Pack = PackNumber(packByte, 0),
+            CellWarnings = cellWarnings,
+            TemperatureWarnings = temperatureWarnings,
+            TailHex = Convert.ToHexString(reserved),
+            Status = builder.ToImmutable(),
+            FlagDefinitions = Flags,
+
+            // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
+            BalancingCells = CellsOf(equilibrium1 | (equilibrium2 << 8), cellCount),
+        };
+        return new AlarmReading(1, [pack]);
+    }
+
+    private static ImmutableArray<FlagDefinition> BuildFlags()
+    {
+        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
+        Bits(table, "alarm_event_1",
+            Fault("voltage_sensing"), Fault("temperature_sensor"), Fault("current_sensing"), Fault("power_switch"),
+            Fault("cell_voltage_difference_sensing"), Fault("charge_mosfet"), Fault("discharge_mosfet"), Fault("current_limiting"));
+        Bits(table, "alarm_event_2",
+            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
+            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
+        Bits(table, "alarm_event_3",
+            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
+            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"));
+        Bits(table, "alarm_event_4",
+            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
+            Warning("mosfet_overtemperature"), Protection("mosfet_overtemperature"), Status("heating"));
+        Bits(table, "alarm_event_5",
+            Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
+            Protection("transient_overcurrent"), Protection("short_circuit"), Fault("transient_overcurrent_lock"), Fault("short_circuit_lock"));
+        Bits(table, "alarm_event_6",
+            Protection("charger_overvoltage"), Warning("intermittent_recharge_waiting"), Warning("low_capacity"), Protection("low_capacity"),
+            Fault("low_voltage_charging_forbidden"), Protection("reverse_connection"), Fault("output_connection"));
+        Bits(table, "on_off_state", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
+        Bits(table, "system_state", Status("discharging"), Status("charging"), Status("float_charging"), null, Status("standby"), Status("shutdown"));
+        Bits(table, "alarm_event_7", null, null, null, null, Warning("auto_charging_wait"), Warning("manual_charging_wait"));
+        Bits(table, "alarm_event_8",
+            Fault("eeprom"), Fault("rtc"), Fault("voltage_calibration_missing"), Fault("current_calibration_missing"), Fault("zero_point_calibration_missing"));
+        return table.ToImmutable();
+    }
+}

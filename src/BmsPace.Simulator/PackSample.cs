@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace BmsPace.Simulator;
+
+/// <summary>
+/// One simulated pack as its BMS measures it at one moment, in SI units and dialect-neutral terms. Each dialect's
+/// encoder puts it on the wire in its own units and bit tables.
+/// </summary>
+public sealed record PackSample
+{
+    /// <summary>1-based pack number.</summary>
+    public required int Number { get; init; }
+
+    public required ImmutableArray<double> CellVoltagesVolts { get; init; }
+
+    public required ImmutableArray<double> TemperaturesCelsius { get; init; }
+
+    /// <summary>Positive while charging.</summary>
+    public required double CurrentAmperes { get; init; }
+
+    public required double RemainingAmpHours { get; init; }
+
+    public required double FullAmpHours { get; init; }
+
+    public required double DesignAmpHours { get; init; }
+
+    public required int CycleCount { get; init; }
+
+    /// <summary>The stack is in its charging phase.</summary>
+    public bool Charging { get; init; }
+
+    /// <summary>The stack is in its discharging phase.</summary>
+    public bool Discharging { get; init; }
+
+    /// <summary>1-based numbers of the cells the BMS is bleeding right now.</summary>
+    public ImmutableArray<int> BalancingCells { get; init; } = [];
+
+    /// <summary>Remaining / full, 0 when full is 0.</summary>
+    public double StateOfCharge => FullAmpHours <= 0 ? 0 : RemainingAmpHours / FullAmpHours;
+}

@@ -1,0 +1,58 @@
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Framing;
+
+namespace BmsPace.Probe;
+
+/// <summary>The two questions <c>probe</c> asks a dialect through its seam: the read-only analog request and one identity read.</summary>
+internal static class ProbeQuestions
+{
+    /// <summary>
+    /// The analog request at <paramref name="address"/>: PACE asks the master for every pack (COMMAND FF); the 0x20
+    /// family name the pack they address (Seplos's group and Pylontech's COMMAND are the address; EG4 sends none).
+    /// </summary>
+    public static string AnalogRequest(IBmsDialect dialect, byte address) =>
+        dialect.BuildRequest(CommandKind.Analog, address, PackByte(dialect, address));
+
+    /// <summary>The pack count when the dialect's own layout explains <paramref name="frame"/> as the answer to <see cref="AnalogRequest"/>; else null.</summary>
+    public static int? ExplainAnalog(IBmsDialect dialect, ResponseFrame frame, byte address)
+    {
+        byte packByte = PackByte(dialect, address);
+        if (!dialect.Explains(frame, CommandKind.Analog, packByte))
+        {
+            return null;
+        }
+
+        var options = DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
+        return dialect.DecodeAnalog(frame, packByte, options).PackCount;
+    }
+
+    /// <summary>The read that names the firmware: PACE 0xC1, else the 0x20 family's 0x51, else the dialect's first identity read.</summary>
+    public static CommandKind IdentityKind(IBmsDialect dialect) =>
+        dialect.IdentityCommands.Contains(CommandKind.SoftwareVersion) ? CommandKind.SoftwareVersion
+        : dialect.IdentityCommands.Contains(CommandKind.ManufacturerInfo) ? CommandKind.ManufacturerInfo
+        : dialect.IdentityCommands[0];
+
+    /// <summary>The firmware named by an identity answer (device name and version where the dialect sends both), or null.</summary>
+    public static string? SoftwareVersion(IBmsDialect dialect, ResponseFrame frame)
+    {
+        try
+        {
+            var identity = dialect.DecodeIdentity(IdentityKind(dialect), frame);
+            return identity switch
+            {
+                { DeviceName: { Length: > 0 } name, SoftwareVersion: { } version } => $"{name} {version}",
+                { SoftwareVersion: { Length: > 0 } version } => version,
+                _ => null,
+            };
+        }
+        catch (PaceProtocolException)
+        {
+            return null;
+        }
+    }
+
+    private static byte PackByte(IBmsDialect dialect, byte address) =>
+        dialect.Name == BmsDialects.Pace.Name ? RequestBuilder.AllPacks : address;
+}

@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using BmsPace.Configuration;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Transport;
+
+namespace BmsPace.Probe;
+
+/// <summary>One connection to probe: how it is named in attempts, how it is opened, and at which speeds.</summary>
+internal sealed record ProbeTarget(string Name, ConnectionSpec Connection, IReadOnlyList<int?> Speeds)
+{
+    /// <summary>The speeds these packs use (PROTOCOL.md section 2: 9600 by default, faster settings in the vendor tool).</summary>
+    public static IReadOnlyList<int> SerialSpeeds { get; } = [9600, 19200, 38400, 115200];
+
+    /// <summary>The stable path to write into a configuration (a /dev/serial/by-id link when there is one).</summary>
+    public string? ConfigPath { get; init; }
+
+    public static ProbeTarget For(ConnectionSpec connection, string? configPath = null) => connection switch
+    {
+        SerialConnectionSpec serial => new ProbeTarget(
+            $"serial://{serial.Path}",
+            serial,
+            [serial.BaudRate, .. SerialSpeeds.Where(s => s != serial.BaudRate).Select(s => (int?)s)]) { ConfigPath = configPath ?? serial.Path },
+        TcpConnectionSpec tcp => new ProbeTarget(tcp.ToString(), tcp, [null]),
+        _ => new ProbeTarget("simulator", connection, [null]),
+    };
+}
+
+/// <summary>One request and how its reply was classified (CLI.md <c>attempts</c>); protocol and address are null when nothing was sent.</summary>
+internal sealed record ProbeAttempt(string Connection, int? Baud, string? Protocol, int? Address, ProbeOutcome Outcome, string Detail, string? Request);
+
+/// <summary>A BMS that answered: where, how, and the configuration that reads it.</summary>
+internal sealed record ProbeFinding(
+    ProbeTarget Target,
+    int? Baud,
+    IBmsDialect Dialect,
+    byte ProtocolVersion,
+    int Address,
+    int Packs,
+    IReadOnlyList<int>? PackAddresses,
+    bool AnswersEveryAddress,
+    string? SoftwareVersion);
+
+/// <summary>Everything one connection's probe learnt.</summary>
+internal sealed record ConnectionProbe(ProbeTarget Target, IReadOnlyList<ProbeAttempt> Attempts, ProbeFinding? Finding, bool TimeLimitReached);
+
+/// <summary>
+/// Probes one connection: the dialects at the master's usual addresses (1, then 0) at each speed until one answers;
+/// at the first speed, when the line stayed quiet, the other RS485 addresses before the other speeds; after an answer,
+/// the identity read and every address 0-15 in the dialect that answered, since on RS485 each pack answers only its own.
+/// </summary>
+/// <remarks>
+/// Bounded: an attempt waits <see cref="UsualTimeout"/> (or <see cref="ScanTimeout"/> while scanning addresses) for its
+/// first byte, an echo or other bytes end it after a short pause, and the whole connection stops at <see cref="Budget"/>.
+/// Only the read-only analog request and identity read of each dialect are sent.
+/// </remarks>
+internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
+{
+    public static readonly TimeSpan UsualTimeout = TimeSpan.FromMilliseconds(1000);
+
+    /// <summary>The 500 ms the PACE specs give a BMS to reply (PROTOCOL.md section 2).</summary>
+    public static readonly TimeSpan ScanTimeout = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(50);
+
+    private static readonly byte[] UsualAddresses = [1, 0];
+
+    public async Task<ConnectionProbe> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
+    {
+        var run = new Run(target, onAttempt, Stopwatch.GetTimestamp());
+        if (target.Connection is SerialConnectionSpec serial && !await CheckDeviceAsync(run, serial))
+        {
+            return run.Result(null);
+        }
+
+        (ProbeLink Link, int? Baud, ProbeAttemptResult Answer)? found = null;
+        ProbeLink? link = null;
+        try
+        {
+            foreach (int? baud in target.Speeds)
+            {
+                if (run.OutOfTime)
+                {
+                    break;
+                }
+
+                link = await OpenAsync(run, baud, cancellationToken);
+                if (link is null)
+                {
+                    break;
+                }
+
+                var outcomes = new List<ProbeOutcome>();
+
+                // Other speeds get address 1 only: an RS232 port answers any address, and an RS485 master is 1.
+                foreach (byte address in baud == target.Speeds[0] ? UsualAddresses : UsualAddresses[..1])
+                {
+                    foreach (var group in Groups(BmsDialects.All, address))
+                    {
+                        var result = await AttemptAsync(run, link, baud, group, address, UsualTimeout, cancellationToken);
+                        outcomes.Add(result.Classification.Outcome);
+                        if (result.Classification.Outcome == ProbeOutcome.Answer)
+                        {
+                            found = (link, baud, result);
+                            break;
+                        }
+
+                        if (result.Classification.Outcome == ProbeOutcome.Io || run.OutOfTime)
+                        {
+                            break;
+                        }
+                    }
+
+                    if (found is not null || outcomes[^1] == ProbeOutcome.Io || run.OutOfTime)
+                    {
+                        break;
+                    }
+                }
+
+                if (found is null && baud == target.Speeds[0] && outcomes.All(o => o == ProbeOutcome.Silence) && !run.OutOfTime)
+                {
+                    // On RS485 a pack answers only its own DIP address: try the others at the usual speed first.
+                    found = await ScanOtherAddressesAsync(run, link, baud, cancellationToken);
+                }
+
+                if (found is not null || outcomes.Contains(ProbeOutcome.Io))
+                {
+                    break;
+                }
+
+                await link.DisposeAsync();
+                link = null;
+
+                // A loopback sends back every request whatever the speed: other speeds would only repeat it.
+                if (outcomes.All(o => o == ProbeOutcome.Echo))
+                {
+                    break;
+                }
+            }
+
+            if (found is not { } answer)
+            {
+                return run.Result(null);
+            }
+
+            return run.Result(await DescribeAsync(run, answer.Link, answer.Baud, answer.Answer, cancellationToken));
+        }
+        finally
+        {
+            if (link is not null)
+            {
+                await link.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<(ProbeLink Link, int? Baud, ProbeAttemptResult Answer)?> ScanOtherAddressesAsync(Run run, ProbeLink link, int? baud, CancellationToken cancellationToken)
+    {
+        for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
+        {
+            foreach (var group in Groups(BmsDialects.All, address))
+            {
+                var result = await AttemptAsync(run, link, baud, group, address, ScanTimeout, cancellationToken);
+                if (result.Classification.Outcome == ProbeOutcome.Answer)
+                {
+                    return (link, baud, result);
+                }
+
+                if (result.Classification.Outcome == ProbeOutcome.Io || run.OutOfTime)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Dialects whose requests at <paramref name="address"/> are the same bytes share one attempt.</summary>
+    private static IEnumerable<IBmsDialect[]> Groups(IReadOnlyList<IBmsDialect> dialects, byte address) =>
+        dialects.GroupBy(d => ProbeQuestions.AnalogRequest(d, address), StringComparer.Ordinal).Select(g => g.ToArray());
+
+    private static async Task<bool> CheckDeviceAsync(Run run, SerialConnectionSpec serial)
+    {
+        if (!File.Exists(serial.Path))
+        {
+            await run.RecordAsync(new ProbeAttempt(run.Target.Name, serial.BaudRate, null, null, ProbeOutcome.Io, $"no such device {serial.Path}", null));
+            return false;
+        }
+
+        var holders = SerialDevices.Holders(serial.Path);
+        if (holders.Count > 0)
+        {
+            string who = string.Join(", ", holders.Select(h => $"pid {h.ProcessId} ({h.Name})"));
+            await run.RecordAsync(new ProbeAttempt(run.Target.Name, serial.BaudRate, null, null, ProbeOutcome.Io, $"busy: {serial.Path} is open in {who}", null));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static async Task<ProbeLink?> OpenAsync(Run run, int? baud, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ProbeLink.OpenAsync(run.Target.Connection, baud, UsualTimeout * 3, cancellationToken);
+        }
+        catch (TransportException ex)
+        {
+            await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, null, null, ProbeOutcome.Io, ex.Message, null));
+            return null;
+        }
+    }
+
+    private static async Task<ProbeAttemptResult> AttemptAsync(
+        Run run, ProbeLink link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string request = ProbeQuestions.AnalogRequest(dialects[0], address);
+        var listen = await link.ExchangeAsync(request, timeout, cancellationToken);
+        var classification = ReplyClassifier.Classify(listen, request, dialects, address);
+        string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
+        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, request));
+        return new ProbeAttemptResult(classification, address);
+    }
+
+    private static async Task<ProbeFinding> DescribeAsync(Run run, ProbeLink link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
+    {
+        var dialect = first.Classification.Dialect!;
+        var frame = first.Classification.Frame!;
+        string? softwareVersion = await ReadIdentityAsync(run, link, baud, dialect, first.Address, cancellationToken);
+
+        var tried = run.Attempts
+            .Where(a => a.Baud == baud && a.Request == ProbeQuestions.AnalogRequest(dialect, (byte)(a.Address ?? 0)) && a.Address is not null)
+            .Select(a => a.Address!.Value)
+            .ToHashSet();
+        var answered = run.Attempts
+            .Where(a => a.Baud == baud && a.Protocol == dialect.Name && a.Outcome == ProbeOutcome.Answer && a.Address is not null)
+            .Select(a => a.Address!.Value)
+            .ToHashSet();
+        for (byte address = 0; address <= 15 && !run.OutOfTime; address++)
+        {
+            if (tried.Contains(address))
+            {
+                continue;
+            }
+
+            tried.Add(address);
+            var result = await AttemptAsync(run, link, baud, [dialect], address, ScanTimeout, cancellationToken);
+            if (result.Classification.Outcome == ProbeOutcome.Answer)
+            {
+                answered.Add(address);
+            }
+        }
+
+        bool everyAddress = answered.Count == tried.Count && tried.Count == 16;
+        bool list = !everyAddress && answered.Count > 1;
+        int[] addresses = [.. answered.Order()];
+        return new ProbeFinding(
+            run.Target,
+            baud,
+            dialect,
+            frame.Version,
+            list ? addresses[0] : first.Address,
+            list ? addresses.Length : first.Classification.PackCount!.Value,
+            list ? addresses : null,
+            everyAddress,
+            softwareVersion);
+    }
+
+    private static async Task<string?> ReadIdentityAsync(Run run, ProbeLink link, int? baud, IBmsDialect dialect, byte address, CancellationToken cancellationToken)
+    {
+        string request = dialect.BuildRequest(ProbeQuestions.IdentityKind(dialect), address);
+        var listen = await link.ExchangeAsync(request, UsualTimeout, cancellationToken);
+        var classification = ReplyClassifier.Classify(listen, request, [dialect], address);
+        string? version = null;
+        var outcome = classification.Outcome;
+        string detail = classification.Detail;
+        if (classification.Frame is { ReturnCode: 0 } identity)
+        {
+            // Any valid RTN 00 frame answers an identity read; it is no analog answer, so Explain does not apply.
+            version = ProbeQuestions.SoftwareVersion(dialect, identity);
+            outcome = ProbeOutcome.Answer;
+            detail = version is null ? "identity read answered" : $"software version {version}";
+        }
+
+        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, dialect.Name, address, outcome, detail, request));
+        return version;
+    }
+
+    private sealed record ProbeAttemptResult(ReplyClassification Classification, byte Address);
+
+    private sealed class Run(ProbeTarget target, Func<ProbeAttempt, Task> onAttempt, long started)
+    {
+        public ProbeTarget Target { get; } = target;
+
+        public List<ProbeAttempt> Attempts { get; } = [];
+
+        public bool TimeLimitReached { get; private set; }
+
+        public bool OutOfTime
+        {
+            get
+            {
+                // Leave room for one more attempt of the longest kind inside the budget.
+                TimeLimitReached |= Stopwatch.GetElapsedTime(started) + UsualTimeout > Budget;
+                return TimeLimitReached;
+            }
+        }
+
+        public async Task RecordAsync(ProbeAttempt attempt)
+        {
+            Attempts.Add(attempt);
+            await onAttempt(attempt);
+        }
+
+        public ConnectionProbe Result(ProbeFinding? finding) => new(Target, Attempts, finding, TimeLimitReached);
+    }
+}

@@ -1,0 +1,56 @@
+using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Framing;
+
+namespace BmsPace.Protocol.Tests;
+
+public sealed class DialectSeamTests
+{
+    [Fact]
+    public void The_registry_holds_the_four_dialects_in_detection_order()
+    {
+        Assert.Equal(["pace", "eg4", "seplos", "pylontech"], BmsDialects.Names.ToArray());
+        Assert.True(BmsDialects.TryFind("Seplos", out var seplos));
+        Assert.Same(BmsDialects.Seplos, seplos);
+        Assert.False(BmsDialects.TryFind(BmsDialects.Auto, out _));
+        Assert.Equal([(byte)0x25, 0x20, 0x20, 0x20], BmsDialects.All.Select(d => d.DefaultVersion).ToArray());
+        Assert.Equal([(byte)0x46, 0x4A, 0x46, 0x46], BmsDialects.All.Select(d => d.Cid1).ToArray());
+    }
+
+    [Fact]
+    public void The_pace_dialect_decodes_exactly_what_the_pace_decoders_decode()
+    {
+        var vector = Vectors.ById("jakiper-nkinnan-42");
+        var frame = BmsDialects.Pace.Validate(vector.Text("frame")!);
+        var direct = PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), 0xFF, DecoderOptions.Pace25);
+        var viaSeam = BmsDialects.Pace.DecodeAnalog(frame, 0xFF, DecoderOptions.Pace25);
+        Assert.Equal("pace", viaSeam.Protocol);
+        var (expected, actual) = (direct.Packs[0], viaSeam.Packs[0]);
+        Assert.Equal(expected.CellVoltagesVolts.ToArray(), actual.CellVoltagesVolts.ToArray());
+        Assert.Equal(expected.TemperaturesCelsius.ToArray(), actual.TemperaturesCelsius.ToArray());
+        Assert.Equal(
+            (expected.CurrentAmperes, expected.VoltageVolts, expected.RemainingAmpHours, expected.FullAmpHours, expected.DesignAmpHours, expected.CycleCount),
+            (actual.CurrentAmperes, actual.VoltageVolts, actual.RemainingAmpHours, actual.FullAmpHours, actual.DesignAmpHours, actual.CycleCount));
+        Assert.Equal(
+            (expected.StateOfChargeRatio, expected.StateOfHealthRatio, expected.StateOfChargeCalculatedRatio, expected.StateOfHealthCalculatedRatio),
+            (actual.StateOfChargeRatio, actual.StateOfHealthRatio, actual.StateOfChargeCalculatedRatio, actual.StateOfHealthCalculatedRatio));
+        Assert.Empty(actual.Implausible);
+    }
+
+    [Fact]
+    public void A_seplos_frame_given_to_pace_is_refused_with_the_dialect_it_looks_like()
+    {
+        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.Validate(Vectors.ById("seplos-readme-42-v20").Text("frame")!));
+        Assert.Equal(FrameError.Version, failure.Error);
+        Assert.Contains("looks like seplos", failure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pace_dialect_builds_the_requests_of_the_request_builder()
+    {
+        Assert.Equal(RequestBuilder.Build(CommandKind.Analog, 0x25, 1), BmsDialects.Pace.BuildRequest(CommandKind.Analog, 1));
+        Assert.Equal(RequestBuilder.Build(CommandKind.Alarm, 0x25, 2, 2), BmsDialects.Pace.BuildRequest(CommandKind.Alarm, 2, 2));
+        Assert.Throws<ArgumentException>(() => BmsDialects.Pace.BuildRequest(CommandKind.ManufacturerInfo, 1));
+    }
+}
