@@ -150,7 +150,9 @@ public sealed class DockerfileTests
     /// <summary>The distribution part of an image tag (<c>sdk:10.0-noble-aot</c> and <c>runtime-deps:10.0-noble</c> give <c>noble</c>).</summary>
     private static string Distribution(string from)
     {
-        var tag = from.Split(' ')[^1].Split(':')[^1];
+        // The image is the first word that is not a --flag; a trailing "AS name" names the stage, not the image.
+        var image = from.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(word => !word.StartsWith("--", StringComparison.Ordinal));
+        var tag = image.Split(':')[^1];
         var parts = tag.Split('-');
         Assert.True(parts.Length >= 2, $"the image tag '{tag}' names no distribution, so the two stages could differ");
         return parts[1];
