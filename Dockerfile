@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
-# BmsPace container image: the bmspace exporter on the ASP.NET Core runtime.
+# BmsPace container image: the bmspace exporter, one NativeAOT executable on a base with no .NET runtime.
 #
 # Build for this machine:          docker build -t bmspace .
 # Build for a Raspberry Pi too:    docker buildx build --platform linux/amd64,linux/arm64 -t bmspace .
 # The SDK stage always runs on the build machine's own architecture ($BUILDPLATFORM) and cross-publishes for
-# $TARGETARCH, so an arm64 image builds at native speed on an amd64 machine; the runtime stage has no RUN step.
+# $TARGETARCH with the cross linker and the target's zlib, so an arm64 image builds at native speed on an amd64
+# machine; the runtime stage has no RUN step. Both stages are Ubuntu 24.04, so the executable links against the C
+# library it runs with.
 #
 # Run:
 #   docker run -d --name bmspace -p 9863:9863 \
@@ -21,9 +23,13 @@
 
 ARG DOTNET_VERSION=10.0
 
-FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble-aot AS build
 ARG TARGETARCH
 WORKDIR /source
+
+# The native toolchain first: it changes least often.
+COPY deploy/docker/install-aot-toolchain.sh ./
+RUN sh install-aot-toolchain.sh "$TARGETARCH"
 
 # Restore first, from the project files alone, so the package layer is reused when only code changes.
 COPY global.json Directory.Build.props .editorconfig ./
@@ -33,14 +39,17 @@ COPY src/BmsPace.Simulator/BmsPace.Simulator.csproj src/BmsPace.Simulator/
 RUN dotnet restore src/BmsPace/BmsPace.csproj -a "$TARGETARCH"
 
 COPY src/ src/
-RUN dotnet publish src/BmsPace/BmsPace.csproj -c Release -a "$TARGETARCH" --self-contained false --no-restore -o /app
+RUN dotnet publish src/BmsPace/BmsPace.csproj -c Release -a "$TARGETARCH" --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
+# runtime-deps: the C library, CA certificates and the non-root "app" user, but no .NET runtime (the executable
+# carries its own).
+FROM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION}-noble AS runtime
 LABEL org.opencontainers.image.title="bmspace" \
       org.opencontainers.image.description="Prometheus and InfluxDB exporter for PACE lithium battery BMSes"
 
 WORKDIR /app
-COPY --from=build /app ./
+# The whole program: the native executable and the serial-port library it loads.
+COPY --from=build /app/bmspace /app/libSystem.IO.Ports.Native.so /app/
 COPY --chmod=0755 deploy/docker/healthcheck.sh /usr/local/bin/bmspace-healthcheck
 
 # The base image asks Kestrel to listen on 8080; bmspace takes its address from prometheus.listen instead.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Container health probe for bmspace: GET /healthz, healthy only on HTTP 200.
-# The ASP.NET runtime image ships neither curl nor wget, and adding a package would mean a RUN step in the
+# The runtime-deps base image ships neither curl nor wget, and adding a package would mean a RUN step in the
 # target-architecture stage (emulated when building arm64 on an amd64 machine). bash can open a TCP socket
 # itself through its /dev/tcp redirection, which is enough for one plain HTTP/1.0 request.
 # The port follows prometheus.listen; set HEALTHCHECK_PORT when you move it away from 9863. (Not a BMSPACE_

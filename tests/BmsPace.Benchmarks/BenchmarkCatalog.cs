@@ -12,6 +12,7 @@ internal static partial class BenchmarkCatalog
         ScaleBenchmark.Register();
         MqttBenchmark.Register();
         FuzzCommand.Register();
+        FootprintBenchmark.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

@@ -43,7 +43,13 @@ public sealed class DockerfileTests
         var froms = Instructions.Where(i => i.Keyword == "FROM").ToList();
         Assert.Equal(2, froms.Count);
         Assert.StartsWith("--platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:", froms[0].Arguments, StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", froms[1].Arguments, StringComparison.Ordinal);
+        // The native executable needs no .NET runtime, only the C library of the distribution it was linked on.
+        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", froms[1].Arguments, StringComparison.Ordinal);
+        Assert.Equal(Distribution(froms[0].Arguments), Distribution(froms[1].Arguments));
+
+        var toolchain = Assert.Single(Instructions, i => i.Keyword == "RUN" && i.Arguments.Contains("install-aot-toolchain.sh", StringComparison.Ordinal));
+        Assert.Equal(0, toolchain.Stage);
+        Assert.Contains("\"$TARGETARCH\"", toolchain.Arguments, StringComparison.Ordinal);
 
         var publish = Assert.Single(Instructions, i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
         Assert.Equal(0, publish.Stage);
@@ -52,6 +58,15 @@ public sealed class DockerfileTests
 
         // A RUN in the runtime stage would execute target-architecture binaries, i.e. under QEMU for arm64.
         Assert.DoesNotContain(Instructions, i => i.Keyword == "RUN" && i.Stage == 1);
+    }
+
+    [Fact]
+    public void Runtime_stage_carries_only_the_native_executable_and_the_serial_port_library()
+    {
+        var fromBuild = Assert.Single(Instructions, i => i.Stage == 1 && i.Keyword == "COPY" && i.Arguments.StartsWith("--from=build ", StringComparison.Ordinal));
+
+        Assert.Equal("--from=build /app/bmspace /app/libSystem.IO.Ports.Native.so /app/", fromBuild.Arguments);
+        Assert.DoesNotContain(Instructions, i => i.Keyword == "ENV" && i.Arguments.Contains("DOTNET_ROOT", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -131,6 +146,17 @@ public sealed class DockerfileTests
         var result = await RunProbeAsync(port);
 
         Assert.True(result.ExitCode != 0, result.Transcript);
+    }
+
+    /// <summary>The distribution part of an image tag (<c>sdk:10.0-noble-aot</c> and <c>runtime-deps:10.0-noble</c> give <c>noble</c>).</summary>
+    private static string Distribution(string from)
+    {
+        // The image is the first word that is not a --flag; a trailing "AS name" names the stage, not the image.
+        var image = from.Split(' ', StringSplitOptions.RemoveEmptyEntries).First(word => !word.StartsWith("--", StringComparison.Ordinal));
+        var tag = image.Split(':')[^1];
+        var parts = tag.Split('-');
+        Assert.True(parts.Length >= 2, $"the image tag '{tag}' names no distribution, so the two stages could differ");
+        return parts[1];
     }
 
     private static async Task<ToolResult> RunProbeAsync(int port) =>
