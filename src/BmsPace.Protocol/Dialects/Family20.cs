@@ -23,6 +23,14 @@ internal abstract class Family20Dialect : DialectBase
     /// <summary>Reads that no command kind names yet but that are safe (0x47 system parameters).</summary>
     protected virtual IEnumerable<byte> ConfigurationReads => [0x47];
 
+    /// <summary>The six-sensor order of EG4 and Seplos: cells on 1-4, then environment, then MOSFET (PACE's is the reverse).</summary>
+    protected static TemperatureRole CellsThenEnvironmentThenMosfet(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    {
+        < 4 => TemperatureRole.Cell,
+        4 => TemperatureRole.Environment,
+        _ => TemperatureRole.Mosfet,
+    };
+
     public override byte? Cid2Of(CommandKind kind) => Cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
 
     public override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)

@@ -17,12 +17,7 @@ internal sealed partial class SeplosDialect
     public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
     /// <summary>With six sensors: cells on 1-4, then environment, then power (MOSFET).</summary>
-    public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
-    {
-        < 4 => TemperatureRole.Cell,
-        4 => TemperatureRole.Environment,
-        _ => TemperatureRole.Mosfet,
-    };
+    public override TemperatureRole RoleOfSensor(int index, int count) => CellsThenEnvironmentThenMosfet(index, count);
 
     /// <summary>
     /// DATA FLAG, COMMAND GROUP, cells, temperatures (0.1 K), current (10 mA), voltage (10 mV), residual (10 mAh), custom
