@@ -389,7 +389,7 @@ public sealed class BatteryPoller
 
     /// <summary>
     /// Sends one read in <paramref name="dialect"/> (with retries) and returns the validated frame, or null after counting
-    /// the failure. Identity reads and detection probes get no retries: firmware without an identity command answers
+    /// the failure. A refusal is retried like a damaged frame unless it says the command is unknown (RTN 04). Identity reads and detection probes get no retries: firmware without an identity command answers
     /// RTN 04 or nothing, a pack of another dialect stays silent, and that must not slow every cycle.
     /// </summary>
     private async Task<ResponseFrame?> RequestAsync(IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
@@ -402,6 +402,7 @@ public sealed class BatteryPoller
             await WaitForGapAsync(cancellationToken);
             FrameError reason;
             string detail;
+            bool finalRefusal = false;
             try
             {
                 LogFrame("->", kind, request);
@@ -440,6 +441,7 @@ public sealed class BatteryPoller
             {
                 reason = error.Error;
                 detail = error.Detail;
+                finalRefusal = error.Error == FrameError.Rtn && !(error.ReturnCode is { } code && ReturnCodes.IsTransient(code));
                 if (error.Error == FrameError.Rtn && identity)
                 {
                     // The BMS answered and said it does not know the command: ask again only after a reconnect.
@@ -464,7 +466,7 @@ public sealed class BatteryPoller
                 await ReconnectAsync(cancellationToken);
             }
 
-            if (reason == FrameError.Rtn)
+            if (finalRefusal)
             {
                 break;
             }
