@@ -202,6 +202,19 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void Forced_pack_offset_of_the_analog_tail_leaves_the_alarm_blocks_to_the_search()
+    {
+        // 28 characters is the 14-byte analog tail; the alarm blocks of the same stack carry one extra byte each.
+        var info = InfoOf("tertiush-dev-2pack-44-info");
+        var forced = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25 with { ForcePackOffsetCharacters = 28 });
+        var searched = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25);
+
+        Assert.Equal(["11", "00"], forced.Packs.Select(p => p.TailHex));
+        Assert.Equal(searched.Packs.Select(p => p.CellWarnings.Length), forced.Packs.Select(p => p.CellWarnings.Length));
+        Assert.Equal(searched.Packs.Select(p => (p.ProtectState1, p.InstructionState, p.BalanceState1, p.BalanceState2, p.WarnState2)), forced.Packs.Select(p => (p.ProtectState1, p.InstructionState, p.BalanceState1, p.BalanceState2, p.WarnState2)));
+    }
+
+    [Fact]
     public void Capacity_example_decodes_to_its_three_capacities()
     {
         var frame = FrameDecoder.Parse("~25004600400C183C286A2710FB0E\r", 0x25);

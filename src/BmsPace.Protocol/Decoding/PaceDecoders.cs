@@ -38,11 +38,15 @@ public static class PaceDecoders
         return new AnalogReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
+    /// <remarks>
+    /// The alarm blocks are always sized by the tail search: <see cref="DecoderOptions.ForcePackOffsetCharacters"/> describes
+    /// the analog answer's tail (often 14 bytes), while the alarm answer's is another length (0 or 1 byte in captures).
+    /// </remarks>
     public static AlarmReading DecodeAlarm(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int packCount = DeclaredPackCount(info, packByte);
-        var blocks = PackLayout.Find(info, packCount, MeasureAlarmBlock, options.ForcePackOffsetCharacters / 2);
+        var blocks = PackLayout.Find(info, packCount, MeasureAlarmBlock, forcedTailBytes: 0);
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(blocks.Length);
         for (int i = 0; i < blocks.Length; i++)
         {

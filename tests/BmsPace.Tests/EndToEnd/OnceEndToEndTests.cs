@@ -46,6 +46,33 @@ public sealed class OnceEndToEndTests
     }
 
     [Fact]
+    public async Task Once_with_force_pack_offset_28_reads_analog_and_alarm_of_every_pack_of_a_14_byte_tail_stack()
+    {
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 16, TailBytes = 14, AlarmTailBytes = 1, Seed = 13 });
+        await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+        string config = Path.Combine(Path.GetTempPath(), $"bmspace-once-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"force_pack_offset: 28\ndebug_output: 0\nbatteries:\n  - name: garage\n    connection: tcp://127.0.0.1:{server.EndPoint.Port}\n");
+        try
+        {
+            var (exit, output, error) = await RunCliAsync("once", "--json", "--config", config);
+
+            Assert.True(exit == 0, error);
+            Assert.DoesNotContain("failed", error, StringComparison.Ordinal);
+            using var json = JsonDocument.Parse(output);
+            var packs = Assert.Single(json.RootElement.GetProperty("batteries").EnumerateArray()).GetProperty("packs").EnumerateArray().ToList();
+            Assert.Equal(3, packs.Count);
+            for (int pack = 1; pack <= 3; pack++)
+            {
+                SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
+            }
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public async Task Once_against_a_silent_battery_exits_1_with_ok_false()
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
