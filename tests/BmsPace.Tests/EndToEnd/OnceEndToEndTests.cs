@@ -41,7 +41,16 @@ public sealed class OnceEndToEndTests
         for (int pack = 1; pack <= 3; pack++)
         {
             SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
-            Assert.Equal(14, packs[pack - 1].GetProperty("tail_hex").GetString()!.Length / 2);
+            string tailHex = bms.LastSentAnalog(pack)!.TailHex;
+            Assert.Equal(tailHex, packs[pack - 1].GetProperty("tail_hex").GetString());
+            Assert.Equal(28, tailHex.Length);
+
+            // The cumulative fields carry the design capacity twice (filler): raw hex, never a number of Ah.
+            var tail = packs[pack - 1].GetProperty("tail");
+            Assert.Equal(tailHex[2..10], tail.GetProperty("cumulative_charge_hex").GetString());
+            Assert.Equal(tailHex[10..18], tail.GetProperty("cumulative_discharge_hex").GetString());
+            Assert.False(tail.TryGetProperty("cumulative_charge_amp_hours", out _));
+            Assert.False(tail.TryGetProperty("cumulative_discharge_amp_hours", out _));
         }
     }
 
