@@ -54,6 +54,16 @@ public sealed record SimulatedBmsOptions
 
     public string PackSerial { get; init; } = "SIMPACK000000000001";
 
+    /// <summary>
+    /// The serials pack <paramref name="pack"/> reports for itself: the master (pack 1) the configured ones, every other
+    /// pack its own (the configured ones with the last two characters replaced by its number), as on an RS485 bus.
+    /// </summary>
+    public (string BmsSerial, string PackSerial) SerialsOf(int pack) =>
+        pack <= 1 ? (BmsSerial, PackSerial) : (Numbered(BmsSerial, pack), Numbered(PackSerial, pack));
+
+    private static string Numbered(string serial, int pack) =>
+        (serial.Length >= 2 ? serial[..^2] : serial) + pack.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+
     public TimeSpan EffectiveThinkTime => ThinkTime ?? (BaudRate > 0 ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero);
 
     /// <summary>The problems with these options (empty when valid).</summary>

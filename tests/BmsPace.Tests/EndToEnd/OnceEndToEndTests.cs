@@ -41,6 +41,10 @@ public sealed class OnceEndToEndTests
         for (int pack = 1; pack <= 3; pack++)
         {
             SimulatorAssertions.Equal(bms.LastSentAnalog(pack)!, bms.LastSentAlarm(pack)!, packs[pack - 1]);
+            // Each pack's own identity, asked at its address (the simulator answers per pack, like an RS485 bus).
+            Assert.Equal(bms.Options.SoftwareVersion, packs[pack - 1].GetProperty("software_version").GetString());
+            Assert.Equal(bms.Options.SerialsOf(pack).BmsSerial, packs[pack - 1].GetProperty("bms_serial").GetString());
+            Assert.Equal(bms.Options.SerialsOf(pack).PackSerial, packs[pack - 1].GetProperty("pack_serial").GetString());
             string tailHex = bms.LastSentAnalog(pack)!.TailHex;
             Assert.Equal(tailHex, packs[pack - 1].GetProperty("tail_hex").GetString());
             Assert.Equal(28, tailHex.Length);
