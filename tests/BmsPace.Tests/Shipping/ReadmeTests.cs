@@ -46,6 +46,16 @@ public sealed class ReadmeTests
     }
 
     [Fact]
+    public void The_simulators_day_is_described_as_the_model_runs_it()
+    {
+        var options = new BmsPace.Simulator.SimulatedBmsOptions();
+        Assert.Contains($"compressed into one hour ({options.TimeScale:0} times real time)", Readme, StringComparison.Ordinal);
+        Assert.Equal(24, options.TimeScale);
+        Assert.Contains($"charge to about {BmsPace.Simulator.BatteryModel.HighestStateOfCharge * 100:0} %", Readme.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains($"discharge to about {BmsPace.Simulator.BatteryModel.LowestStateOfCharge * 100:0} %", Readme.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_configuration_key_is_in_the_configuration_reference()
     {
         var sections = new Dictionary<Type, string>
