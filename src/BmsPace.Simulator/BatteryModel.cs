@@ -62,7 +62,7 @@ internal sealed class BatteryModel
     public IReadOnlyList<PackState> Packs { get; }
 
     /// <summary>Hour of the model's day, 0 to 24.</summary>
-    public double HourOfDay => (StartHourOfDay + (_modelSeconds / 3600)) % 24;
+    private double HourOfDay => (StartHourOfDay + (_modelSeconds / 3600)) % 24;
 
     public bool IsCharging => Packs.Average(p => p.CurrentAmperes) > 0.3;
 

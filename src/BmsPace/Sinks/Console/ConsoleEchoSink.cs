@@ -10,7 +10,7 @@ namespace BmsPace.Sinks.Console;
 public sealed class ConsoleEchoSink(TextWriter output, TimeProvider time) : IReadingSink, IDisposable
 {
     /// <summary>How often the identity is repeated.</summary>
-    public static readonly TimeSpan IdentityInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan IdentityInterval = TimeSpan.FromHours(1);
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Dictionary<string, (BatteryIdentity Identity, DateTimeOffset At)> _identityShown = new(StringComparer.Ordinal);
