@@ -17,7 +17,7 @@ namespace BmsPace.Simulator;
 internal sealed class BatteryModel
 {
     /// <summary>The model's clock reads 07:00 at the start: the night's load, then the sun.</summary>
-    public const double StartHourOfDay = 7;
+    private const double StartHourOfDay = 7;
 
     /// <summary>Charging tapers to nothing here.</summary>
     public const double HighestStateOfCharge = 0.95;
