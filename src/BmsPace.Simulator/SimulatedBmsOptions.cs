@@ -44,8 +44,11 @@ public sealed record SimulatedBmsOptions
     /// <summary>Time between a request having fully arrived and the first reply byte; null = 20 ms when paced, else 0.</summary>
     public TimeSpan? ThinkTime { get; init; }
 
-    /// <summary>How much faster than real time the battery charges and discharges (1 = real time).</summary>
-    public double TimeScale { get; init; } = 60;
+    /// <summary>
+    /// How much faster than real time the battery's day passes (1 = real time): the default 24 makes a day of solar
+    /// charging and evening discharge last an hour.
+    /// </summary>
+    public double TimeScale { get; init; } = 24;
 
     /// <summary>The 0xC1 text (up to 20 characters).</summary>
     public string SoftwareVersion { get; init; } = "P16S100A-SIM01-1.00";
