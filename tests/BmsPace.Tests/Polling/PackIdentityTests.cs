@@ -57,6 +57,27 @@ public sealed class PackIdentityTests
         }
     }
 
+    [Fact]
+    public async Task Packs_asked_one_by_one_on_an_rs485_bus_each_carry_their_own_serials()
+    {
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3, Cells = 8, Seed = 6 });
+        await using var transport = Connect(bms);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "bus", Packs = [1, 2, 3] }, Options, transport, _time, NullLogger.Instance);
+
+        var snapshot = (await poller.PollOnceAsync(CancellationToken.None)).Snapshot;
+
+        Assert.Equal([1, 2, 3], snapshot.Packs.Select(p => p.Pack));
+        foreach (var pack in snapshot.Packs)
+        {
+            Assert.Equal(bms.Options.SerialsOf(pack.Pack).BmsSerial, pack.Identity.BmsSerial);
+            Assert.Equal(bms.Options.SerialsOf(pack.Pack).PackSerial, pack.Identity.PackSerial);
+        }
+
+        // Packs 2 and 3 were asked at their own addresses, once each for version and serial.
+        Assert.Equal(2, bms.ReceivedRequests.Count(r => r.StartsWith("~250246C", StringComparison.Ordinal)));
+        Assert.Equal(2, bms.ReceivedRequests.Count(r => r.StartsWith("~250346C", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
