@@ -13,7 +13,7 @@ internal delegate int? BlockMeasure(ReadOnlySpan<byte> info, int start);
 /// <summary>
 /// Splits the pack blocks of a 0x42/0x44 answer (PROTOCOL.md 8.3). Blocks are not self-delimiting: firmware appends
 /// extra bytes that the P count does not announce, so the tail length T is found from the data: the smallest T that
-/// walks every pack plausibly and ends exactly at the end of INFO; failing that, the smallest T for all but the last
+/// walks every pack plausibly and ends exactly at the end of INFO (ties broken by <see cref="BestUniformWalk"/>); failing that, the smallest T for all but the last
 /// pack, which keeps whatever is left.
 /// </summary>
 internal static class PackLayout
@@ -53,12 +53,9 @@ internal static class PackLayout
         }
         else
         {
-            for (int tail = 0; tail <= maxTail; tail++)
+            if (BestUniformWalk(info, measure, maxTail, blocks) is { } best)
             {
-                if (Walk(info, measure, tail, blocks, lastTakesRest: false))
-                {
-                    return [.. blocks];
-                }
+                return best;
             }
 
             for (int tail = 0; tail <= maxTail; tail++)
@@ -71,6 +68,33 @@ internal static class PackLayout
         }
 
         throw Decode($"no tail length lets {packCount} plausible pack block(s) fill the {info.Length} INFO bytes");
+    }
+
+    /// <summary>
+    /// When several tail lengths walk every pack, prefers the smallest whose blocks all have the same standard length: a
+    /// stack is one model, while a tail read two bytes early can pass for a short block (a current of 7.85 A starts a
+    /// "3-cell pack" whose cells are the real ones, realigned). Otherwise the smallest, the rule of PROTOCOL.md 8.3.
+    /// </summary>
+    private static ImmutableArray<PackBlock>? BestUniformWalk(ReadOnlySpan<byte> info, BlockMeasure measure, int maxTail, PackBlock[] blocks)
+    {
+        ImmutableArray<PackBlock>? best = null;
+        int bestScore = -1;
+        for (int tail = 0; tail <= maxTail; tail++)
+        {
+            if (!Walk(info, measure, tail, blocks, lastTakesRest: false))
+            {
+                continue;
+            }
+
+            int score = blocks.All(b => b.FixedLength == blocks[0].FixedLength) ? 1 : 0;
+            if (score > bestScore)
+            {
+                best = [.. blocks];
+                bestScore = score;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Whether the last block's tail differs from the others' (the fallback of <see cref="Find"/> was needed).</summary>
