@@ -77,9 +77,10 @@ public sealed class ConsoleOutputTests
         {
             int first = Array.FindIndex(lines, l => l.StartsWith($"  pack {alarm.Pack}: ", StringComparison.Ordinal));
             Assert.True(first >= 0, $"no flags block for pack {alarm.Pack}");
-            string block = string.Join(' ', lines.Skip(first).TakeWhile((l, i) => i == 0 || (l.StartsWith("  ", StringComparison.Ordinal) && !l.StartsWith("  pack ", StringComparison.Ordinal))));
+            string block = string.Join(' ', lines.Skip(first).TakeWhile((l, i) => i == 0 || l.StartsWith("    ", StringComparison.Ordinal)));
             Assert.Contains("status " + string.Join(',', alarm.ActiveFlags(FlagFamily.Status)), block, StringComparison.Ordinal);
             Assert.Contains("protection " + (alarm.ActiveFlags(FlagFamily.Protection) is { Length: > 0 } set ? string.Join(',', set) : "-"), block, StringComparison.Ordinal);
+            Assert.Contains("pack serial " + new SimulatedBmsOptions().SerialsOf(alarm.Pack).PackSerial, block, StringComparison.Ordinal);
         }
     }
 
@@ -133,7 +134,7 @@ public sealed class ConsoleOutputTests
     }
 
     [Fact]
-    public async Task The_version_and_serials_are_echoed_at_start_and_then_once_an_hour()
+    public async Task Each_packs_version_and_serials_are_echoed_at_start_and_then_once_an_hour()
     {
         var time = new FakeTimeProvider(Start);
         var result = await PollSimulatorAsync(3, time: time);
@@ -141,27 +142,55 @@ public sealed class ConsoleOutputTests
         using var output = new StringWriter();
         using var sink = new ConsoleEchoSink(output, time);
 
-        async Task<string> PublishAfterAsync(TimeSpan wait)
+        async Task<string[]> PublishAfterAsync(TimeSpan wait)
         {
             time.Advance(wait);
             output.GetStringBuilder().Clear();
             await sink.PublishAsync(result.Snapshot, CancellationToken.None);
-            return output.ToString();
+            return LinesOf(output.ToString());
         }
 
-        string[] identity = [$"version {options.SoftwareVersion}", $"BMS serial {options.BmsSerial}", $"pack serial {options.PackSerial}"];
-        string atStart = await PublishAfterAsync(TimeSpan.Zero);
-        Assert.All(identity, part => Assert.Contains(part, atStart, StringComparison.Ordinal));
-        AssertNarrow(atStart);
+        // Each pack answers for itself with its own serials (the simulator numbers them per pack).
+        string[] Identities(int pack) => [$"garage pack {pack}: version {options.SoftwareVersion} | BMS serial {options.SerialsOf(pack).BmsSerial}", $"pack serial {options.SerialsOf(pack).PackSerial}"];
+        void AssertShown(string[] lines, bool shown)
+        {
+            foreach (int pack in new[] { 1, 2, 3 })
+            {
+                foreach (string part in Identities(pack))
+                {
+                    Assert.True(lines.Any(l => l.Contains(part, StringComparison.Ordinal)) == shown, $"'{part}' {(shown ? "missing" : "repeated")}:\n{string.Join('\n', lines)}");
+                }
+            }
+        }
 
-        string later = await PublishAfterAsync(TimeSpan.FromMinutes(59));
-        Assert.All(identity, part => Assert.DoesNotContain(part, later, StringComparison.Ordinal));
+        var atStart = await PublishAfterAsync(TimeSpan.Zero);
+        AssertShown(atStart, shown: true);
+        AssertNarrow(string.Join('\n', atStart));
+        AssertShown(await PublishAfterAsync(TimeSpan.FromMinutes(59)), shown: false);
+        AssertShown(await PublishAfterAsync(TimeSpan.FromMinutes(1)), shown: true);
+        AssertShown(await PublishAfterAsync(TimeSpan.FromMinutes(30)), shown: false);
+    }
 
-        string anHourOn = await PublishAfterAsync(TimeSpan.FromMinutes(1));
-        Assert.All(identity, part => Assert.Contains(part, anHourOn, StringComparison.Ordinal));
+    [Fact]
+    public async Task A_pack_whose_identity_is_unknown_gets_no_identity_line_and_the_others_keep_theirs()
+    {
+        var time = new FakeTimeProvider(Start);
+        var result = await PollSimulatorAsync(3, time: time);
+        var snapshot = result.Snapshot with { Packs = [.. result.Snapshot.Packs.Select(p => p.Pack == 2 ? p with { Identity = BatteryIdentity.Unknown } : p)] };
+        using var output = new StringWriter();
+        using var sink = new ConsoleEchoSink(output, time);
 
-        string again = await PublishAfterAsync(TimeSpan.FromMinutes(30));
-        Assert.All(identity, part => Assert.DoesNotContain(part, again, StringComparison.Ordinal));
+        await sink.PublishAsync(snapshot, CancellationToken.None);
+
+        string echo = output.ToString();
+        Assert.Contains("garage pack 1: version ", echo, StringComparison.Ordinal);
+        Assert.Contains("garage pack 3: version ", echo, StringComparison.Ordinal);
+        Assert.DoesNotContain("garage pack 2: version", echo, StringComparison.Ordinal);
+        Assert.DoesNotContain(new SimulatedBmsOptions().SerialsOf(2).PackSerial, echo, StringComparison.Ordinal);
+
+        string table = PackTable.Render(result with { Snapshot = snapshot });
+        Assert.Contains($"pack serial {new SimulatedBmsOptions().SerialsOf(3).PackSerial}", table, StringComparison.Ordinal);
+        Assert.DoesNotContain(new SimulatedBmsOptions().SerialsOf(2).PackSerial, table, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -172,7 +201,8 @@ public sealed class ConsoleOutputTests
         using var output = new StringWriter();
         using var sink = new ConsoleEchoSink(output, time);
 
-        await sink.PublishAsync(result.Snapshot with { Identity = BatteryIdentity.Unknown }, CancellationToken.None);
+        var silent = result.Snapshot with { Identity = BatteryIdentity.Unknown, Packs = [.. result.Snapshot.Packs.Select(p => p with { Identity = BatteryIdentity.Unknown })] };
+        await sink.PublishAsync(silent, CancellationToken.None);
 
         string echo = output.ToString();
         Assert.DoesNotContain("version", echo, StringComparison.Ordinal);

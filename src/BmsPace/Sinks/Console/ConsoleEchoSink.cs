@@ -1,3 +1,4 @@
+using System.Globalization;
 using BmsPace.Polling;
 
 namespace BmsPace.Sinks.Console;
@@ -13,7 +14,8 @@ public sealed class ConsoleEchoSink(TextWriter output, TimeProvider time) : IRea
     private static readonly TimeSpan IdentityInterval = TimeSpan.FromHours(1);
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Dictionary<string, (BatteryIdentity Identity, DateTimeOffset At)> _identityShown = new(StringComparer.Ordinal);
+    /// <summary>What was last shown for each (battery, pack); pack 0 is the battery's own identity.</summary>
+    private readonly Dictionary<(string Battery, int Pack), (BatteryIdentity Identity, DateTimeOffset At)> _identityShown = [];
 
     public async ValueTask PublishAsync(BatterySnapshot snapshot, CancellationToken cancellationToken)
     {
@@ -47,23 +49,36 @@ public sealed class ConsoleEchoSink(TextWriter output, TimeProvider time) : IRea
         }
     }
 
-    /// <summary>The identity lines when this battery's identity is new, changed, or last shown an hour ago or more.</summary>
-    private IEnumerable<string> IdentityDue(BatterySnapshot snapshot)
+    /// <summary>
+    /// The identity lines due: each pack's own version and serials (the battery's, from the BMS at its address, while no
+    /// pack carries one), when new, changed, or last shown an hour ago or more. A pack whose identity is unknown gets none.
+    /// </summary>
+    private List<string> IdentityDue(BatterySnapshot snapshot)
     {
-        var identity = snapshot.Identity;
-        var lines = PackSummary.IdentityLines(snapshot.Battery, identity).ToList();
-        if (lines.Count == 0)
+        var owners = snapshot.Packs
+            .Where(p => p.Identity != BatteryIdentity.Unknown)
+            .Select(p => (Pack: p.Pack, Who: string.Create(CultureInfo.InvariantCulture, $"{snapshot.Battery} pack {p.Pack}"), p.Identity))
+            .ToList();
+        if (owners.Count == 0)
         {
-            return [];
+            owners.Add((0, snapshot.Battery, snapshot.Identity));
         }
 
         var now = time.GetUtcNow();
-        if (_identityShown.TryGetValue(snapshot.Battery, out var shown) && shown.Identity == identity && now - shown.At < IdentityInterval)
+        var lines = new List<string>();
+        foreach (var (pack, who, identity) in owners)
         {
-            return [];
+            var text = PackSummary.IdentityLines(who, identity).ToList();
+            if (text.Count == 0
+                || (_identityShown.TryGetValue((snapshot.Battery, pack), out var shown) && shown.Identity == identity && now - shown.At < IdentityInterval))
+            {
+                continue;
+            }
+
+            _identityShown[(snapshot.Battery, pack)] = (identity, now);
+            lines.AddRange(text);
         }
 
-        _identityShown[snapshot.Battery] = (identity, now);
         return lines;
     }
 

@@ -12,14 +12,18 @@ public static class ConsoleLines
     /// <summary>The widest line written (columns).</summary>
     public const int Width = 99;
 
-    /// <summary>Where continuation lines start.</summary>
+    /// <summary>Where continuation lines start unless the caller indents them further.</summary>
     public const string Indent = "  ";
 
     private const string Separator = " | ";
 
-    /// <summary><paramref name="head"/> followed by the segments, separated by <c> | </c>, over as many lines as needed.</summary>
-    public static IEnumerable<string> Fill(string head, IEnumerable<string> segments)
+    /// <summary>
+    /// <paramref name="head"/> followed by the segments, separated by <c> | </c>, over as many lines as needed; continuation
+    /// lines start with <paramref name="indent"/> (<see cref="Indent"/> when null).
+    /// </summary>
+    public static IEnumerable<string> Fill(string head, IEnumerable<string> segments, string? indent = null)
     {
+        indent ??= Indent;
         var lines = new List<string>();
         var line = new StringBuilder();
         bool lineHasSegment = false;
@@ -28,7 +32,7 @@ public static class ConsoleLines
             if (line.Length > 0)
             {
                 lines.Add(line.ToString());
-                line.Clear().Append(Indent);
+                line.Clear().Append(indent);
             }
 
             line.Append(piece);
@@ -44,19 +48,19 @@ public static class ConsoleLines
                 continue;
             }
 
-            if (line.Length > Indent.Length)
+            if (line.Length > indent.Length)
             {
                 lines.Add(line.ToString());
-                line.Clear().Append(Indent);
+                line.Clear().Append(indent);
             }
 
-            var pieces = Cut(segment, Width - Indent.Length);
+            var pieces = Cut(segment, Width - indent.Length);
             for (int i = 0; i < pieces.Count; i++)
             {
                 if (i > 0)
                 {
                     lines.Add(line.ToString());
-                    line.Clear().Append(Indent);
+                    line.Clear().Append(indent);
                 }
 
                 line.Append(pieces[i]);
@@ -65,7 +69,7 @@ public static class ConsoleLines
             lineHasSegment = true;
         }
 
-        if (line.Length > Indent.Length || lines.Count == 0)
+        if (line.Length > indent.Length || lines.Count == 0)
         {
             lines.Add(line.ToString());
         }

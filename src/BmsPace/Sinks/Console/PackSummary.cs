@@ -60,10 +60,17 @@ public static class PackSummary
     }
 
     /// <summary>
-    /// The identity lines of a battery: what its BMS answered to the version and serial number commands. Nothing when
-    /// it answered none of them.
+    /// The identity lines of a battery or pack: what its BMS answered to the version and serial number commands.
+    /// Nothing when it answered none of them.
     /// </summary>
     public static IEnumerable<string> IdentityLines(string who, BatteryIdentity identity)
+    {
+        var segments = IdentitySegments(identity);
+        return segments.Count == 0 ? [] : ConsoleLines.Fill(who + ": ", segments);
+    }
+
+    /// <summary>The version and serials that are known, each a segment for <see cref="ConsoleLines.Fill"/>.</summary>
+    public static List<string> IdentitySegments(BatteryIdentity identity)
     {
         var segments = new List<string>();
         if (identity.SoftwareVersion is { } version)
@@ -81,7 +88,7 @@ public static class PackSummary
             segments.Add("pack serial " + packSerial);
         }
 
-        return segments.Count == 0 ? [] : ConsoleLines.Fill(who + ": ", segments);
+        return segments;
     }
 
     /// <summary>The battery-level line: link state and what the cycle cost.</summary>

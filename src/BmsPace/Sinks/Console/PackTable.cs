@@ -12,6 +12,9 @@ namespace BmsPace.Sinks.Console;
 /// </summary>
 public static class PackTable
 {
+    /// <summary>Continuation lines of a pack's block start under its first value, clear of the next <c>pack N:</c>.</summary>
+    private const string BlockIndent = "    ";
+
     public static string Render(PollCycleResult result)
     {
         var snapshot = result.Snapshot;
@@ -63,23 +66,26 @@ public static class PackTable
 
         text.AppendLine("  (* = balancing)");
         text.AppendLine();
+        var identities = snapshot.Packs.ToDictionary(p => p.Pack, p => p.Identity);
         foreach (var pack in packs)
         {
             string head = string.Create(CultureInfo.InvariantCulture, $"  pack {pack.Pack}: ");
+            var identity = PackSummary.IdentitySegments(identities.GetValueOrDefault(pack.Pack) ?? BatteryIdentity.Unknown);
             if (alarms.GetValueOrDefault(pack.Pack) is not { } alarm)
             {
-                AppendLines(text, ConsoleLines.Fill(head, ["no alarm answer"]));
+                AppendLines(text, ConsoleLines.Fill(head, [.. identity, "no alarm answer"], BlockIndent));
                 continue;
             }
 
             AppendLines(text, ConsoleLines.Fill(head,
             [
+                .. identity,
                 "protection " + Flags(alarm, FlagFamily.Protection),
                 "warning " + Flags(alarm, FlagFamily.Warning),
                 "fault " + Flags(alarm, FlagFamily.Fault),
                 alarm.StatusValue("control_state") is { } control ? "control byte 0x" + control.ToString("X2", CultureInfo.InvariantCulture) : "",
                 "status " + Flags(alarm, FlagFamily.Status),
-            ]));
+            ], BlockIndent));
         }
 
         return text.ToString();
