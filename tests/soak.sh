@@ -41,7 +41,7 @@ trap cleanup EXIT
 "$bmspace" simulate --tcp "127.0.0.1:$sim_port" --packs "$packs" --tail "$tail_bytes" --seed 7 "${faults[@]}" \
   >"$run/simulate.log" 2>&1 &
 pids+=($!)
-socat -x TCP-LISTEN:"$wire_port",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$sim_port" 2>"$run/wire.log" &
+TZ=UTC socat -x TCP-LISTEN:"$wire_port",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$sim_port" 2>"$run/wire.log" &
 pids+=($!)
 
 cat >"$run/config.yaml" <<EOF

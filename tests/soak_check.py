@@ -11,6 +11,7 @@ Prints the trend of memory, descriptors and threads, the count of checked and wr
 starting with "soak: PASS" or "soak: FAIL". Exit 0 on pass, 1 on fail.
 """
 
+import calendar
 import os
 import re
 import sys
@@ -151,8 +152,9 @@ def alarm_packs(info, command):
 
 
 def header_seconds(line):
-    """Unix time of a socat chunk header ("> 2026/11/29 21:44:55.000847  length=..."), whole seconds, local time."""
-    return int(time.mktime(time.strptime(line[2:21], "%Y/%m/%d %H:%M:%S")))
+    """Unix time of a socat chunk header ("> 2026/11/29 21:44:55.000847  length=..."), whole seconds; soak.sh runs
+    socat with TZ=UTC."""
+    return calendar.timegm(time.strptime(line[2:21], "%Y/%m/%d %H:%M:%S"))
 
 
 def read_wire(path):
