@@ -12,6 +12,7 @@ starting with "soak: PASS" or "soak: FAIL". Exit 0 on pass, 1 on fail.
 """
 
 import calendar
+import io
 import os
 import re
 import sys
@@ -157,7 +158,7 @@ def header_seconds(line):
     return calendar.timegm(time.strptime(line[2:21], "%Y/%m/%d %H:%M:%S"))
 
 
-def read_wire(path):
+def read_wire(path, limit=-1):
     """Every chunk of socat's hex dump as (direction, bytes, byte offset of the chunk's end in the log, unix seconds)."""
     chunks = []
     direction = None
@@ -165,7 +166,8 @@ def read_wire(path):
     offset = 0
     seconds = 0
     with open(path, "rb") as log:
-        for raw in log:
+        # Only what was logged before the last scrape: the log may still be growing when a run is checked live.
+        for raw in io.BytesIO(log.read(limit)).readlines():
             offset += len(raw)
             line = raw.decode("ascii", "replace")
             if line.startswith(("> ", "< ")):
@@ -362,28 +364,27 @@ def main(argv):
     run = argv[1]
     tail_bytes = int(os.environ.get("SOAK_TAIL", "14"))
     battery = os.environ.get("SOAK_BATTERY", "main")
-    replies = intact_replies(read_wire(os.path.join(run, "wire.log")), tail_bytes)
+    with open(os.path.join(run, "scrapes.tsv"), encoding="utf-8") as index:
+        # A line still being written (no newline yet) is left for the next check.
+        entries = [line.split() for line in index if line.endswith("\n")]
+    entries = [(parts[0], int(parts[1]), int(parts[2])) for parts in entries if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit()]
+    replies = intact_replies(read_wire(os.path.join(run, "wire.log"), max((e[2] for e in entries), default=0)), tail_bytes)
     checked = wrong = unmatched = scrapes = oldest = 0
     shown = 0
-    with open(os.path.join(run, "scrapes.tsv"), encoding="utf-8") as index:
-        for line in index:
-            parts = line.split()
-            if len(parts) != 3 or not parts[1].isdigit():
-                continue
-            name, scrape_seconds, end_offset = parts[0], int(parts[1]), int(parts[2])
-            samples = read_metrics(os.path.join(run, "scrapes", name))
-            if not samples:
-                continue
-            scrapes += 1
-            c, wrong_lines, u, age = judge_scrape(replies, end_offset, scrape_seconds, samples, battery)
-            oldest = max(oldest, age)
-            checked += c
-            wrong += len(wrong_lines)
-            unmatched += u
-            for text in wrong_lines:
-                if shown < 20:
-                    print(f"wrong value in scrape {name}: {text}")
-                    shown += 1
+    for name, scrape_seconds, end_offset in entries:
+        samples = read_metrics(os.path.join(run, "scrapes", name))
+        if not samples:
+            continue
+        scrapes += 1
+        c, wrong_lines, u, age = judge_scrape(replies, end_offset, scrape_seconds, samples, battery)
+        oldest = max(oldest, age)
+        checked += c
+        wrong += len(wrong_lines)
+        unmatched += u
+        for text in wrong_lines:
+            if shown < 20:
+                print(f"wrong value in scrape {name}: {text}")
+                shown += 1
     lines, problems = trend(os.path.join(run, "samples.tsv"))
     analog = sum(1 for r in replies if r[1] == "analog")
     alarm = len(replies) - analog
