@@ -38,6 +38,20 @@ public sealed class SoakCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_checked_while_it_is_still_writing_judges_only_complete_lines()
+    {
+        // The soak appends the next scrape's line while a live check reads: a line without its newline is not read yet,
+        // and the wire log is read only as far as the last complete line says.
+        File.AppendAllText(Path.Combine(_run, "scrapes.tsv"), "00004.txt\t1795988709\t950");
+        File.AppendAllText(Path.Combine(_run, "wire.log"), "< 2026/11/29 21:45:10.000001  length=3 from=0 to=2\n 7e 32 35\n");
+
+        var result = await CheckAsync();
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("scrapes: 3, values checked: 459, wrong values: 0", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task One_cell_voltage_off_by_one_millivolt_is_one_wrong_value()
     {
         const string series = "pace_bms_cell_voltage_volts{battery=\"main\",pack=\"2\",cell=\"5\"} ";
