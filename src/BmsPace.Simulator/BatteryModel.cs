@@ -3,12 +3,30 @@ using System.Collections.Immutable;
 namespace BmsPace.Simulator;
 
 /// <summary>
-/// The evolving state of a simulated LiFePO4 stack: it charges to about 97 %, rests, discharges to about 20 %, rests,
-/// and starts over. Each pack follows with its own capacity, current share, cell spread and temperatures.
+/// The evolving state of a simulated LiFePO4 stack on a home system with solar panels, through a day of model time: a
+/// small load around the clock and a larger one in the evening, solar charging from 08:00 to 17:00. Like an inverter
+/// with a reserve, the packs charge to about 95 % (the current tapers from 89 %, as under constant voltage) and
+/// discharge to about 35 % (the load is cut back from 40 %), so the state of charge stays in that band and no low-charge
+/// alarm fires. Each pack follows with its own capacity, current share, cell spread and temperatures.
 /// </summary>
-/// <remarks>Not thread-safe: <see cref="SimulatedBms"/> serialises access.</remarks>
+/// <remarks>
+/// The model moves in fixed steps of <see cref="StepSeconds"/> and draws the same random numbers in every step, so
+/// its state depends only on the seed and on how much model time has passed, not on when it was looked at.
+/// Not thread-safe: <see cref="SimulatedBms"/> serialises access.
+/// </remarks>
 internal sealed class BatteryModel
 {
+    /// <summary>The model's clock reads 07:00 at the start: the night's load, then the sun.</summary>
+    private const double StartHourOfDay = 7;
+
+    /// <summary>Charging tapers to nothing here.</summary>
+    public const double HighestStateOfCharge = 0.95;
+
+    /// <summary>Discharging is cut back to nothing here.</summary>
+    public const double LowestStateOfCharge = 0.35;
+
+    private const double StepSeconds = 10;
+
     private static readonly (double Soc, double Volts)[] OpenCircuitCurve =
     [
         (0.00, 2.90), (0.05, 3.15), (0.10, 3.22), (0.30, 3.270), (0.60, 3.300), (0.90, 3.330), (0.97, 3.360), (1.00, 3.450),
@@ -17,50 +35,57 @@ internal sealed class BatteryModel
     /// <summary>A typical cell's internal resistance, as volts per ampere of pack current.</summary>
     private const double CellOhms = 0.0006;
 
+    /// <summary>Solar current per pack at noon on a clear day, amperes.</summary>
+    private const double PeakSolarAmperes = 28;
+
+    /// <summary>The load around the clock, amperes per pack.</summary>
+    private const double BaseLoadAmperes = 3;
+
     private readonly Random _random;
     private readonly SimulatedBmsOptions _options;
-    private Phase _phase = Phase.Discharging;
-    private double _phaseSecondsLeft;
-    private double _stackCurrent = -12;
+    private double _loadWander;
     private double _modelSeconds;
+    private double _pendingSeconds;
 
     public BatteryModel(SimulatedBmsOptions options)
     {
         _options = options;
         _random = new Random(options.Seed);
         Packs = [.. Enumerable.Range(1, options.Packs).Select(CreatePack)];
-    }
-
-    private enum Phase
-    {
-        Charging,
-        RestingFull,
-        Discharging,
-        RestingEmpty,
+        SetCurrents();
+        foreach (var pack in Packs)
+        {
+            UpdateCells(pack);
+        }
     }
 
     public IReadOnlyList<PackState> Packs { get; }
 
-    public bool IsCharging => _phase == Phase.Charging;
+    /// <summary>Hour of the model's day, 0 to 24.</summary>
+    private double HourOfDay => (StartHourOfDay + (_modelSeconds / 3600)) % 24;
 
-    public bool IsDischarging => _phase == Phase.Discharging;
+    public bool IsCharging => Packs.Average(p => p.CurrentAmperes) > 0.3;
+
+    public bool IsDischarging => Packs.Average(p => p.CurrentAmperes) < -0.3;
 
     /// <summary>Every pack as the BMS measures it right now (cells read to the millivolt decide which cells balance).</summary>
     public ImmutableArray<PackSample> Sample() => [.. Packs.Select(SamplePack)];
 
-    /// <summary>Moves the model forward by <paramref name="seconds"/> of simulated time, in steps of at most 10 s.</summary>
+    /// <summary>
+    /// Moves the model forward by <paramref name="seconds"/> of model time in whole steps; what is left of a step waits
+    /// for the next call.
+    /// </summary>
     public void Advance(double seconds)
     {
-        while (seconds > 0)
+        _pendingSeconds += Math.Max(0, seconds);
+        while (_pendingSeconds >= StepSeconds)
         {
-            double step = Math.Min(seconds, 10);
-            Step(step);
-            seconds -= step;
-        }
-
-        foreach (var pack in Packs)
-        {
-            UpdateCells(pack);
+            _pendingSeconds -= StepSeconds;
+            Step(StepSeconds);
+            foreach (var pack in Packs)
+            {
+                UpdateCells(pack);
+            }
         }
     }
 
@@ -112,47 +137,18 @@ internal sealed class BatteryModel
             CellVoltagesVolts = new double[_options.Cells],
         };
         pack.RemainingAmpHours = pack.FullAmpHours * (0.55 + (_random.NextDouble() * 0.1));
-        UpdateCells(pack);
         return pack;
     }
 
     private void Step(double seconds)
     {
-        _phaseSecondsLeft -= seconds;
         _modelSeconds += seconds;
-        double averageSoc = Packs.Average(p => p.StateOfCharge);
-        switch (_phase)
-        {
-            case Phase.Charging when averageSoc >= 0.97:
-                Enter(Phase.RestingFull, 600);
-                break;
-            case Phase.Discharging when averageSoc <= 0.20:
-                Enter(Phase.RestingEmpty, 600);
-                break;
-            case Phase.RestingFull when _phaseSecondsLeft <= 0:
-                Enter(Phase.Discharging, 0);
-                break;
-            case Phase.RestingEmpty when _phaseSecondsLeft <= 0:
-                Enter(Phase.Charging, 0);
-                break;
-        }
-
-        // The load wanders slowly; charging tapers off near full like a CC/CV charger.
-        double target = _phase switch
-        {
-            Phase.Charging => 30 * Math.Clamp((1 - averageSoc) * 8, 0.15, 1),
-            Phase.Discharging => -(10 + (8 * Math.Sin(_modelSeconds / 900)) + (_random.NextDouble() * 6)),
-            _ => 0,
-        };
-        _stackCurrent += (target - _stackCurrent) * Math.Min(1, seconds / 30) + ((_random.NextDouble() - 0.5) * 0.2);
-        if (_phase is Phase.RestingFull or Phase.RestingEmpty && Math.Abs(_stackCurrent) < 0.3)
-        {
-            _stackCurrent = 0;
-        }
-
+        _loadWander = Math.Clamp(_loadWander + ((_random.NextDouble() - 0.5) * 0.2), -1, 1);
+        SetCurrents();
+        double hour = HourOfDay;
+        double ambient = 21 + (3 * Math.Sin(2 * Math.PI * (hour - 9) / 24));
         foreach (var pack in Packs)
         {
-            pack.CurrentAmperes = _stackCurrent * pack.CurrentShare;
             double before = pack.RemainingAmpHours;
             pack.RemainingAmpHours = Math.Clamp(before + (pack.CurrentAmperes * seconds / 3600), 0, pack.FullAmpHours);
             if (pack.CurrentAmperes < 0)
@@ -167,19 +163,39 @@ internal sealed class BatteryModel
 
             for (int i = 0; i < pack.TemperaturesCelsius.Length; i++)
             {
-                // Sensors warm with current; the MOSFET sensor (5th of 6) runs hotter, the environment sensor not at all.
-                double rise = pack.TemperaturesCelsius.Length == 6 && i == 5 ? 0 : Math.Abs(pack.CurrentAmperes) * (i == 4 ? 0.25 : 0.12);
-                double target22 = 22 + rise + (pack.Number * 0.3);
-                pack.TemperaturesCelsius[i] += ((target22 - pack.TemperaturesCelsius[i]) * Math.Min(1, seconds / 600)) + ((_random.NextDouble() - 0.5) * 0.04);
+                // Sensors follow the room and warm with current; the MOSFET sensor (5th of 6) runs hotter, the
+                // environment sensor (6th of 6) reads the room only.
+                bool environment = pack.TemperaturesCelsius.Length == 6 && i == 5;
+                double rise = environment ? 0 : Math.Abs(pack.CurrentAmperes) * (i == 4 ? 0.25 : 0.12);
+                double target = ambient + rise + (pack.Number * 0.3);
+                pack.TemperaturesCelsius[i] += ((target - pack.TemperaturesCelsius[i]) * Math.Min(1, seconds / 600)) + ((_random.NextDouble() - 0.5) * 0.04);
             }
         }
     }
 
-    private void Enter(Phase phase, double seconds)
+    /// <summary>
+    /// What the inverter asks of the stack at this hour (solar minus load), shared by the packs and limited by each
+    /// pack's own state of charge: the charge tapers towards <see cref="HighestStateOfCharge"/>, the discharge towards
+    /// <see cref="LowestStateOfCharge"/>.
+    /// </summary>
+    private void SetCurrents()
     {
-        _phase = phase;
-        _phaseSecondsLeft = seconds;
+        double hour = HourOfDay;
+        double solar = hour is > 8 and < 17 ? PeakSolarAmperes * Math.Sin(Math.PI * (hour - 8) / 9) : 0;
+        double load = BaseLoadAmperes + Bump(hour, 6, 8, 2) + Bump(hour, 18, 22, 4) + _loadWander;
+        double net = solar - load;
+        foreach (var pack in Packs)
+        {
+            double limit = net > 0
+                ? Math.Clamp((HighestStateOfCharge - pack.StateOfCharge) / 0.06, 0, 1)
+                : Math.Clamp((pack.StateOfCharge - LowestStateOfCharge) / 0.05, 0, 1);
+            pack.CurrentAmperes = net * pack.CurrentShare * limit;
+        }
     }
+
+    /// <summary>A half sine of <paramref name="height"/> between two hours of the day, 0 outside them.</summary>
+    private static double Bump(double hour, double from, double to, double height) =>
+        hour > from && hour < to ? height * Math.Sin(Math.PI * (hour - from) / (to - from)) : 0;
 
     private void UpdateCells(PackState pack)
     {

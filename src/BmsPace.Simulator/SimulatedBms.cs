@@ -134,7 +134,13 @@ public sealed class SimulatedBms : ISimulatedDevice
             case 0xC1:
                 return Encode(address, 0, PaceReplyEncoder.SoftwareVersion(_options.SoftwareVersion));
             case 0xC2:
-                return Encode(address, 0, PaceReplyEncoder.Serials(_options.BmsSerial, _options.PackSerial));
+            {
+                // 0xC2 describes the pack addressed (PROTOCOL.md 8.4): a pack of the stack at its own address answers
+                // with its own serials; any other address gets the master's.
+                var (bmsSerial, packSerial) = _options.SerialsOf(address >= 2 && address <= _options.Packs ? address : 1);
+                return Encode(address, 0, PaceReplyEncoder.Serials(bmsSerial, packSerial));
+            }
+
             case 0x90:
                 return Encode(address, 0, PaceReplyEncoder.PackCount(_options.Packs));
             case 0xA6:

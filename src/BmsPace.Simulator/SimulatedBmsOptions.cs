@@ -44,8 +44,11 @@ public sealed record SimulatedBmsOptions
     /// <summary>Time between a request having fully arrived and the first reply byte; null = 20 ms when paced, else 0.</summary>
     public TimeSpan? ThinkTime { get; init; }
 
-    /// <summary>How much faster than real time the battery charges and discharges (1 = real time).</summary>
-    public double TimeScale { get; init; } = 60;
+    /// <summary>
+    /// How much faster than real time the battery's day passes (1 = real time): the default 24 makes a day of solar
+    /// charging and evening discharge last an hour.
+    /// </summary>
+    public double TimeScale { get; init; } = 24;
 
     /// <summary>The 0xC1 text (up to 20 characters).</summary>
     public string SoftwareVersion { get; init; } = "P16S100A-SIM01-1.00";
@@ -53,6 +56,16 @@ public sealed record SimulatedBmsOptions
     public string BmsSerial { get; init; } = "SIMBMS0000000001";
 
     public string PackSerial { get; init; } = "SIMPACK000000000001";
+
+    /// <summary>
+    /// The serials pack <paramref name="pack"/> reports for itself: the master (pack 1) the configured ones, every other
+    /// pack its own (the configured ones with the last two characters replaced by its number), as on an RS485 bus.
+    /// </summary>
+    public (string BmsSerial, string PackSerial) SerialsOf(int pack) =>
+        pack <= 1 ? (BmsSerial, PackSerial) : (Numbered(BmsSerial, pack), Numbered(PackSerial, pack));
+
+    private static string Numbered(string serial, int pack) =>
+        (serial.Length >= 2 ? serial[..^2] : serial) + pack.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
 
     public TimeSpan EffectiveThinkTime => ThinkTime ?? (BaudRate > 0 ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero);
 

@@ -52,9 +52,10 @@ public sealed class DecoderTests
         Assert.Equal(Enumerable.Range(1, 8), reading.Packs.Select(p => p.Pack));
         Assert.Equal(0.89, reading.Packs[0].StateOfChargeRatio);
         Assert.Equal(1.00, reading.Packs[0].StateOfHealthRatio);
-        Assert.Equal(31233.0 / 28000, reading.Packs[0].StateOfHealthCalculatedRatio);
+        Assert.Equal(1.115464, reading.Packs[0].StateOfHealthCalculatedRatio); // 31233 / 28000 = 1.11546428..., at six decimals
         Assert.Equal(53.234, reading.Packs[0].Tail!.IndependentVoltageVolts);
-        Assert.Equal(0x6D606D60, reading.Packs[0].Tail!.CumulativeChargeAmpHours);
+        Assert.Equal("6D606D60", reading.Packs[0].Tail!.CumulativeChargeHex);
+        Assert.Equal("6D606D60", reading.Packs[0].Tail!.CumulativeDischargeHex);
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public sealed class DecoderTests
         byte[] tail = [0x4D, 0, 0, 0, 1, 0, 0, 0, 2, 0x5F, 0xD0, 0x31, 0xFF, 0x3B, 0x00, 0x00, 0x3E, 0xC8, 0x00, 0x00, 0x51, 0x43];
         var pack = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(tail: tail)]), 0xFF, DecoderOptions.Pace25).Packs);
         var decoded = pack.Tail!;
-        Assert.Equal((22, 0.77, 1.0, 2.0, 0.95, 53.297, -1.97), (decoded.LengthBytes, decoded.StateOfChargeRatio, decoded.CumulativeChargeAmpHours, decoded.CumulativeDischargeAmpHours, decoded.StateOfHealthRatio, decoded.IndependentVoltageVolts, decoded.IndependentCurrentAmperes));
+        Assert.Equal((22, 0.77, "00000001", "00000002", 0.95, 53.297, -1.97), (decoded.LengthBytes, decoded.StateOfChargeRatio, decoded.CumulativeChargeHex, decoded.CumulativeDischargeHex, decoded.StateOfHealthRatio, decoded.IndependentVoltageVolts, decoded.IndependentCurrentAmperes));
         Assert.Equal((160.72, 208.03), (decoded.SummaryRemainingAmpHours, decoded.SummaryFullAmpHours));
         Assert.Equal(0.77, pack.StateOfChargeRatio);
         Assert.Equal(0.95, pack.StateOfHealthRatio);
@@ -199,6 +200,19 @@ public sealed class DecoderTests
         Assert.Equal(2, reading.PackCount);
         Assert.Equal(["11", "00"], reading.Packs.Select(p => p.TailHex));
         Assert.Equal([1, 2], reading.Packs.Select(p => p.Pack));
+    }
+
+    [Fact]
+    public void Forced_pack_offset_of_the_analog_tail_leaves_the_alarm_blocks_to_the_search()
+    {
+        // 28 characters is the 14-byte analog tail; the alarm blocks of the same stack carry one extra byte each.
+        var info = InfoOf("tertiush-dev-2pack-44-info");
+        var forced = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25 with { ForcePackOffsetCharacters = 28 });
+        var searched = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25);
+
+        Assert.Equal(["11", "00"], forced.Packs.Select(p => p.TailHex));
+        Assert.Equal(searched.Packs.Select(p => p.CellWarnings.Length), forced.Packs.Select(p => p.CellWarnings.Length));
+        Assert.Equal(searched.Packs.Select(p => (p.ProtectState1, p.InstructionState, p.BalanceState1, p.BalanceState2, p.WarnState2)), forced.Packs.Select(p => (p.ProtectState1, p.InstructionState, p.BalanceState1, p.BalanceState2, p.WarnState2)));
     }
 
     [Fact]

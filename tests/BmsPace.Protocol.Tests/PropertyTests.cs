@@ -195,8 +195,9 @@ public sealed class PropertyTests
         Assert.Equal(Convert.ToHexString(raw.Tail), pack.TailHex);
         Assert.Equal(raw.Tail.Length == 0 ? null : raw.Tail.Length, pack.Tail?.LengthBytes);
 
-        double? socCalculated = offline || raw.Full == 0 ? null : (double)raw.Remaining / raw.Full;
-        double? sohCalculated = offline || raw.Design == 0 ? null : (double)raw.Full / raw.Design;
+        // Ratios carry six decimals at most (CLI.md): 0.566017, never 0.5660167693706435.
+        double? socCalculated = offline || raw.Full == 0 ? null : Math.Round((double)raw.Remaining / raw.Full, 6);
+        double? sohCalculated = offline || raw.Design == 0 ? null : Math.Round((double)raw.Full / raw.Design, 6);
         Assert.Equal(socCalculated, pack.StateOfChargeCalculatedRatio);
         Assert.Equal(sohCalculated, pack.StateOfHealthCalculatedRatio);
         double? tailSoc = raw.Tail.Length > 0 ? raw.Tail[0] / 100.0 : null;
@@ -206,7 +207,8 @@ public sealed class PropertyTests
         if (raw.Tail.Length >= 14)
         {
             var tail = pack.Tail!;
-            Assert.Equal((double)((uint)raw.Tail[1] << 24 | (uint)raw.Tail[2] << 16 | (uint)raw.Tail[3] << 8 | raw.Tail[4]), tail.CumulativeChargeAmpHours);
+            Assert.Equal(Convert.ToHexString(raw.Tail, 1, 4), tail.CumulativeChargeHex);
+            Assert.Equal(Convert.ToHexString(raw.Tail, 5, 4), tail.CumulativeDischargeHex);
             Assert.Equal(((raw.Tail[10] << 8) | raw.Tail[11]) / 1000.0, tail.IndependentVoltageVolts);
             Assert.Equal((short)((raw.Tail[12] << 8) | raw.Tail[13]) / 100.0, tail.IndependentCurrentAmperes);
             Assert.Equal(raw.Tail.Length == 22 ? ((uint)raw.Tail[14] << 24 | (uint)raw.Tail[15] << 16 | (uint)raw.Tail[16] << 8 | raw.Tail[17]) / 100.0 : null, tail.SummaryRemainingAmpHours);

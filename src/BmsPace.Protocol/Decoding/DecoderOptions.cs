@@ -7,8 +7,9 @@ public sealed record DecoderOptions
     public int TemperatureOffsetDeciKelvin { get; init; } = 2730;
 
     /// <summary>
-    /// Manual override of the tail search: extra characters after each pack block (a multiple of 2; an odd count is
-    /// rounded down to whole bytes); 0 = automatic. The last block keeps whatever is left after it, as in bmspace.
+    /// Manual override of the tail search of the analog (0x42) answer: extra characters after each pack block (a multiple
+    /// of 2; an odd count is rounded down to whole bytes); 0 = automatic. The last block keeps whatever is left after it,
+    /// as in bmspace. The alarm (0x44) answer carries a tail of its own length and is always searched.
     /// </summary>
     public int ForcePackOffsetCharacters { get; init; }
 

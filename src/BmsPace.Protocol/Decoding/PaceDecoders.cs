@@ -38,11 +38,15 @@ public static class PaceDecoders
         return new AnalogReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
+    /// <remarks>
+    /// The alarm blocks are always sized by the tail search: <see cref="DecoderOptions.ForcePackOffsetCharacters"/> describes
+    /// the analog answer's tail (often 14 bytes), while the alarm answer's is another length (0 or 1 byte in captures).
+    /// </remarks>
     public static AlarmReading DecodeAlarm(ReadOnlySpan<byte> info, byte packByte, DecoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int packCount = DeclaredPackCount(info, packByte);
-        var blocks = PackLayout.Find(info, packCount, MeasureAlarmBlock, options.ForcePackOffsetCharacters / 2);
+        var blocks = PackLayout.Find(info, packCount, MeasureAlarmBlock, forcedTailBytes: 0);
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(blocks.Length);
         for (int i = 0; i < blocks.Length; i++)
         {
@@ -109,9 +113,8 @@ public static class PaceDecoders
 
     /// <summary>The tail of an analog block interpreted by its length (PROTOCOL.md 10.4); null when there is none.</summary>
     /// <remarks>
-    /// Cumulative charge and discharge are read as u32 whole Ah (the V3.1 table gives them in Ah, the summary capacities
-    /// in 10 mAh). Every capture so far carries filler there (the design capacity twice, <c>6D606D60</c>), so they are
-    /// reported as sent and not trusted.
+    /// The two 4-byte fields the V3.1 table calls cumulative charge and discharge carry filler in every capture so far
+    /// (the design capacity twice, <c>6D606D60</c>): they are kept as raw hex and never read as a quantity.
     /// </remarks>
     public static AnalogTail? DecodeAnalogTail(ReadOnlySpan<byte> tail)
     {
@@ -132,8 +135,8 @@ public static class PaceDecoders
             return new AnalogTail(1, stateOfCharge, null, null, null, null, null, null, null);
         }
 
-        double cumulativeCharge = reader.U32("tail cumulative charge");
-        double cumulativeDischarge = reader.U32("tail cumulative discharge");
+        string cumulativeCharge = Convert.ToHexString(reader.Bytes(4, "tail cumulative charge"));
+        string cumulativeDischarge = Convert.ToHexString(reader.Bytes(4, "tail cumulative discharge"));
         double stateOfHealth = reader.U8("tail SOH") / 100.0;
         double voltage = reader.U16("tail independent voltage") / 1000.0;
         double current = reader.S16("tail independent current") / 100.0;
@@ -325,7 +328,7 @@ public static class PaceDecoders
         };
     }
 
-    private static double? Ratio(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
+    private static double? Ratio(int numerator, int denominator) => Resolution.Ratio(numerator, denominator);
 
     /// <summary>
     /// ASCII text padded with spaces or NULs. Everything from the first NUL on is padding; other control or non-ASCII

@@ -144,7 +144,7 @@ internal abstract class Family20Dialect : DialectBase
         _ => packByte,
     };
 
-    protected static double? Ratio(double numerator, double denominator) => denominator == 0 ? null : numerator / denominator;
+    protected static double? Ratio(double numerator, double denominator) => Resolution.Ratio(numerator, denominator);
 
     /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
     protected static ImmutableArray<int> CellsOf(long bits, int cellCount)

@@ -5,6 +5,15 @@ public static class ReturnCodes
 {
     public const string Unknown = "unknown return code";
 
+    /// <summary>RTN 04, CID2 invalid: the firmware does not know the command, and asking again cannot change that.</summary>
+    public const byte CommandUnknown = 0x04;
+
+    /// <summary>
+    /// Whether asking again may succeed: every refusal but "command unknown" (09, operation or write error, is seen from
+    /// a busy master) is treated as transient and retried like a damaged frame (PROTOCOL.md section 7).
+    /// </summary>
+    public static bool IsTransient(byte returnCode) => returnCode is not (0x00 or CommandUnknown);
+
     public static string Describe(byte returnCode) => returnCode switch
     {
         0x00 => "normal",

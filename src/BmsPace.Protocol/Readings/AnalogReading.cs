@@ -29,11 +29,16 @@ public readonly record struct ImplausibleValue(string Field, string Detail);
 
 /// <summary>The optional bytes after design capacity (PROTOCOL.md 10.4), interpreted by their length.</summary>
 /// <param name="LengthBytes">0, 1, 14, 22 or another length (then only <see cref="AnalogPack.TailHex"/> is set).</param>
+/// <param name="CumulativeChargeHex">
+/// The 4 bytes documented as cumulative charge, as uppercase hex: every capture repeats the design capacity there, so
+/// they are a placeholder and never a physical value.
+/// </param>
+/// <param name="CumulativeDischargeHex">The same for cumulative discharge.</param>
 public sealed record AnalogTail(
     int LengthBytes,
     double? StateOfChargeRatio,
-    double? CumulativeChargeAmpHours,
-    double? CumulativeDischargeAmpHours,
+    string? CumulativeChargeHex,
+    string? CumulativeDischargeHex,
     double? StateOfHealthRatio,
     double? IndependentVoltageVolts,
     double? IndependentCurrentAmperes,
@@ -99,7 +104,7 @@ public sealed record AnalogPack
 
     public int TemperatureCount => TemperaturesCelsius.Length;
 
-    public double PowerWatts => VoltageVolts * CurrentAmperes;
+    public double PowerWatts => Resolution.Power(VoltageVolts, CurrentAmperes);
 
     public double CellMinVolts => CellVoltagesVolts.IsDefaultOrEmpty ? 0 : CellVoltagesVolts.Min();
 

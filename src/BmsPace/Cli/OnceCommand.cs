@@ -93,9 +93,17 @@ internal static class OnceCommand
                 writer.WriteString("pack_serial", snapshot.Identity.PackSerial);
                 writer.WriteStartArray("packs");
                 var alarms = result.AlarmPacks.ToDictionary(a => a.Pack);
+                var identities = snapshot.Packs.ToDictionary(p => p.Pack, p => p.Identity);
                 foreach (var analog in result.AnalogPacks)
                 {
-                    ReadingJson.WriteMergedPack(writer, analog, alarms.GetValueOrDefault(analog.Pack));
+                    // Each pack's own identity (null where it did not answer for itself), after the merged fields.
+                    var identity = identities.GetValueOrDefault(analog.Pack) ?? BatteryIdentity.Unknown;
+                    writer.WriteStartObject();
+                    ReadingJson.WriteMergedPackFields(writer, analog, alarms.GetValueOrDefault(analog.Pack));
+                    writer.WriteString("software_version", identity.SoftwareVersion);
+                    writer.WriteString("bms_serial", identity.BmsSerial);
+                    writer.WriteString("pack_serial", identity.PackSerial);
+                    writer.WriteEndObject();
                 }
 
                 writer.WriteEndArray();

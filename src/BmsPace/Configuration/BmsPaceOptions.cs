@@ -27,7 +27,7 @@ public sealed record BmsPaceOptions
     /// <summary>0 minimal; 1 adds minor errors such as checksums; 2-3 full debug with every raw frame (the Python tool's levels).</summary>
     public int DebugOutput { get; init; }
 
-    /// <summary>Extra characters after each pack block; 0 = automatic tail search.</summary>
+    /// <summary>Extra characters after each pack block of the analog answer; 0 = automatic tail search (the alarm answer is always searched).</summary>
     public int ForcePackOffset { get; init; }
 
     /// <summary>Label width of cell numbers: 2 gives "01"; 0 = no padding.</summary>

@@ -243,7 +243,7 @@ internal static class ConfigKeys
         new ValueKey<BmsPaceOptions, int>(
             "force_pack_offset", o => o.ForcePackOffset, (o, v) => o with { ForcePackOffset = v },
             Scalar(EvenInt(0, 200), "an even whole number from 0 to 200 (0 = automatic tail search)"), v => Number(v),
-            "Extra characters after each pack block in multi-pack answers: `0` finds the firmware's extra tail automatically; otherwise an even number up to 200 (two characters per byte), for firmware the automatic search gets wrong."),
+            "Extra characters after each pack block of multi-pack analog answers (the alarm answer is always searched): `0` finds the firmware's extra tail automatically; otherwise an even number up to 200 (two characters per byte), for firmware the automatic search gets wrong."),
         new ValueKey<BmsPaceOptions, int>(
             "zero_pad_number_cells", o => o.ZeroPadNumberCells, (o, v) => o with { ZeroPadNumberCells = v }, Int(0, 4), v => Number(v),
             "Width of cell numbers in labels and tags, padded with zeros: `2` writes cell `01`; `0` no padding; at most 4."),

@@ -118,7 +118,7 @@ public static class BmsPaceHost
         services.AddMqttSink(options);
         if (options.Console.Enabled)
         {
-            services.AddSingleton<IReadingSink>(_ => new ConsoleEchoSink(consoleOutput));
+            services.AddSingleton<IReadingSink>(provider => new ConsoleEchoSink(consoleOutput, provider.GetRequiredService<TimeProvider>()));
         }
 
         foreach (var battery in options.Batteries)

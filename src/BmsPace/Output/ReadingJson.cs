@@ -7,8 +7,8 @@ namespace BmsPace.Output;
 
 /// <summary>
 /// The pack objects of CLI.md's JSON (<c>decode --json</c>, <c>once --json</c>). Numbers are SI values at the wire's
-/// resolution (the decoders divide raw integers, so 3271 mV is written 3.271); ratios are not rounded; a ratio that
-/// cannot be computed is <c>null</c>.
+/// resolution (the decoders divide raw integers, so 3271 mV is written 3.271); ratios carry at most six decimals
+/// (<see cref="Resolution"/>); a ratio that cannot be computed is <c>null</c>; placeholder fields are raw hex strings.
 /// </summary>
 public static class ReadingJson
 {
@@ -142,8 +142,8 @@ public static class ReadingJson
         writer.WriteNumber("length_bytes", tail.LengthBytes);
         WriteOptional(writer, "state_of_charge_ratio", tail.StateOfChargeRatio);
         WriteOptional(writer, "state_of_health_ratio", tail.StateOfHealthRatio);
-        WriteOptional(writer, "cumulative_charge_amp_hours", tail.CumulativeChargeAmpHours);
-        WriteOptional(writer, "cumulative_discharge_amp_hours", tail.CumulativeDischargeAmpHours);
+        WriteOptionalText(writer, "cumulative_charge_hex", tail.CumulativeChargeHex);
+        WriteOptionalText(writer, "cumulative_discharge_hex", tail.CumulativeDischargeHex);
         WriteOptional(writer, "independent_voltage_volts", tail.IndependentVoltageVolts);
         WriteOptional(writer, "independent_current_amperes", tail.IndependentCurrentAmperes);
         WriteOptional(writer, "summary_remaining_amp_hours", tail.SummaryRemainingAmpHours);
@@ -214,6 +214,18 @@ public static class ReadingJson
         }
 
         writer.WriteEndArray();
+    }
+
+    private static void WriteOptionalText(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, double? value)

@@ -21,6 +21,9 @@ namespace BmsPace.Polling;
 /// <remarks>Not thread-safe: one caller drives <see cref="PollOnceAsync"/> (the poller service or <c>bmspace once</c>).</remarks>
 public sealed class BatteryPoller
 {
+    /// <summary>How often version and serials are asked again while the link holds: they change only when a pack is swapped.</summary>
+    public static readonly TimeSpan IdentityRefreshInterval = TimeSpan.FromHours(1);
+
     private readonly BatteryOptions _battery;
     private readonly BmsPaceOptions _options;
     private readonly IBmsTransport _transport;
@@ -42,6 +45,11 @@ public sealed class BatteryPoller
     private string? _softwareVersion;
     private SerialNumbers? _serials;
     private int _packsReported;
+
+    /// <summary>The version and serials of packs other than <see cref="IdentityOwnerPack"/> that answered for themselves.</summary>
+    private readonly Dictionary<int, BatteryIdentity> _packIdentities = [];
+    private bool _packIdentitiesPending = true;
+    private long _identityAskedTimestamp;
 
     /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
     private IBmsDialect? _dialect;
@@ -82,6 +90,14 @@ public sealed class BatteryPoller
         var startedAt = _time.GetUtcNow();
         long startTimestamp = _time.GetTimestamp();
 
+        if (_identityAskedTimestamp != 0 && _time.GetElapsedTime(_identityAskedTimestamp) >= IdentityRefreshInterval)
+        {
+            // Answers already read stay until a new one replaces them; commands the firmware does not know stay unasked.
+            _identityPending = true;
+            _answeredIdentity.Clear();
+            _packIdentitiesPending = true;
+        }
+
         // protocol: auto starts out as PACE, so a PACE battery is read exactly as before: same requests, same order.
         var identityDialect = _dialect ?? BmsDialects.Pace;
         if (_identityPending)
@@ -113,6 +129,11 @@ public sealed class BatteryPoller
             (analogAnswered, alarmAnswered) = await PollPackListAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
         }
 
+        if (_packIdentitiesPending && _dialect is { } identityOf)
+        {
+            await ReadPackIdentitiesAsync(identityOf, cancellationToken);
+        }
+
         _link.EndCycle();
         var duration = _time.GetElapsedTime(startTimestamp);
         var snapshot = new BatterySnapshot
@@ -126,7 +147,7 @@ public sealed class BatteryPoller
             Protocol = _dialect?.Name,
             ProtocolVersion = (_battery.ProtocolVersion ?? _dialect?.DefaultVersion ?? _battery.EffectiveProtocolVersion).ToString("X2", CultureInfo.InvariantCulture),
             Identity = new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial),
-            Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles))],
+            Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles) with { Identity = IdentityOf(p.Pack) })],
             Counters = new PollCounters
             {
                 Requests = _requests.ToImmutableDictionary(StringComparer.Ordinal),
@@ -345,6 +366,7 @@ public sealed class BatteryPoller
 
     private async Task ReadIdentityAsync(IBmsDialect dialect, CancellationToken cancellationToken)
     {
+        _identityAskedTimestamp = _time.GetTimestamp();
         bool pending = false;
         foreach (var kind in dialect.IdentityCommands)
         {
@@ -389,7 +411,7 @@ public sealed class BatteryPoller
 
     /// <summary>
     /// Sends one read in <paramref name="dialect"/> (with retries) and returns the validated frame, or null after counting
-    /// the failure. Identity reads and detection probes get no retries: firmware without an identity command answers
+    /// the failure. A refusal is retried like a damaged frame unless it says the command is unknown (RTN 04). Identity reads and detection probes get no retries: firmware without an identity command answers
     /// RTN 04 or nothing, a pack of another dialect stays silent, and that must not slow every cycle.
     /// </summary>
     private async Task<ResponseFrame?> RequestAsync(IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
@@ -402,6 +424,7 @@ public sealed class BatteryPoller
             await WaitForGapAsync(cancellationToken);
             FrameError reason;
             string detail;
+            bool finalRefusal = false;
             try
             {
                 LogFrame("->", kind, request);
@@ -440,6 +463,7 @@ public sealed class BatteryPoller
             {
                 reason = error.Error;
                 detail = error.Detail;
+                finalRefusal = error.Error == FrameError.Rtn && !(error.ReturnCode is { } code && ReturnCodes.IsTransient(code));
                 if (error.Error == FrameError.Rtn && identity)
                 {
                     // The BMS answered and said it does not know the command: ask again only after a reconnect.
@@ -464,7 +488,7 @@ public sealed class BatteryPoller
                 await ReconnectAsync(cancellationToken);
             }
 
-            if (reason == FrameError.Rtn)
+            if (finalRefusal)
             {
                 break;
             }
@@ -480,13 +504,96 @@ public sealed class BatteryPoller
         _answeredIdentity.Clear();
         _softwareVersion = null;
         _serials = null;
+        _packIdentities.Clear();
+        _packIdentitiesPending = true;
     }
+
+    /// <summary>
+    /// The pack whose identity the battery's address gives: in a stack asked with COMMAND FF the master, whose block comes
+    /// first; in list mode the listed pack at that address (none when the address is not listed).
+    /// </summary>
+    private int IdentityOwnerPack => _battery.PollsAllPacks ? 1 : _battery.Address;
+
+    private BatteryIdentity IdentityOf(int pack) =>
+        pack == IdentityOwnerPack ? new BatteryIdentity(_softwareVersion, _serials?.BmsSerial, _serials?.PackSerial)
+        : _packIdentities.GetValueOrDefault(pack, BatteryIdentity.Unknown);
+
+    /// <summary>
+    /// Asks every other pack with data for its own version and serials at its own address (0xC1/0xC2 describe only the
+    /// pack addressed, PROTOCOL.md 8.4): on an RS485 bus each pack answers for itself. A pack is given the answer only
+    /// when it carries that pack's address and a serial no other pack has; a master on RS232 answers every address with
+    /// its own ADR (or, on some firmware, the asked one but its own serial), and then the other packs stay unknown
+    /// rather than carry the master's. The first pack that does not answer for itself ends the round: the next comes
+    /// with the hourly refresh, so a link that cannot answer per pack costs one request an hour.
+    /// </summary>
+    private async Task ReadPackIdentitiesAsync(IBmsDialect dialect, CancellationToken cancellationToken)
+    {
+        _packIdentitiesPending = false;
+        var owner = IdentityOf(IdentityOwnerPack);
+        foreach (var tracker in _packs.Values.Where(t => t.Pack != IdentityOwnerPack && t.Analog is { Offline: false }).ToList())
+        {
+            var (identity, notItsOwn) = await AskPackIdentityAsync(dialect, tracker.Pack, cancellationToken);
+            if (identity is null && !notItsOwn)
+            {
+                // No answer this time: what the pack said earlier stays until the next round.
+                return;
+            }
+
+            string? serial = identity is null ? null : SerialKey(identity);
+            bool distinct = serial is not null && serial != SerialKey(owner)
+                && _packIdentities.Where(p => p.Key != tracker.Pack).All(p => SerialKey(p.Value) != serial);
+            if (!distinct)
+            {
+                _packIdentities.Remove(tracker.Pack);
+                PollerLog.PackIdentityNotOwn(_logger, _battery.Name, tracker.Pack, notItsOwn ? "the answer carries another address" : "no serial of its own");
+                return;
+            }
+
+            _packIdentities[tracker.Pack] = identity!;
+        }
+    }
+
+    private async Task<(BatteryIdentity? Identity, bool NotItsOwn)> AskPackIdentityAsync(IBmsDialect dialect, int pack, CancellationToken cancellationToken)
+    {
+        string? version = null;
+        string? bmsSerial = null;
+        string? packSerial = null;
+        foreach (var kind in dialect.IdentityCommands.Where(k => !_unsupported.Contains(k)))
+        {
+            var frame = await RequestAsync(dialect, kind, (byte)pack, RequestBuilder.AllPacks, cancellationToken, singleAttempt: true);
+            if (frame is null)
+            {
+                return (null, false);
+            }
+
+            if (frame.Address != pack)
+            {
+                return (null, true);
+            }
+
+            if (Decode(kind, () => dialect.DecodeIdentity(kind, frame)) is not { } reading)
+            {
+                return (null, false);
+            }
+
+            version ??= reading.SoftwareVersion;
+            bmsSerial ??= reading.BmsSerial;
+            packSerial ??= reading.PackSerial;
+        }
+
+        return (new BatteryIdentity(version, bmsSerial, packSerial), false);
+    }
+
+    /// <summary>Both serials as one key, or null when the pack reports none (then nothing tells it from the master).</summary>
+    private static string? SerialKey(BatteryIdentity identity) =>
+        string.IsNullOrEmpty(identity.BmsSerial) && string.IsNullOrEmpty(identity.PackSerial) ? null : $"{identity.BmsSerial}/{identity.PackSerial}";
 
     private async Task ReconnectAsync(CancellationToken cancellationToken)
     {
         _consecutiveFailures = 0;
         _reconnects++;
         _identityPending = true;
+        _packIdentitiesPending = true;
         _unsupported.Clear();
 
         // A reconnect may find another battery behind the link: detect again.

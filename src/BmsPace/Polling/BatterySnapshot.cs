@@ -33,6 +33,7 @@ public sealed record BatterySnapshot
     /// <summary>The dialect in use (<c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>); null while <c>auto</c> has not found one.</summary>
     public string? Protocol { get; init; }
 
+    /// <summary>What the BMS at the battery's address says about itself (the master in a stack); each pack's own is <see cref="PackState.Identity"/>.</summary>
     public required BatteryIdentity Identity { get; init; }
 
     /// <summary>Every pack known: fresh ones with data, stale ones without (only <see cref="PackState.Fresh"/> false and the last success). A pack that vanished from a good answer is absent.</summary>
@@ -64,6 +65,12 @@ public sealed record PackState
 
     /// <summary>Latest alarm block; null when stale or when the alarm read failed.</summary>
     public required AlarmPack? Alarm { get; init; }
+
+    /// <summary>
+    /// This pack's own version and serials: the master's for the pack at the battery's address, another pack's only
+    /// when it answered for itself (PROTOCOL.md 12.2); <see cref="BatteryIdentity.Unknown"/> otherwise, never the master's.
+    /// </summary>
+    public BatteryIdentity Identity { get; init; } = BatteryIdentity.Unknown;
 
     /// <summary>
     /// False when the pack gave no good analog block this cycle and <see cref="Analog"/> is the previous one, kept

@@ -70,8 +70,8 @@ internal sealed class PackTracker(int pack)
             Alarm = fresh && MissedAlarmCycles < staleAfterCycles ? Alarm : null,
             AnalogReadThisCycle = MissedCycles == 0,
             AlarmReadThisCycle = MissedAlarmCycles == 0,
-            ChargedWattHours = ChargedWattHours,
-            DischargedWattHours = DischargedWattHours,
+            ChargedWattHours = Resolution.Energy(ChargedWattHours),
+            DischargedWattHours = Resolution.Energy(DischargedWattHours),
         };
     }
 }

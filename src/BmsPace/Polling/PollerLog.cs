@@ -44,6 +44,9 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: no dialect ({Dialects}) answered the analog request; trying again next cycle")]
     public static partial void NoDialectAnswered(ILogger logger, string battery, string dialects);
 
+    [LoggerMessage(EventId = 223, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} does not answer version and serial for itself ({Detail}); its identity stays empty")]
+    public static partial void PackIdentityNotOwn(ILogger logger, string battery, int pack, string detail);
+
     [LoggerMessage(EventId = 222, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} {Field} dropped as implausible ({Detail}); INFO {Info}")]
     public static partial void ImplausibleValue(ILogger logger, string battery, int pack, string field, string detail, string info);
 }

@@ -62,9 +62,9 @@ public sealed class DecodeCommandTests
         Assert.Equal(103.46, pack.GetProperty("full_amp_hours").GetDouble());
         Assert.Equal(100.0, pack.GetProperty("design_amp_hours").GetDouble());
         Assert.Equal(140, pack.GetProperty("cycle_count").GetInt32());
-        Assert.Equal(4819.0 / 10346, pack.GetProperty("state_of_charge_ratio").GetDouble());
+        Assert.Equal(0.465784, pack.GetProperty("state_of_charge_ratio").GetDouble()); // 4819 / 10346 at six decimals (CLI.md)
         Assert.Equal(1.0346, pack.GetProperty("state_of_health_ratio").GetDouble());
-        Assert.Equal(4819.0 / 10346, pack.GetProperty("state_of_charge_calculated_ratio").GetDouble());
+        Assert.Equal(0.465784, pack.GetProperty("state_of_charge_calculated_ratio").GetDouble());
         Assert.Equal(1.0346, pack.GetProperty("state_of_health_calculated_ratio").GetDouble());
         Assert.Equal(3, pack.GetProperty("user_defined_p").GetInt32());
         Assert.Equal("", pack.GetProperty("tail_hex").GetString());
@@ -93,7 +93,7 @@ public sealed class DecodeCommandTests
         Assert.Equal([1, 2, 3], packs.Select(p => p.GetProperty("pack").GetInt32()));
         Assert.Equal(["64", "64", "61"], packs.Select(p => p.GetProperty("tail_hex").GetString()));
         Assert.Equal(1.0, packs[0].GetProperty("state_of_charge_ratio").GetDouble());
-        Assert.Equal(18982.0 / 18998, packs[0].GetProperty("state_of_charge_calculated_ratio").GetDouble());
+        Assert.Equal(0.999158, packs[0].GetProperty("state_of_charge_calculated_ratio").GetDouble()); // 18982 / 18998, six decimals
         Assert.Equal(18998.0 / 20000, packs[0].GetProperty("state_of_health_ratio").GetDouble());
         var tail = packs[0].GetProperty("tail");
         Assert.Equal(1, tail.GetProperty("length_bytes").GetInt32());

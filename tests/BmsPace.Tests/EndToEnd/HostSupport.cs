@@ -18,8 +18,8 @@ namespace BmsPace.Tests.EndToEnd;
 /// battery only moves when its clock advances, so after freezing every reply carries the same values.
 /// </summary>
 /// <remarks>
-/// <see cref="SimulatedBmsOptions.TimeScale"/> 0 does not freeze the model: cell voltages get fresh noise whenever
-/// any time has elapsed. A clock that stops does.
+/// <see cref="SimulatedBmsOptions.TimeScale"/> 0 would keep the battery still from the start; this clock lets it move
+/// first, so an exporter stuck on its first values would be caught.
 /// </remarks>
 internal sealed class FreezableClock : TimeProvider
 {

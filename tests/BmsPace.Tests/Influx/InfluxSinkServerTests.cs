@@ -80,9 +80,9 @@ public class InfluxSinkServerTests
                 Assert.Equal(pack.DischargedWattHours, row["discharged_watt_hours"].GetDouble());
                 Assert.Equal(snapshot.PacksReported, row["packs_reported"].GetInt64());
                 Assert.Equal(snapshot.PacksDecoded, row["packs_decoded"].GetInt64());
-                Assert.Equal(snapshot.Identity.SoftwareVersion, row["software_version"].GetString());
-                Assert.Equal(snapshot.Identity.BmsSerial, row["serial_number"].GetString());
-                Assert.Equal(snapshot.Identity.PackSerial, row["pack_serial_number"].GetString());
+                Assert.Equal(pack.Identity.SoftwareVersion, row["software_version"].GetString());
+                Assert.Equal(pack.Identity.BmsSerial, row["serial_number"].GetString());
+                Assert.Equal(pack.Identity.PackSerial, row["pack_serial_number"].GetString());
                 Assert.Equal(snapshot.ProtocolVersion, row["protocol_version"].GetString());
             }
         }

@@ -106,12 +106,13 @@ internal static class TestSnapshots
             {
                 ChargedWattHours = 1000.5 + (10 * cycle) + p,
                 DischargedWattHours = 750.25 + (5 * cycle) + p,
+                Identity = global::BmsPace.Tests.Prometheus.TestSnapshots.IdentityOfPack(p),
             })
             .ToArray();
         return Snapshot(battery, at, states) with
         {
             PacksReported = packs + 1,
-            Identity = new BatteryIdentity("P16S100A-21521-1.02", "2102011602018", "PACK0000001"),
+            Identity = global::BmsPace.Tests.Prometheus.TestSnapshots.IdentityOfPack(1),
         };
     }
 

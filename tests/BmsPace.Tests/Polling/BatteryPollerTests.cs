@@ -37,7 +37,9 @@ public sealed class BatteryPollerTests
         var transport = new ScriptedTransport(Healthy());
         var result = await Poller(transport).PollOnceAsync(CancellationToken.None);
 
-        Assert.Equal(["~250146C10000FD9A\r", "~250146C20000FD99\r", "~25014642E002FFFD05\r", "~25014644E002FFFD03\r"], transport.Requests);
+        // Then pack 2 is asked for its own version at its address; the answer names ADR 01 (the master answering for
+        // itself, as on RS232), so packs 2 and 3 are not asked further and keep no identity.
+        Assert.Equal(["~250146C10000FD9A\r", "~250146C20000FD99\r", "~25014642E002FFFD05\r", "~25014644E002FFFD03\r", "~250246C10000FD99\r"], transport.Requests);
         var snapshot = result.Snapshot;
         Assert.True(result.AnalogAnswered);
         Assert.True(result.AlarmAnswered);
@@ -49,6 +51,9 @@ public sealed class BatteryPollerTests
         Assert.Equal("216061024400003A", snapshot.Identity.BmsSerial);
         Assert.Equal("GPSR2PC200YW28021109", snapshot.Identity.PackSerial);
         Assert.Equal([1, 2, 3], snapshot.Packs.Select(p => p.Pack));
+        Assert.Equal(snapshot.Identity, snapshot.Packs[0].Identity);
+        Assert.Equal(BatteryIdentity.Unknown, snapshot.Packs[1].Identity);
+        Assert.Equal(BatteryIdentity.Unknown, snapshot.Packs[2].Identity);
         Assert.All(snapshot.Packs, p => Assert.True(p.Fresh));
         Assert.Equal(52.22, snapshot.Packs[0].Analog!.VoltageVolts, 3);
         Assert.Equal(52.113, snapshot.Packs[1].Analog!.VoltageVolts, 3);

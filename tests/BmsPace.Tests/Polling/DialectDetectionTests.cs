@@ -34,8 +34,9 @@ public sealed class DialectDetectionTests
         var first = await poller.PollOnceAsync(CancellationToken.None);
         var second = await poller.PollOnceAsync(CancellationToken.None);
 
-        // The same four requests in the same order as a battery configured as pace, then two a cycle.
-        Assert.Equal(new byte[] { 0xC1, 0xC2, 0x42, 0x44, 0x42, 0x44 }, bms.ReceivedCid2s);
+        // The same four requests in the same order as a battery configured as pace (then pack 2's own version and
+        // serial, once), then two a cycle.
+        Assert.Equal(new byte[] { 0xC1, 0xC2, 0x42, 0x44, 0xC1, 0xC2, 0x42, 0x44 }, bms.ReceivedCid2s);
         Assert.Equal("pace", first.Snapshot.Protocol);
         Assert.Equal("pace", second.Snapshot.Protocol);
         Assert.True(first.AnalogAnswered && first.AlarmAnswered);

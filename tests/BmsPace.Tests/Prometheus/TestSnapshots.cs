@@ -96,8 +96,8 @@ internal static class TestSnapshots
             PacksReported = packList.Length,
             PacksDecoded = decoded,
             ProtocolVersion = "25",
-            Identity = new BatteryIdentity("P16S100A-21521-1.02", "2102011602018", "PACK0000001"),
-            Packs = packList,
+            Identity = IdentityOfPack(1),
+            Packs = [.. packList.Select(p => p.Identity == BatteryIdentity.Unknown ? p with { Identity = IdentityOfPack(p.Pack) } : p)],
             Counters = new PollCounters
             {
                 Requests = ImmutableDictionary<string, long>.Empty.Add("analog", requests).Add("alarm", requests - 1),
@@ -106,6 +106,11 @@ internal static class TestSnapshots
             },
         };
     }
+
+    /// <summary>What pack <paramref name="pack"/> of a stack on an RS485 bus says about itself: pack 1 is the master.</summary>
+    public static BatteryIdentity IdentityOfPack(int pack) => pack == 1
+        ? new("P16S100A-21521-1.02", "2102011602018", "PACK0000001")
+        : new("P16S100A-21521-1.02", $"21020116020{17 + pack:D2}", $"PACK00000{pack:D2}");
 
     /// <summary>A bank of <paramref name="packs"/> fresh packs.</summary>
     public static BatterySnapshot Bank(string battery, int packs, int cells = 16, int sensors = 6, DateTimeOffset? at = null) =>

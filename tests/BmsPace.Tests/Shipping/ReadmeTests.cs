@@ -46,6 +46,39 @@ public sealed class ReadmeTests
     }
 
     [Fact]
+    public void The_migration_table_of_status_bits_names_our_flag_at_the_byte_and_bit_it_names()
+    {
+        var rows = Regex.Matches(Readme, @"^\| `(?<field>[a-z_0-9]+)` bit (?<bit>[0-7]) \| (?<python>[^|]+) \| `(?<ours>[a-z_]+)`[^|]* \|$", RegexOptions.Multiline)
+            .Select(m => (Field: m.Groups["field"].Value, Bit: int.Parse(m.Groups["bit"].Value, System.Globalization.CultureInfo.InvariantCulture), Python: m.Groups["python"].Value.Trim(), Ours: m.Groups["ours"].Value))
+            .ToList();
+
+        // Every bit of instruction_state, and the "fully" bit of protect_state_2.
+        Assert.Equal(Enumerable.Range(0, 8), rows.Where(r => r.Field == "instruction_state").Select(r => r.Bit).Order());
+        foreach (var (field, bit, python, ours) in rows)
+        {
+            var flag = BmsPace.Protocol.Readings.FlagTable.All.SingleOrDefault(f => f.Field == field && f.Bit == bit && f.Family == BmsPace.Protocol.Readings.FlagFamily.Status);
+            Assert.True(flag is not null, $"README names `{ours}` for {field} bit {bit}, but our flag table has no status flag there");
+            Assert.Equal(flag.Name, ours);
+        }
+
+        // The three the issue named: the Python tool's pack_indicate, ac_in and heart.
+        Assert.Contains(("instruction_state", 3, "`pack_indicate`", "discharging"), rows);
+        Assert.Contains(("instruction_state", 5, "`ac_in`", "charging"), rows);
+        Assert.Contains(("instruction_state", 7, "`heart`", "heater"), rows);
+        Assert.Contains(("protect_state_2", 7, "`fully`", "fully_charged"), rows);
+    }
+
+    [Fact]
+    public void The_simulators_day_is_described_as_the_model_runs_it()
+    {
+        var options = new BmsPace.Simulator.SimulatedBmsOptions();
+        Assert.Contains($"compressed into one hour ({options.TimeScale:0} times real time)", Readme, StringComparison.Ordinal);
+        Assert.Equal(24, options.TimeScale);
+        Assert.Contains($"charge to about {BmsPace.Simulator.BatteryModel.HighestStateOfCharge * 100:0} %", Readme.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains($"discharge to about {BmsPace.Simulator.BatteryModel.LowestStateOfCharge * 100:0} %", Readme.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_configuration_key_is_in_the_configuration_reference()
     {
         var sections = new Dictionary<Type, string>

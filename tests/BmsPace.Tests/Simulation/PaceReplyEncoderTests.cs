@@ -148,8 +148,9 @@ public class PaceReplyEncoderTests
         Assert.Equal(2 * shape.TailBytes, read.TailHex.Length);
         double socPercent = Math.Round(Math.Round(sent.RemainingAmpHours * 100) * 100.0 / Math.Round(sent.FullAmpHours * 100), MidpointRounding.AwayFromZero);
         double sohPercent = Math.Min(255, Math.Round(Math.Round(sent.FullAmpHours * 100) * 100.0 / Math.Round(sent.DesignAmpHours * 100), MidpointRounding.AwayFromZero));
-        Assert.Equal(shape.TailBytes >= 1 ? socPercent / 100 : sent.RemainingAmpHours / sent.FullAmpHours, read.StateOfChargeRatio!.Value, 1e-9);
-        Assert.Equal(shape.TailBytes >= 14 ? sohPercent / 100 : sent.FullAmpHours / sent.DesignAmpHours, read.StateOfHealthRatio!.Value, 1e-9);
-        Assert.Equal(sent.RemainingAmpHours / sent.FullAmpHours, read.StateOfChargeCalculatedRatio!.Value, 1e-9);
+        // Computed ratios carry six decimals (CLI.md).
+        Assert.Equal(shape.TailBytes >= 1 ? socPercent / 100 : Math.Round(sent.RemainingAmpHours / sent.FullAmpHours, 6), read.StateOfChargeRatio!.Value, 1e-9);
+        Assert.Equal(shape.TailBytes >= 14 ? sohPercent / 100 : Math.Round(sent.FullAmpHours / sent.DesignAmpHours, 6), read.StateOfHealthRatio!.Value, 1e-9);
+        Assert.Equal(Math.Round(sent.RemainingAmpHours / sent.FullAmpHours, 6), read.StateOfChargeCalculatedRatio!.Value, 1e-9);
     }
 }

@@ -25,6 +25,7 @@ internal sealed class RecordedBms : ISimulatedDevice
     private readonly Dictionary<int, SentAlarmPack> _lastAlarm = [];
     private ISimulatedDevice _line;
     private DateTime? _lastDateTime;
+    private byte _returnCode = 0x09;
 
     public RecordedBms(SimulatedBmsOptions? options = null, TimeProvider? clock = null)
     {
@@ -83,12 +84,14 @@ internal sealed class RecordedBms : ISimulatedDevice
     }
 
     /// <summary>Turns a fault on (replacing one of the same kind); every-K-th counts start again.</summary>
-    public void SetFault(SimulatorFault fault)
+    /// <param name="returnCode">The RTN an <c>rtn</c> fault answers with.</param>
+    public void SetFault(SimulatorFault fault, byte returnCode = 0x09)
     {
         lock (_gate)
         {
             _faults[fault.Kind] = fault;
-            _line = new FaultInjector(_bms, _faults.Values, Options.Seed);
+            _returnCode = returnCode;
+            _line = new FaultInjector(_bms, _faults.Values, Options.Seed, _returnCode);
         }
     }
 
@@ -97,7 +100,7 @@ internal sealed class RecordedBms : ISimulatedDevice
         lock (_gate)
         {
             _faults.Remove(kind);
-            _line = _faults.Count == 0 ? _bms : new FaultInjector(_bms, _faults.Values, Options.Seed);
+            _line = _faults.Count == 0 ? _bms : new FaultInjector(_bms, _faults.Values, Options.Seed, _returnCode);
         }
     }
 

@@ -40,11 +40,11 @@ public sealed record SentAnalogPack
     /// <summary>The tail's SOH byte / 100 (14- and 22-byte tails), else null.</summary>
     public double? TailStateOfHealthRatio { get; init; }
 
-    /// <summary>Remaining / full as sent.</summary>
-    public double StateOfChargeCalculatedRatio => FullAmpHours == 0 ? 0 : RemainingAmpHours / FullAmpHours;
+    /// <summary>Remaining / full as sent, at the six decimals every output carries (CLI.md).</summary>
+    public double StateOfChargeCalculatedRatio => FullAmpHours == 0 ? 0 : Math.Round(RemainingAmpHours / FullAmpHours, 6);
 
-    /// <summary>Full / design as sent.</summary>
-    public double StateOfHealthCalculatedRatio => DesignAmpHours == 0 ? 0 : FullAmpHours / DesignAmpHours;
+    /// <summary>Full / design as sent, at six decimals.</summary>
+    public double StateOfHealthCalculatedRatio => DesignAmpHours == 0 ? 0 : Math.Round(FullAmpHours / DesignAmpHours, 6);
 }
 
 /// <summary>Exactly what the simulator put into one 0x44 pack block (raw bytes, as on the wire).</summary>

@@ -1,51 +1,87 @@
 using System.Globalization;
-using System.Text;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Sinks.Console;
 
-/// <summary>Compact one-line summaries of packs, plain text (no colour codes) so they read well in <c>docker logs</c> and journald.</summary>
+/// <summary>
+/// Compact summaries of packs, plain text (no colour codes) so they read well in <c>docker logs</c> and journald, and
+/// under 100 columns (<see cref="ConsoleLines"/>): measurements first, then capacities and cycles, cells and
+/// temperatures, then the flags that are set.
+/// </summary>
 public static class PackSummary
 {
-    public static string Line(string battery, PackState pack)
+    public static IEnumerable<string> Lines(string battery, PackState pack)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{battery} pack {pack.Pack}: ");
+        string head = string.Create(CultureInfo.InvariantCulture, $"{battery} pack {pack.Pack}: ");
         if (!pack.Fresh || pack.Analog is not { } analog)
         {
-            text.Append("stale (no good answer for several cycles)");
+            string stale = "stale (no good answer for several cycles)";
             if (pack.LastSuccess is { } last)
             {
-                text.Append(CultureInfo.InvariantCulture, $", last seen {last:u}");
+                stale += string.Create(CultureInfo.InvariantCulture, $", last seen {last:u}");
             }
 
-            return text.ToString();
+            return ConsoleLines.Fill(head, [stale]);
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"{analog.VoltageVolts:0.00} V {analog.CurrentAmperes:+0.00;-0.00;0.00} A {analog.PowerWatts:+0;-0;0} W");
-        text.Append(CultureInfo.InvariantCulture, $" | SOC {Percent(analog.StateOfChargeRatio)} SOH {Percent(analog.StateOfHealthRatio)}");
+        var segments = new List<string>
+        {
+            string.Create(CultureInfo.InvariantCulture, $"{analog.VoltageVolts:0.00} V {analog.CurrentAmperes:+0.00;-0.00;0.00} A {analog.PowerWatts:+0;-0;0} W"),
+            $"SOC {Percent(analog.StateOfChargeRatio)} SOH {Percent(analog.StateOfHealthRatio)}",
+            Capacities(analog),
+        };
         if (analog.CellCount > 0)
         {
-            text.Append(CultureInfo.InvariantCulture, $" | cells {analog.CellMinVolts:0.000}-{analog.CellMaxVolts:0.000} V (delta {analog.CellDeltaVolts * 1000:0} mV)");
+            segments.Add(string.Create(CultureInfo.InvariantCulture, $"cells {analog.CellMinVolts:0.000}-{analog.CellMaxVolts:0.000} V (delta {analog.CellDeltaVolts * 1000:0} mV)"));
         }
 
         if (analog.TemperatureCount > 0)
         {
-            text.Append(" | temps ");
-            text.AppendJoin(' ', analog.TemperaturesCelsius.Select(t => double.IsNaN(t) ? "n/a" : t.ToString("0.0", CultureInfo.InvariantCulture)));
-            text.Append(" C");
+            segments.Add("temps " + string.Join(' ', analog.TemperaturesCelsius.Select(t => double.IsNaN(t) ? "n/a" : t.ToString("0.0", CultureInfo.InvariantCulture))) + " C");
         }
 
         if (pack.Alarm is { } alarm)
         {
-            AppendList(text, "PROTECTION", alarm.ActiveFlags(FlagFamily.Protection));
-            AppendList(text, "FAULT", alarm.ActiveFlags(FlagFamily.Fault));
-            AppendList(text, "warning", alarm.ActiveFlags(FlagFamily.Warning).Concat(CellWarnings(alarm)));
-            AppendList(text, "balancing", alarm.BalancingCells.Select(c => c.ToString(CultureInfo.InvariantCulture)));
+            segments.Add(List("PROTECTION", alarm.ActiveFlags(FlagFamily.Protection)));
+            segments.Add(List("FAULT", alarm.ActiveFlags(FlagFamily.Fault)));
+            segments.Add(List("warning", alarm.ActiveFlags(FlagFamily.Warning).Concat(CellWarnings(alarm))));
+            segments.Add(List("balancing", alarm.BalancingCells.Select(c => c.ToString(CultureInfo.InvariantCulture))));
         }
 
-        return text.ToString();
+        return ConsoleLines.Fill(head, segments);
+    }
+
+    /// <summary>Remaining, full and design capacity (design only where the dialect sends it) and the cycle count.</summary>
+    public static string Capacities(AnalogPack analog)
+    {
+        string design = analog.DesignAmpHours is { } value ? string.Create(CultureInfo.InvariantCulture, $" (design {value:0.00})") : "";
+        return string.Create(CultureInfo.InvariantCulture, $"{analog.RemainingAmpHours:0.00} of {analog.FullAmpHours:0.00} Ah{design}, {analog.CycleCount} cycles");
+    }
+
+    /// <summary>
+    /// The identity lines of a battery: what its BMS answered to the version and serial number commands. Nothing when
+    /// it answered none of them.
+    /// </summary>
+    public static IEnumerable<string> IdentityLines(string who, BatteryIdentity identity)
+    {
+        var segments = new List<string>();
+        if (identity.SoftwareVersion is { } version)
+        {
+            segments.Add("version " + version);
+        }
+
+        if (identity.BmsSerial is { } bmsSerial)
+        {
+            segments.Add("BMS serial " + bmsSerial);
+        }
+
+        if (identity.PackSerial is { } packSerial)
+        {
+            segments.Add("pack serial " + packSerial);
+        }
+
+        return segments.Count == 0 ? [] : ConsoleLines.Fill(who + ": ", segments);
     }
 
     /// <summary>The battery-level line: link state and what the cycle cost.</summary>
@@ -76,13 +112,10 @@ public static class PackSummary
         }
     }
 
-    private static void AppendList(StringBuilder text, string title, IEnumerable<string> items)
+    private static string List(string title, IEnumerable<string> items)
     {
         var list = items.ToList();
-        if (list.Count > 0)
-        {
-            text.Append(" | ").Append(title).Append(": ").AppendJoin(',', list);
-        }
+        return list.Count > 0 ? title + ": " + string.Join(',', list) : "";
     }
 
     private static string Percent(double? ratio) =>

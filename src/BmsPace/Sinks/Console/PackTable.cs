@@ -5,17 +5,23 @@ using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Sinks.Console;
 
-/// <summary>The full table of <c>bmspace once</c>: one row per field, one column per pack.</summary>
+/// <summary>
+/// The full table of <c>bmspace once</c>: one row per field, one column per pack, packs side by side in as many groups
+/// as it takes to stay under 100 columns (<see cref="ConsoleLines"/>); then one block per pack for its flags, which do
+/// not fit a column.
+/// </summary>
 public static class PackTable
 {
     public static string Render(PollCycleResult result)
     {
         var snapshot = result.Snapshot;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: {(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.Protocol ?? "not detected"} (VER {snapshot.ProtocolVersion})");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  software version: {snapshot.Identity.SoftwareVersion ?? "(not answered)"}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  BMS serial:       {snapshot.Identity.BmsSerial ?? "(not answered)"}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  pack serial:      {snapshot.Identity.PackSerial ?? "(not answered)"}");
+        AppendLines(text, ConsoleLines.Fill(
+            string.Create(CultureInfo.InvariantCulture, $"Battery {snapshot.Battery}: "),
+            [string.Create(CultureInfo.InvariantCulture, $"{(snapshot.Up ? "answered" : "NO ANALOG ANSWER")}, {snapshot.PacksDecoded} of {snapshot.PacksReported} packs decoded, protocol {snapshot.Protocol ?? "not detected"} (VER {snapshot.ProtocolVersion})")]));
+        AppendLines(text, ConsoleLines.Fill("  software version: ", [snapshot.Identity.SoftwareVersion ?? "(not answered)"]));
+        AppendLines(text, ConsoleLines.Fill("  BMS serial:       ", [snapshot.Identity.BmsSerial ?? "(not answered)"]));
+        AppendLines(text, ConsoleLines.Fill("  pack serial:      ", [snapshot.Identity.PackSerial ?? "(not answered)"]));
         if (!result.AlarmAnswered)
         {
             text.AppendLine("  alarm/status: NO ANSWER");
@@ -28,6 +34,61 @@ public static class PackTable
         }
 
         var alarms = result.AlarmPacks.ToDictionary(a => a.Pack);
+        var rows = Rows(packs);
+        int titleWidth = rows.Max(r => r.Title.Length);
+        var columns = packs.Select(p => rows.Select(r => r.Value(p, alarms.GetValueOrDefault(p.Pack))).ToList()).ToList();
+        var widths = columns.Select((c, i) => Math.Max(c.Max(v => v.Length), Header(packs[i]).Length)).ToList();
+
+        foreach (var group in Groups(widths, titleWidth))
+        {
+            text.AppendLine();
+            text.Append("  ").Append(new string(' ', titleWidth));
+            foreach (int i in group)
+            {
+                text.Append("  ").Append(Header(packs[i]).PadLeft(widths[i]));
+            }
+
+            text.AppendLine();
+            for (int row = 0; row < rows.Count; row++)
+            {
+                text.Append("  ").Append(rows[row].Title.PadRight(titleWidth));
+                foreach (int i in group)
+                {
+                    text.Append("  ").Append(columns[i][row].PadLeft(widths[i]));
+                }
+
+                text.AppendLine();
+            }
+        }
+
+        text.AppendLine("  (* = balancing)");
+        text.AppendLine();
+        foreach (var pack in packs)
+        {
+            string head = string.Create(CultureInfo.InvariantCulture, $"  pack {pack.Pack}: ");
+            if (alarms.GetValueOrDefault(pack.Pack) is not { } alarm)
+            {
+                AppendLines(text, ConsoleLines.Fill(head, ["no alarm answer"]));
+                continue;
+            }
+
+            AppendLines(text, ConsoleLines.Fill(head,
+            [
+                "protection " + Flags(alarm, FlagFamily.Protection),
+                "warning " + Flags(alarm, FlagFamily.Warning),
+                "fault " + Flags(alarm, FlagFamily.Fault),
+                alarm.StatusValue("control_state") is { } control ? "control byte 0x" + control.ToString("X2", CultureInfo.InvariantCulture) : "",
+                "status " + Flags(alarm, FlagFamily.Status),
+            ]));
+        }
+
+        return text.ToString();
+    }
+
+    private static string Header(AnalogPack pack) => string.Create(CultureInfo.InvariantCulture, $"pack {pack.Pack}");
+
+    private static List<(string Title, Func<AnalogPack, AlarmPack?, string> Value)> Rows(IReadOnlyList<AnalogPack> packs)
+    {
         var rows = new List<(string Title, Func<AnalogPack, AlarmPack?, string> Value)>
         {
             ("state", (a, _) => a.Offline ? "OFFLINE" : "online"),
@@ -59,47 +120,54 @@ public static class PackTable
         for (int sensor = 0; sensor < maxTemps; sensor++)
         {
             int index = sensor;
-            rows.Add(($"temp {sensor + 1} C", (a, _) => index < a.TemperatureCount
-                ? (double.IsNaN(a.TemperaturesCelsius[index]) ? "absent" : F(a.TemperaturesCelsius[index], "0.0")) + " " + a.RoleOfSensor(index).ToLabel()
+
+            // The sensor's role goes in the title when every pack gives it the same one, which keeps the columns narrow.
+            var roles = packs.Where(p => index < p.TemperatureCount).Select(p => p.RoleOfSensor(index)).Distinct().ToList();
+            bool shared = roles.Count == 1;
+            string title = string.Create(CultureInfo.InvariantCulture, $"temp {sensor + 1} C") + (shared ? " " + roles[0].ToLabel() : "");
+            rows.Add((title, (a, _) => index < a.TemperatureCount
+                ? (double.IsNaN(a.TemperaturesCelsius[index]) ? "absent" : F(a.TemperaturesCelsius[index], "0.0")) + (shared ? "" : " " + a.RoleOfSensor(index).ToLabel())
                 : ""));
         }
 
         rows.Add(("P", (a, _) => a.UserDefinedP.ToString(CultureInfo.InvariantCulture)));
         rows.Add(("tail bytes", (a, _) => (a.TailHex.Length / 2).ToString(CultureInfo.InvariantCulture)));
-        rows.Add(("protection", (_, alarm) => Flags(alarm, FlagFamily.Protection)));
-        rows.Add(("warning", (_, alarm) => Flags(alarm, FlagFamily.Warning)));
-        rows.Add(("fault", (_, alarm) => Flags(alarm, FlagFamily.Fault)));
-        rows.Add(("status", (_, alarm) => Flags(alarm, FlagFamily.Status)));
-        rows.Add(("control byte", (_, alarm) => alarm?.StatusValue("control_state") is { } control ? "0x" + control.ToString("X2", CultureInfo.InvariantCulture) : ""));
-
-        int titleWidth = rows.Max(r => r.Title.Length);
-        var columns = packs.Select(p => rows.Select(r => r.Value(p, alarms.GetValueOrDefault(p.Pack))).ToList()).ToList();
-        var widths = columns.Select((c, i) => Math.Max(c.Max(v => v.Length), $"pack {packs[i].Pack}".Length)).ToList();
-
-        text.Append("  ").Append(new string(' ', titleWidth));
-        for (int i = 0; i < packs.Count; i++)
-        {
-            text.Append("  ").Append($"pack {packs[i].Pack}".PadLeft(widths[i]));
-        }
-
-        text.AppendLine();
-        for (int row = 0; row < rows.Count; row++)
-        {
-            text.Append("  ").Append(rows[row].Title.PadRight(titleWidth));
-            for (int i = 0; i < packs.Count; i++)
-            {
-                text.Append("  ").Append(columns[i][row].PadLeft(widths[i]));
-            }
-
-            text.AppendLine();
-        }
-
-        text.AppendLine("  (* = balancing)");
-        return text.ToString();
+        return rows;
     }
 
-    private static string Flags(AlarmPack? alarm, FlagFamily family) =>
-        alarm is null ? "" : alarm.ActiveFlags(family) is { Length: > 0 } flags ? string.Join(',', flags) : "-";
+    /// <summary>Consecutive packs, as many per group as fit in <see cref="ConsoleLines.Width"/> next to the titles (at least one).</summary>
+    private static List<List<int>> Groups(List<int> widths, int titleWidth)
+    {
+        var groups = new List<List<int>>();
+        var group = new List<int>();
+        int used = 2 + titleWidth;
+        for (int i = 0; i < widths.Count; i++)
+        {
+            if (group.Count > 0 && used + 2 + widths[i] > ConsoleLines.Width)
+            {
+                groups.Add(group);
+                group = [];
+                used = 2 + titleWidth;
+            }
+
+            group.Add(i);
+            used += 2 + widths[i];
+        }
+
+        groups.Add(group);
+        return groups;
+    }
+
+    private static void AppendLines(StringBuilder text, IEnumerable<string> lines)
+    {
+        foreach (string line in lines)
+        {
+            text.AppendLine(line);
+        }
+    }
+
+    private static string Flags(AlarmPack alarm, FlagFamily family) =>
+        alarm.ActiveFlags(family) is { Length: > 0 } flags ? string.Join(',', flags) : "-";
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

@@ -100,7 +100,7 @@ public static class SnapshotPoints
 
     private static List<KeyValuePair<string, InfluxFieldValue>> PackFields(BatterySnapshot snapshot, PackState pack, AnalogPack analog)
     {
-        var identity = snapshot.Identity;
+        var identity = pack.Identity;
         var fields = new List<KeyValuePair<string, InfluxFieldValue>>(22)
         {
             new("voltage_volts", InfluxFieldValue.Float(analog.VoltageVolts)),

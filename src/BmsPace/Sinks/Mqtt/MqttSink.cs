@@ -365,8 +365,8 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
                     pack.Analog!.CellCount,
                     pack.Analog.TemperatureCount,
                     protocol,
-                    snapshot.Identity.SoftwareVersion,
-                    pack.Pack == SerialOwner(battery) ? snapshot.Identity.PackSerial : null);
+                    pack.Identity.SoftwareVersion,
+                    pack.Identity.PackSerial);
                 _identities[(battery, pack.Pack)] = identity;
                 await AnnouncePackAsync(client, session, battery, pack.Pack, identity, cancellationToken);
             }
@@ -393,10 +393,6 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
 
         await SendAsync(client, _topics.BatteryState(battery), MqttStatePayloads.Battery(snapshot, protocol), _mqtt.RetainState, MqttQualityOfServiceLevel.AtMostOnce, "state", cancellationToken);
     }
-
-    /// <summary>The pack whose serial the identity commands return: the master (position 1 of an all-packs answer, or the battery's address).</summary>
-    private int SerialOwner(string battery) =>
-        _configuredBatteries.TryGetValue(MqttTopics.IdPart(battery), out var options) && !options.PollsAllPacks ? options.Address : 1;
 
     private async Task AnnounceLinkAsync(IMqttClient client, Session session, string battery, string protocol, CancellationToken cancellationToken)
     {

@@ -324,7 +324,8 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
     private void WritePack(PackWriter writer, string battery, string pack, BatterySnapshot snapshot, PackState state, AnalogPack analog)
     {
-        var identity = snapshot.Identity;
+        // The pack's own identity: empty labels for a pack that did not answer for itself, never the master's.
+        var identity = state.Identity;
         writer.Set(_metrics.PackInfo.WithLabels(battery, pack, identity.SoftwareVersion ?? "", identity.BmsSerial ?? "", identity.PackSerial ?? "", snapshot.ProtocolVersion, snapshot.Protocol ?? ""), 1);
         writer.Set(_metrics.PackVoltage.WithLabels(battery, pack), analog.VoltageVolts);
         writer.Set(_metrics.PackCurrent.WithLabels(battery, pack), analog.CurrentAmperes);
