@@ -22,7 +22,10 @@ import time
 # exporter keeps a pack's last values through failed cycles until stale_after_cycles (3) have passed, and a failed
 # cycle at the soak's settings (1 s timeout, 1 retry, two requests) lasts up to about 5 s.
 WINDOW_SECONDS = 20
-TOLERANCE = 1e-6
+# Far below the wire's finest step (1 mV, 10 mA, 10 mAh, 0.1 C, 1 % for the tail's SOC and SOH), above the rounding
+# of derived values (ratios to 6 decimals, power to 5) and of floating point.
+ABSOLUTE_TOLERANCE = 1e-5
+RELATIVE_TOLERANCE = 1e-6
 PACE_VERSION = 0x25
 PACE_CID1 = 0x46
 KELVIN_OFFSET_TENTHS = 2730
@@ -279,7 +282,7 @@ def differing(expected, scraped):
         if key not in scraped:
             continue
         got = scraped[key]
-        if abs(got - value) > TOLERANCE * max(1.0, abs(value)):
+        if abs(got - value) > max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * abs(value)):
             wrong.append(key)
     return wrong
 
