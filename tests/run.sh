@@ -17,6 +17,8 @@ command -v mosquitto_sub >/dev/null 2>&1 || need_packages+=(mosquitto-clients)
 # The web configuration tests make their certificate with openssl and their bcrypt hashes with htpasswd.
 command -v openssl >/dev/null 2>&1 || need_packages+=(openssl)
 command -v htpasswd >/dev/null 2>&1 || need_packages+=(apache2-utils)
+# tests/soak_check.py, the soak's judge, is tested on a recorded run.
+command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
 command -v systemd-analyze >/dev/null 2>&1 || need_packages+=(systemd)
 command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_packages+=(npm)
