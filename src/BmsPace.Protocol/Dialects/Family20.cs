@@ -86,15 +86,28 @@ internal abstract class Family20Dialect : DialectBase
     /// <summary>Most temperature sensors any of these packs reports.</summary>
     protected const int MaxTemperatures = 16;
 
+    /// <summary>Reads a cell count, refusing what no pack sends (as the PACE layout does).</summary>
+    protected static int ReadCellCount(ref InfoReader reader)
+    {
+        int count = reader.U8("cell count");
+        return count is < 1 or > MaxCells ? throw DecodeError($"cell count {count} is outside 1..{MaxCells}") : count;
+    }
+
+    /// <summary>Reads a temperature count that is the number of sensors sent (EG4, which sends more, counts its own).</summary>
+    protected static int ReadTemperatureCount(ref InfoReader reader)
+    {
+        int count = reader.U8("temperature count");
+        return count > MaxTemperatures ? throw DecodeError($"temperature count {count} is above {MaxTemperatures}") : count;
+    }
+
+    /// <summary>The warning byte of each cell after its count.</summary>
+    protected static ImmutableArray<byte> ReadCellWarnings(ref InfoReader reader) =>
+        reader.Bytes(ReadCellCount(ref reader), "cell alarms").ToImmutableArray();
+
     /// <summary>Reads a cell count and the cell voltages (mV), refusing what no pack sends (as the PACE layout does).</summary>
     internal static ImmutableArray<double> ReadCells(ref InfoReader reader, out bool allZero)
     {
-        int count = reader.U8("cell count");
-        if (count is < 1 or > MaxCells)
-        {
-            throw DecodeError($"cell count {count} is outside 1..{MaxCells}");
-        }
-
+        int count = ReadCellCount(ref reader);
         var cells = ImmutableArray.CreateBuilder<double>(count);
         allZero = true;
         for (int i = 0; i < count; i++)

@@ -98,13 +98,7 @@ internal sealed partial class Eg4Dialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA_FLAG");
         reader.U8("PACK GROUP");
-        int cellCount = reader.U8("cell count");
-        if (cellCount is < 1 or > MaxCells)
-        {
-            throw DecodeError($"cell count {cellCount} is outside 1..{MaxCells}");
-        }
-
-        var cellWarnings = reader.Bytes(cellCount, "cell alarms").ToImmutableArray();
+        var cellWarnings = ReadCellWarnings(ref reader);
         int announced = reader.U8("temperature count");
         int sent = SensorsSent(reader.Remaining, announced, AlarmBytesAfterTemperatures, 1);
         var temperatureWarnings = reader.Bytes(sent, "temperature alarms").ToImmutableArray();
@@ -131,7 +125,7 @@ internal sealed partial class Eg4Dialect
             TailHex = "",
             Status = status,
             FlagDefinitions = Flags,
-            BalancingCells = CellsOf(status[10].Value, cellCount),
+            BalancingCells = CellsOf(status[10].Value, cellWarnings.Length),
         };
         return new AlarmReading(1, [pack]);
     }

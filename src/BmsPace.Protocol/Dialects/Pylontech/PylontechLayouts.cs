@@ -79,11 +79,7 @@ internal sealed partial class PylontechDialect
     private AnalogPack DecodeModule(ref InfoReader reader, int pack, bool pylonUnits, DecoderOptions options)
     {
         var cells = ReadCells(ref reader, out bool allCellsZero);
-        int temperatureCount = reader.U8("temperature count");
-        if (temperatureCount > MaxTemperatures)
-        {
-            throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
-        }
+        int temperatureCount = ReadTemperatureCount(ref reader);
 
         var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
         int current = reader.S16("current");
@@ -152,18 +148,8 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            int cellCount = reader.U8("cell count");
-            if (cellCount is < 1 or > MaxCells)
-            {
-                throw DecodeError($"cell count {cellCount} is outside 1..{MaxCells}");
-            }
-
-            var cellWarnings = reader.Bytes(cellCount, "cell alarms").ToImmutableArray();
-            int temperatureCount = reader.U8("temperature count");
-            if (temperatureCount > MaxTemperatures)
-            {
-                throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
-            }
+            var cellWarnings = ReadCellWarnings(ref reader);
+            int temperatureCount = ReadTemperatureCount(ref reader);
 
             var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
             var status = ImmutableArray.CreateBuilder<StatusField>();

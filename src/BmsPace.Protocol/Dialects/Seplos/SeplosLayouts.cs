@@ -30,11 +30,7 @@ internal sealed partial class SeplosDialect
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
         var cells = ReadCells(ref reader, out bool allCellsZero);
-        int temperatureCount = reader.U8("temperature count");
-        if (temperatureCount > MaxTemperatures)
-        {
-            throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
-        }
+        int temperatureCount = ReadTemperatureCount(ref reader);
 
         var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
         int current = reader.S16("current");
@@ -93,18 +89,8 @@ internal sealed partial class SeplosDialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
-        int cellCount = reader.U8("cell count");
-        if (cellCount is < 1 or > MaxCells)
-        {
-            throw DecodeError($"cell count {cellCount} is outside 1..{MaxCells}");
-        }
-
-        var cellWarnings = reader.Bytes(cellCount, "cell alarms").ToImmutableArray();
-        int temperatureCount = reader.U8("temperature count");
-        if (temperatureCount > MaxTemperatures)
-        {
-            throw DecodeError($"temperature count {temperatureCount} is above {MaxTemperatures}");
-        }
+        var cellWarnings = ReadCellWarnings(ref reader);
+        int temperatureCount = ReadTemperatureCount(ref reader);
 
         var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
         int currentAlarm = reader.U8("current alarm");
@@ -145,7 +131,7 @@ internal sealed partial class SeplosDialect
             FlagDefinitions = Flags,
 
             // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
-            BalancingCells = CellsOf(equilibrium1 | (equilibrium2 << 8), cellCount),
+            BalancingCells = CellsOf(equilibrium1 | (equilibrium2 << 8), cellWarnings.Length),
         };
         return new AlarmReading(1, [pack]);
     }
