@@ -1,3 +1,5 @@
 using BmsPace.Cli;
+using BmsPace.Hosting;
 
+NativeHeap.ReturnLargeBlocksToTheSystem();
 return await BmsPaceCli.InvokeAsync(args);

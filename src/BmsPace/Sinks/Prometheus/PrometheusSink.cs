@@ -60,7 +60,12 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     private readonly Dictionary<string, BatterySeries> _batteries = new(StringComparer.Ordinal);
     private volatile CachedExposition? _cache;
     private long _changes;
-    private int _lastLength = 64 * 1024;
+    /// <summary>
+    /// The text of one rendering before it is copied out at its exact size; kept from one rendering to the next (under
+    /// the render lock) because a page of 8 packs is over 100 KB, and a fresh buffer of that size every second would be
+    /// a large-object allocation that only a full collection reclaims.
+    /// </summary>
+    private readonly MemoryStream _renderBuffer = new(64 * 1024);
     private ImmutableDictionary<string, BatteryPublication> _publications = ImmutableDictionary<string, BatteryPublication>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <param name="batteries">The configured battery names: their link health series exist from the first scrape.</param>
@@ -159,6 +164,7 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     {
         _publishLock.Dispose();
         _renderLock.Dispose();
+        _renderBuffer.Dispose();
     }
 
     /// <summary>The last rendering while nothing was published since and it is younger than <see cref="CacheLifetime"/>.</summary>
@@ -174,10 +180,9 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
     private async Task<byte[]> CollectAsync(CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream(_lastLength + 4096);
-        await _registry.CollectAndExportAsTextAsync(buffer, cancellationToken);
-        _lastLength = (int)buffer.Length;
-        return buffer.ToArray();
+        _renderBuffer.SetLength(0);
+        await _registry.CollectAndExportAsTextAsync(_renderBuffer, cancellationToken);
+        return _renderBuffer.ToArray();
     }
 
     private static async Task<byte[]> CompressAsync(byte[] plain, CancellationToken cancellationToken)
