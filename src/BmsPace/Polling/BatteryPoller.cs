@@ -301,7 +301,30 @@ public sealed class BatteryPoller
         }
 
         var frame = await RequestAsync(dialect, CommandKind.Alarm, address, packByte, cancellationToken);
-        return (frame, frame is null ? null : Decode(CommandKind.Alarm, () => dialect.DecodeAlarm(frame, packByte, DecoderOptionsFor(dialect))));
+        var reading = frame is null ? null : Decode(CommandKind.Alarm, () => dialect.DecodeAlarm(frame, packByte, DecoderOptionsFor(dialect)));
+        return (frame, reading is null || CountsMatchAnalog(reading) ? reading : null);
+    }
+
+    /// <summary>
+    /// An alarm answer names per pack as many cells and sensors as the analog answer. A late analog reply taken for the
+    /// alarm answer (it arrives after its request timed out) walks as a plausible alarm block with the cell voltages read
+    /// as warning codes; its sensor count is then a cell voltage's high byte, so the counts tell it apart.
+    /// </summary>
+    private bool CountsMatchAnalog(AlarmReading alarm)
+    {
+        foreach (var pack in alarm.Packs)
+        {
+            if (_packs.TryGetValue(pack.Pack, out var tracker) && tracker.Analog is { } analog
+                && (pack.CellWarnings.Length != analog.CellVoltagesVolts.Length || pack.TemperatureWarnings.Length != analog.TemperaturesCelsius.Length))
+            {
+                CountFailure(CommandKind.Alarm, FrameError.Decode);
+                LogFailure(CommandKind.Alarm, FrameError.Decode, string.Create(CultureInfo.InvariantCulture,
+                    $"pack {pack.Pack}: the alarm answer names {pack.CellWarnings.Length} cells and {pack.TemperatureWarnings.Length} sensors, the analog answer {analog.CellVoltagesVolts.Length} and {analog.TemperaturesCelsius.Length} (a late reply to another request?)"));
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>

@@ -1,0 +1,121 @@
+using BmsPace.Configuration;
+using BmsPace.Polling;
+using BmsPace.Simulator;
+using BmsPace.Tests.EndToEnd;
+using BmsPace.Tests.Simulation;
+using BmsPace.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BmsPace.Tests.Polling;
+
+/// <summary>
+/// The soak's one wrong scrape: under load an analog reply arrived after its request had timed out and was taken as
+/// the answer to the alarm request that followed. Its blocks walk as plausible alarm blocks (cell voltages read as
+/// warning codes, a voltage's high byte as the sensor count), so the poller compares the counts with the analog answer.
+/// </summary>
+public sealed class LateReplyTests
+{
+    private static readonly BmsPaceOptions Options = new()
+    {
+        RequestTimeout = TimeSpan.FromSeconds(5),
+        RequestGap = TimeSpan.Zero,
+        Retries = 0,
+        ReconnectAfterFailures = 10,
+        StaleAfterCycles = 3,
+    };
+
+    [Theory]
+    [InlineData(1, 16, 6)]
+    [InlineData(3, 16, 4)]
+    [InlineData(2, 15, 6)]
+    public async Task An_analog_reply_taken_for_the_alarm_answer_is_refused_and_the_last_alarm_values_stand(int packs, int cells, int sensors)
+    {
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
+        var line = new AnalogForAlarm(bms);
+        var link = new SimulatorLink(line);
+        await using var transport = new InProcessTransport("simulator", link.Connect, link);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
+        var first = await poller.PollOnceAsync(CancellationToken.None);
+        Assert.True(first.AlarmAnswered);
+        var delivered = first.Snapshot.Packs.ToDictionary(p => p.Pack, p => bms.LastSentAlarm(p.Pack)!);
+
+        line.Armed = true;
+        var result = await poller.PollOnceAsync(CancellationToken.None);
+
+        Assert.True(result.AnalogAnswered);
+        Assert.False(result.AlarmAnswered);
+        Assert.Equal(1, result.Snapshot.Counters.Failures[("alarm", "decode")]);
+        foreach (var pack in result.Snapshot.Packs)
+        {
+            // The flags shown are the last ones the battery really sent, marked as not read this cycle.
+            Assert.False(pack.AlarmReadThisCycle);
+            SimulatorAssertions.Equal(delivered[pack.Pack], pack.Alarm!);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 16, 6)]
+    [InlineData(3, 16, 4)]
+    [InlineData(2, 15, 6)]
+    public async Task An_alarm_reply_taken_for_the_analog_answer_exports_no_value(int packs, int cells, int sensors)
+    {
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
+        var line = new AlarmForAnalog(bms);
+        var link = new SimulatorLink(line);
+        await using var transport = new InProcessTransport("simulator", link.Connect, link);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
+        var first = await poller.PollOnceAsync(CancellationToken.None);
+        Assert.True(first.AnalogAnswered);
+
+        line.Armed = true;
+        var result = await poller.PollOnceAsync(CancellationToken.None);
+
+        Assert.False(result.AnalogAnswered);
+        Assert.Empty(result.AnalogPacks);
+        Assert.Equal(1, result.Snapshot.Counters.Failures[("analog", "decode")]);
+    }
+
+    /// <summary>Answers the analog request with the alarm reply it sent last, as a late reply does.</summary>
+    private sealed class AlarmForAnalog(RecordedBms bms) : ISimulatedDevice
+    {
+        private SimulatorReply? _lastAlarm;
+
+        public bool Armed { get; set; }
+
+        public LineTiming Line => bms.Line;
+
+        public SimulatorReply Respond(string request)
+        {
+            var reply = bms.Respond(request);
+            bool analog = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual("42");
+            if (!analog)
+            {
+                _lastAlarm = reply;
+            }
+
+            return analog && Armed && _lastAlarm is { } late ? late : reply;
+        }
+    }
+
+    /// <summary>Answers the alarm request with the analog reply it sent last, as a late reply does.</summary>
+    private sealed class AnalogForAlarm(RecordedBms bms) : ISimulatedDevice
+    {
+        private SimulatorReply? _lastAnalog;
+
+        public bool Armed { get; set; }
+
+        public LineTiming Line => bms.Line;
+
+        public SimulatorReply Respond(string request)
+        {
+            var reply = bms.Respond(request);
+            bool alarm = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual("44");
+            if (!alarm)
+            {
+                _lastAnalog = reply;
+            }
+
+            return alarm && Armed && _lastAnalog is { } late ? late : reply;
+        }
+    }
+}
