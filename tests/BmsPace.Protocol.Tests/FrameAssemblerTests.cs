@@ -10,7 +10,7 @@ public class FrameAssemblerTests
     private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
 
     [Fact]
-    public void AFrameSplitIntoSingleBytesIsAssembledOnlyWhenCrArrives()
+    public void A_frame_split_into_single_bytes_is_assembled_only_when_CR_arrives()
     {
         var assembler = new FrameAssembler();
         var bytes = Ascii(Frame);
@@ -28,7 +28,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void NoiseBeforeTheStartIsDiscarded()
+    public void Noise_before_the_start_is_discarded()
     {
         var assembler = new FrameAssembler();
         assembler.Append([0x00, 0xFF, (byte)'\r', (byte)'A', 0x13]);
@@ -39,7 +39,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void BytesAfterCrAreKeptForTheNextFrame()
+    public void Bytes_after_CR_are_kept_for_the_next_frame()
     {
         var assembler = new FrameAssembler();
         const string second = "~250146C10000FD9A\r";
@@ -53,7 +53,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void TwoFramesInOneChunkComeOutInOrder()
+    public void Two_frames_in_one_chunk_come_out_in_order()
     {
         var assembler = new FrameAssembler();
         assembler.Append(Ascii(Frame + "~250146C10000FD9A\r"));
@@ -65,7 +65,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void AFrameCutOffByANewStartIsDroppedAndTheNewOneKept()
+    public void A_frame_cut_off_by_a_new_start_is_dropped_and_the_new_one_kept()
     {
         var assembler = new FrameAssembler();
         assembler.Append(Ascii("~2501460051"));
@@ -76,7 +76,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void AnOversizeFrameIsDroppedAndTheReaderResyncs()
+    public void An_oversize_frame_is_dropped_and_the_reader_resyncs()
     {
         var assembler = new FrameAssembler();
         assembler.Append(Ascii("~" + new string('A', FrameAssembler.MaxFrameLength + 50)));
@@ -91,7 +91,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void AnOversizeFrameEndedInOneChunkIsDropped()
+    public void An_oversize_frame_ended_in_one_chunk_is_dropped()
     {
         var assembler = new FrameAssembler();
         var big = "~" + new string('B', FrameAssembler.MaxFrameLength) + "\r";
@@ -102,7 +102,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void TheLargestLegalFrameFits()
+    public void The_largest_legal_frame_fits()
     {
         var assembler = new FrameAssembler(16);
         string largest = "~" + new string('0', 12 + 0xFFF + 4) + "\r";
@@ -116,7 +116,7 @@ public class FrameAssemblerTests
     }
 
     [Fact]
-    public void ClearForgetsAPartialFrame()
+    public void Clear_forgets_a_partial_frame()
     {
         var assembler = new FrameAssembler();
         assembler.Append(Ascii("~2501"));

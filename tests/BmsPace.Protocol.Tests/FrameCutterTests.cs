@@ -14,7 +14,7 @@ public class FrameCutterTests
     private const string Frame = "~25014600E00202FD35\r";
 
     [Fact]
-    public async Task AFrameSplitIntoSingleBytesIsCutOnlyWhenCrArrivesAndTheUnfinishedFrameIsKept()
+    public async Task A_frame_split_into_single_bytes_is_cut_only_when_CR_arrives_and_the_unfinished_frame_is_kept()
     {
         var cutter = new PipeCutter();
         foreach (char c in Frame[..^1])
@@ -28,7 +28,7 @@ public class FrameCutterTests
     }
 
     [Fact]
-    public async Task NoiseIsDroppedASecondStartResyncsAndBytesAfterCrWaitForTheNextRead()
+    public async Task Noise_is_dropped_a_second_start_resyncs_and_bytes_after_CR_wait_for_the_next_read()
     {
         var cutter = new PipeCutter();
         Assert.Equal([Frame], await cutter.FeedAsync("\x00\xFF\rA~2501" + Frame + "~2501"));
@@ -37,7 +37,7 @@ public class FrameCutterTests
     }
 
     [Fact]
-    public async Task AnOversizeFrameIsDroppedWithOrWithoutItsCrAndTheNextFrameIsCut()
+    public async Task An_oversize_frame_is_dropped_with_or_without_its_CR_and_the_next_frame_is_cut()
     {
         var cutter = new PipeCutter();
         string oversize = "~" + new string('B', FrameAssembler.MaxFrameLength);
@@ -49,7 +49,7 @@ public class FrameCutterTests
     }
 
     [Fact]
-    public async Task AFrameOfExactlyTheCapIsKept()
+    public async Task A_frame_of_exactly_the_cap_is_kept()
     {
         string longest = "~" + new string('C', FrameAssembler.MaxFrameLength - 2) + "\r";
         Assert.Equal([longest], await new PipeCutter().FeedAsync(longest));
@@ -61,7 +61,7 @@ public class FrameCutterTests
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
-    public async Task RandomStreamsInRandomChunksGiveTheSameFramesAsTheAssembler(int seed)
+    public async Task Random_streams_in_random_chunks_give_the_same_frames_as_the_assembler(int seed)
     {
         var random = new Random(seed);
         var stream = new StringBuilder();

@@ -7,7 +7,7 @@ namespace BmsPace.Tests.Configuration;
 public sealed class ConfigCommandLineTests
 {
     [Fact]
-    public void TheFlagsBecomeConfigSources()
+    public void The_flags_become_config_sources()
     {
         var command = new Command("run");
         var flags = ConfigCommandLine.AddTo(command);
@@ -25,7 +25,7 @@ public sealed class ConfigCommandLineTests
     }
 
     [Fact]
-    public void ACommandWithoutListenRejectsTheFlag()
+    public void A_command_without_listen_rejects_the_flag()
     {
         var command = new Command("once");
         var flags = ConfigCommandLine.AddTo(command, withListen: false, withSimulate: false);
@@ -40,7 +40,7 @@ public sealed class ConfigCommandLineTests
     }
 
     [Fact]
-    public async Task ErrorsArePrintedOneALineAndGiveExitCode2()
+    public async Task Errors_are_printed_one_a_line_and_give_exit_code_2()
     {
         var result = new ConfigLoadResult(null, ["retries: 11 is out of range; allowed: a whole number from 0 to 10 (line 3)", "console.colour: unknown key; allowed: enabled (line 9)"], [], "/etc/bmspace.yaml");
         var error = new StringWriter();

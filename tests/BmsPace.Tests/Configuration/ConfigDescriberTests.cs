@@ -9,7 +9,7 @@ public sealed class ConfigDescriberTests : IDisposable
     public void Dispose() => _fixture.Dispose();
 
     [Fact]
-    public async Task SecretsNeverAppearInTheDescription()
+    public async Task Secrets_never_appear_in_the_description()
     {
         _fixture.WriteFile("token", "tok-SECRET-from-file\n");
         _fixture.WriteFile("config.yaml", "influxdb:\n  enabled: true\n  api: v1\n  password: pw-SECRET-inline\n  token_file: token\n");
@@ -26,7 +26,7 @@ public sealed class ConfigDescriberTests : IDisposable
     }
 
     [Fact]
-    public void AnEmptySecretIsShownAsEmpty()
+    public void An_empty_secret_is_shown_as_empty()
     {
         string description = ConfigDescriber.Describe(new BmsPaceOptions());
 
@@ -38,7 +38,7 @@ public sealed class ConfigDescriberTests : IDisposable
     [InlineData("good-full.yaml")]
     [InlineData("good-minimal.yaml")]
     [InlineData("python-addon.yaml")]
-    public async Task TheDescriptionIsAConfigThatLoadsToTheSameOptions(string fixture)
+    public async Task The_description_is_a_config_that_loads_to_the_same_options(string fixture)
     {
         var first = await _fixture.LoadAsync(fixture);
         Assert.True(first.IsValid, string.Join("\n", first.Errors));
@@ -59,7 +59,7 @@ public sealed class ConfigDescriberTests : IDisposable
     [InlineData(0, "0s")]
     [InlineData(200, "200ms")]
     [InlineData(2_500, "2500ms")]
-    public void DurationsAreWrittenInTheShortestExactForm(int milliseconds, string expected)
+    public void Durations_are_written_in_the_shortest_exact_form(int milliseconds, string expected)
     {
         Assert.Equal(expected, ConfigDescriber.Duration(TimeSpan.FromMilliseconds(milliseconds)));
     }

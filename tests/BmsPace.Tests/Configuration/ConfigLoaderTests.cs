@@ -10,7 +10,7 @@ public sealed class ConfigLoaderTests : IDisposable
     public void Dispose() => _fixture.Dispose();
 
     [Fact]
-    public async Task NoFileAndNoEnvironmentGivesTheDefaults()
+    public async Task No_file_and_no_environment_gives_the_defaults()
     {
         var result = await _fixture.LoadAsync();
 
@@ -21,7 +21,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ConfigYamlInTheWorkingDirectoryIsReadWithoutConfigFlag()
+    public async Task Config_YAML_in_the_working_directory_is_read_without_config_flag()
     {
         string path = _fixture.WriteFile("config.yaml", "scan_interval: 7s\n");
 
@@ -33,7 +33,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AFileWithOnlyCommentsGivesTheDefaults()
+    public async Task A_file_with_only_comments_gives_the_defaults()
     {
         _fixture.WriteFile("config.yaml", "# nothing configured yet\n");
 
@@ -44,7 +44,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AFileThatIsNotAMappingIsAnError()
+    public async Task A_file_that_is_not_a_mapping_is_an_error()
     {
         _fixture.WriteFile("config.yaml", "- scan_interval: 5s\n");
 
@@ -54,7 +54,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AMissingConfigFileIsAnErrorNamingTheFlag()
+    public async Task A_missing_config_file_is_an_error_naming_the_flag()
     {
         var sources = _fixture.Sources() with { ConfigPath = "nowhere.yaml" };
 
@@ -65,7 +65,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EveryKeyOfAFullFileIsBound()
+    public async Task Every_key_of_a_full_file_is_bound()
     {
         var result = await _fixture.LoadAsync("good-full.yaml");
 
@@ -124,7 +124,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AMinimalFileKeepsEveryOtherDefault()
+    public async Task A_minimal_file_keeps_every_other_default()
     {
         var result = await _fixture.LoadAsync("good-minimal.yaml");
 
@@ -194,7 +194,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("bad-python-connection.yaml", "options.connection_type: 'USB' is not a connection type; allowed: IP or Serial (line 3)")]
     [InlineData("bad-python-connection.yaml", "scan_interval: 'soon' is not a duration; allowed: a duration such as 250ms, 5s or 1m, or a plain number of seconds, 0 or more (line 6, Python key options.scan_interval)")]
     [InlineData("bad-python-connection.yaml", "options.bms_baud: unknown key in the Python bmspace tool's configuration; allowed: connection_type, bms_ip")]
-    public async Task EachKindOfProblemIsReportedWithItsKeyPath(string fixture, string expectedStart)
+    public async Task Each_kind_of_problem_is_reported_with_its_key_path(string fixture, string expectedStart)
     {
         var result = await _fixture.LoadAsync(fixture);
 
@@ -212,7 +212,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("bad-batteries.yaml", 6)]
     [InlineData("bad-influx-v2.yaml", 4)]
     [InlineData("bad-python-connection.yaml", 3)]
-    public async Task EveryProblemOfAFileIsReportedAtOnce(string fixture, int problems)
+    public async Task Every_problem_of_a_file_is_reported_at_once(string fixture, int problems)
     {
         var result = await _fixture.LoadAsync(fixture);
 
@@ -223,7 +223,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EnvironmentOverridesScalarKeysAtAnyLevel()
+    public async Task Environment_overrides_scalar_keys_at_any_level()
     {
         var environment = new Dictionary<string, string>
         {
@@ -246,7 +246,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EnvironmentOverridesListEntriesByIndex()
+    public async Task Environment_overrides_list_entries_by_index()
     {
         var environment = new Dictionary<string, string>
         {
@@ -267,7 +267,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EnvironmentAloneConfiguresTheDefaultBattery()
+    public async Task Environment_alone_configures_the_default_battery()
     {
         var environment = new Dictionary<string, string> { ["BMSPACE_BATTERIES__0__CONNECTION"] = "tcp://10.0.0.5:5000" };
 
@@ -286,7 +286,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("BMSPACE_BATTERIES__3__NAME", "x", "batteries: BMSPACE_BATTERIES__3__NAME asks for entry '3' of a list with 1 entries; allowed: an index from 0 to 1")]
     [InlineData("BMSPACE_INFLUXDB____URL", "http://x", "BMSPACE_INFLUXDB____URL: names no configuration key")]
     [InlineData("BMSPACE_RETRIES", "many", "retries: 'many' is not a whole number; allowed: a whole number from 0 to 10 (from BMSPACE_RETRIES)")]
-    public async Task AnEnvironmentVariableNamingNoKeyOrABadValueIsAnError(string name, string value, string expectedStart)
+    public async Task An_environment_variable_naming_no_key_or_a_bad_value_is_an_error(string name, string value, string expectedStart)
     {
         var result = await _fixture.LoadAsync("good-minimal.yaml", new Dictionary<string, string> { [name] = value });
 
@@ -297,7 +297,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task FlagsWinOverEnvironmentWhichWinsOverTheFile()
+    public async Task Flags_win_over_environment_which_wins_over_the_file()
     {
         var environment = new Dictionary<string, string>
         {
@@ -328,7 +328,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task SimulateWithoutAConfigFileMakesTheMainBatteryTheSimulator()
+    public async Task Simulate_without_a_config_file_makes_the_main_battery_the_simulator()
     {
         var result = await ConfigLoader.LoadAsync(_fixture.Sources() with { Simulate = true }, CancellationToken.None);
 
@@ -339,7 +339,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ConnectWithSeveralBatteriesIsAnError()
+    public async Task Connect_with_several_batteries_is_an_error()
     {
         var result = await ConfigLoader.LoadAsync(_fixture.Sources("good-full.yaml") with { Connect = "tcp://10.0.0.6:6000" }, CancellationToken.None);
 
@@ -347,7 +347,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ProtocolDefaultsToAutoWithTheDialectsOwnVersion()
+    public async Task Protocol_defaults_to_auto_with_the_dialects_own_version()
     {
         var result = await _fixture.LoadAsync();
 
@@ -364,7 +364,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("seplos", null, 0x20)]
     [InlineData("pylontech", null, 0x20)]
     [InlineData("eg4", "0x21", 0x21)]
-    public async Task ProtocolVersionIsTheDialectsOwnUnlessOverridden(string protocol, string? version, int expected)
+    public async Task Protocol_version_is_the_dialects_own_unless_overridden(string protocol, string? version, int expected)
     {
         _fixture.WriteFile("config.yaml", $"batteries:\n  - protocol: {protocol}\n" + (version is null ? "" : $"    protocol_version: {version}\n"));
 
@@ -376,7 +376,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ProtocolFlagOverridesTheSingleBatteryLikeConnect()
+    public async Task Protocol_flag_overrides_the_single_battery_like_connect()
     {
         _fixture.WriteFile("config.yaml", "batteries:\n  - name: house\n    connection: tcp://127.0.0.1:5000\n    protocol: pace\n");
 
@@ -395,7 +395,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("tcp://nohost", null, false, "batteries.0.connection: 'tcp://nohost' needs a host and a port: tcp://HOST:PORT; allowed:")]
     [InlineData("tcp://127.0.0.1:1", null, true, "--simulate: cannot be combined with --connect")]
     [InlineData(null, "127.0.0.1", false, "--listen: '127.0.0.1' is not HOST:PORT")]
-    public async Task BadFlagsAreReportedWithTheFlagName(string? connect, string? listen, bool simulate, string expectedStart)
+    public async Task Bad_flags_are_reported_with_the_flag_name(string? connect, string? listen, bool simulate, string expectedStart)
     {
         var result = await ConfigLoader.LoadAsync(_fixture.Sources() with { Connect = connect, Listen = listen, Simulate = simulate }, CancellationToken.None);
 
@@ -405,7 +405,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ThePythonAddOnConfigLoadsAsOneBatteryWithItsMqttSettings()
+    public async Task The_Python_add_on_config_loads_as_one_battery_with_its_MQTT_settings()
     {
         var result = await _fixture.LoadAsync("python-addon.yaml");
 
@@ -429,7 +429,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ThePythonFlatConfigLoadsAsOneSerialBattery()
+    public async Task The_Python_flat_config_loads_as_one_serial_battery()
     {
         var result = await _fixture.LoadAsync("python-flat.yaml");
 
@@ -450,7 +450,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task EnvironmentAndFlagsApplyToAMigratedPythonConfig()
+    public async Task Environment_and_flags_apply_to_a_migrated_Python_config()
     {
         var environment = new Dictionary<string, string> { ["BMSPACE_BATTERIES__0__ADDRESS"] = "2", ["BMSPACE_SCAN_INTERVAL"] = "1s" };
 
@@ -464,7 +464,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task SecretsAreReadFromFilesRelativeToTheConfigFile()
+    public async Task Secrets_are_read_from_files_relative_to_the_config_file()
     {
         _fixture.WriteFile("influx-token", "tok-from-file-123\n");
         _fixture.WriteFile("influx-password", "pw from file\r\n");
@@ -479,7 +479,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AnUnreadableSecretFileIsAnErrorNamingTheKey()
+    public async Task An_unreadable_secret_file_is_an_error_naming_the_key()
     {
         _fixture.WriteFile("config.yaml", "influxdb:\n  token_file: missing-token\n");
 
@@ -491,7 +491,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task TheShippedConfigIsValidAndHoldsTheDefaults()
+    public async Task The_shipped_config_is_valid_and_holds_the_defaults()
     {
         string shipped = Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml");
 
@@ -510,7 +510,7 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task TheShippedConfigDocumentsEveryKey()
+    public async Task The_shipped_config_documents_every_key()
     {
         string text = await File.ReadAllTextAsync(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
 

@@ -37,7 +37,7 @@ public class Family20ReplyEncoderTests
     [InlineData("eg4")]
     [InlineData("seplos")]
     [InlineData("pylontech")]
-    public void AnalogRepliesDecodeToWhatWasEncoded(string name)
+    public void Analog_replies_decode_to_what_was_encoded(string name)
     {
         Assert.True(BmsDialects.TryFind(name, out var dialect));
         Pack.Sample(pack =>
@@ -77,7 +77,7 @@ public class Family20ReplyEncoderTests
     [InlineData("eg4")]
     [InlineData("seplos")]
     [InlineData("pylontech")]
-    public void AlarmRepliesDecodeAndSayWhetherThePackCharges(string name)
+    public void Alarm_replies_decode_and_say_whether_the_pack_charges(string name)
     {
         Assert.True(BmsDialects.TryFind(name, out var dialect));
         Gen.Select(Pack, Gen.Int[0, 2]).Sample((sample, phase) =>

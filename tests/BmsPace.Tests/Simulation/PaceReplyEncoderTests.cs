@@ -54,7 +54,7 @@ public class PaceReplyEncoderTests
             new PaceBlockShape(tail, p, alarmTail));
 
     [Fact]
-    public void AnalogRepliesDecodeToWhatWasEncoded() =>
+    public void Analog_replies_decode_to_what_was_encoded() =>
         Stack.Sample(stack =>
         {
             var (packs, shape) = stack;
@@ -69,7 +69,7 @@ public class PaceReplyEncoderTests
         }, iter: 2_000);
 
     [Fact]
-    public void ASinglePackAnswerEchoesItsCommand() =>
+    public void A_single_pack_answer_echoes_its_command() =>
         Gen.Select(Pack, Gen.Byte[1, 15]).Sample((pack, command) =>
         {
             var shape = new PaceBlockShape(14, 9, 1);
@@ -81,7 +81,7 @@ public class PaceReplyEncoderTests
         }, iter: 500);
 
     [Fact]
-    public void AlarmRepliesDecodeToTheDocumentedBits() =>
+    public void Alarm_replies_decode_to_the_documented_bits() =>
         Stack.Sample(stack =>
         {
             var (packs, shape) = stack;
@@ -107,7 +107,7 @@ public class PaceReplyEncoderTests
         }, iter: 2_000);
 
     [Fact]
-    public void IdentityCapacityAndClockDecodeToWhatWasEncoded()
+    public void Identity_capacity_and_clock_decode_to_what_was_encoded()
     {
         Gen.Select(Gen.String[Gen.Char['!', '~'], 1, 20], Gen.String[Gen.Char['!', '~'], 1, 20], Gen.String[Gen.Char['!', '~'], 1, 20])
             .Sample((version, bms, pack) =>

@@ -34,7 +34,7 @@ public partial class SimulateCommandTests
     }
 
     [Fact]
-    public async Task TcpModeServesUntilCancelledAndAppliesItsOptionsAndFaults()
+    public async Task TCP_mode_serves_until_cancelled_and_applies_its_options_and_faults()
     {
         var inner = new StringWriter();
         var output = TextWriter.Synchronized(inner);
@@ -76,7 +76,7 @@ public partial class SimulateCommandTests
     }
 
     [Fact]
-    public async Task PtyModeAsAProcessServesASerialClientAndRemovesTheLinkOnSigterm()
+    public async Task Pty_mode_as_a_process_serves_a_serial_client_and_removes_the_link_on_SIGTERM()
     {
         string directory = Path.Combine(Path.GetTempPath(), "bmspace-simpty-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);

@@ -25,7 +25,7 @@ public class SimulatedBmsTests
     [InlineData(2, 15, 4, 1)]
     [InlineData(16, 16, 6, 22)]
     [InlineData(2, 20, 0, 14)]
-    public void AnAllPacksAnalogReplyCarriesExactlyWhatItRecords(int packs, int cells, int temps, int tail)
+    public void An_all_packs_analog_reply_carries_exactly_what_it_records(int packs, int cells, int temps, int tail)
     {
         var bms = Create(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = temps, TailBytes = tail, UserDefinedP = 9 });
         string frame = Ask(bms, CommandKind.Analog);
@@ -67,7 +67,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void ASinglePackRequestEchoesThePackAndAnswersWithOneBlock()
+    public void A_single_pack_request_echoes_the_pack_and_answers_with_one_block()
     {
         var bms = Create(new SimulatedBmsOptions { Packs = 3, TailBytes = 0 });
         string frame = Ask(bms, CommandKind.Analog, address: 2, packByte: 2);
@@ -83,14 +83,14 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void APackThatDoesNotExistDoesNotAnswer()
+    public void A_pack_that_does_not_exist_does_not_answer()
     {
         var bms = Create(new SimulatedBmsOptions { Packs = 2 });
         Assert.Equal("", Ask(bms, CommandKind.Analog, address: 5, packByte: 5));
     }
 
     [Fact]
-    public void TheAlarmReplyMatchesWhatItRecordsAndTheCellsAreNear3Point3Volts()
+    public void The_alarm_reply_matches_what_it_records_and_the_cells_are_near_3_point_3_volts()
     {
         var bms = Create(new SimulatedBmsOptions { Packs = 2, Cells = 16, AlarmTailBytes = 1 });
         string analog = Ask(bms, CommandKind.Analog);
@@ -123,7 +123,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void ValuesEvolveAndChargeFollowsTheCurrent()
+    public void Values_evolve_and_charge_follows_the_current()
     {
         var clock = new FakeTimeProvider(Frozen.GetUtcNow());
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1, TimeScale = 60 }, clock);
@@ -171,7 +171,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void TheSameSeedGivesTheSameBattery()
+    public void The_same_seed_gives_the_same_battery()
     {
         var options = new SimulatedBmsOptions { Seed = 42 };
         Assert.Equal(Ask(Create(options), CommandKind.Analog), Ask(Create(options), CommandKind.Analog));
@@ -179,7 +179,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void IdentityCapacityCountAndClockRepliesHaveTheirLayouts()
+    public void Identity_capacity_count_and_clock_replies_have_their_layouts()
     {
         var bms = Create(new SimulatedBmsOptions { Packs = 4 });
         string version = Ask(bms, CommandKind.SoftwareVersion);
@@ -214,7 +214,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void AnUnknownCommandGetsRtn04AndBadChecksumsGetRtn02And03()
+    public void An_unknown_command_gets_RTN_04_and_bad_checksums_get_RTN_02_and_03()
     {
         var bms = Create();
         string unknown = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(0x25, 1, 0x46, 0x4F, [])).Bytes);
@@ -244,7 +244,7 @@ public class SimulatedBmsTests
     [InlineData(0x20, 0x46)]
     [InlineData(0x20, 0x4A)]
     [InlineData(0x25, 0x4A)]
-    public void APaceBmsIsSilentToAnotherDialectsFrames(byte version, byte cid1)
+    public void A_PACE_BMS_is_silent_to_another_dialects_frames(byte version, byte cid1)
     {
         var bms = Create();
         Assert.Empty(bms.Respond(RequestBuilder.Build(version, 1, cid1, 0x42, [0xFF])).Bytes);
@@ -262,7 +262,7 @@ public class SimulatedBmsTests
     [InlineData("eg4", 0x20, 0x4A)]
     [InlineData("seplos", 0x20, 0x46)]
     [InlineData("pylontech", 0x20, 0x46)]
-    public void EachDialectAnswersItsOwnFramesOnlyWithItsOwnHeader(string name, byte version, byte cid1)
+    public void Each_dialect_answers_its_own_frames_only_with_its_own_header(string name, byte version, byte cid1)
     {
         Assert.True(SimulatedDialect.TryFind(name, out var dialect));
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 2 }, Frozen);
@@ -314,14 +314,14 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void AnEg4PackWithoutSixSensorsIsRefused()
+    public void An_EG4_pack_without_six_sensors_is_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = SimulatedDialect.Eg4, Temperatures = 4 }));
         Assert.Contains("temps=4", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void EveryKthFaultsFireOnTheirTurnAndStopWhenCleared()
+    public void Every_kth_faults_fire_on_their_turn_and_stop_when_cleared()
     {
         var bms = Create();
         bms.SetFault(SimulatorFault.Parse("badchk:2"));
@@ -335,7 +335,7 @@ public class SimulatedBmsTests
     }
 
     [Fact]
-    public void EachFaultShapesTheReplyAsNamed()
+    public void Each_fault_shapes_the_reply_as_named()
     {
         var bms = Create();
         string good = Ask(bms, CommandKind.SoftwareVersion);
@@ -395,7 +395,7 @@ public class SimulatedBmsTests
     [InlineData("slow:15", SimulatorFaultKind.Slow, 15)]
     [InlineData("split", SimulatorFaultKind.Split, 1)]
     [InlineData("wrongaddr:3", SimulatorFaultKind.WrongAddress, 3)]
-    public void FaultNamesParseAndPrintBack(string text, SimulatorFaultKind kind, int argument)
+    public void Fault_names_parse_and_print_back(string text, SimulatorFaultKind kind, int argument)
     {
         var fault = SimulatorFault.Parse(text);
         Assert.Equal(kind, fault.Kind);
@@ -408,14 +408,14 @@ public class SimulatedBmsTests
     [InlineData("echo:2")]
     [InlineData("badchk:0")]
     [InlineData("silent:x")]
-    public void BadFaultsAreRefusedWithAReason(string text)
+    public void Bad_faults_are_refused_with_a_reason(string text)
     {
         Assert.False(SimulatorFault.TryParse(text, out _, out string? error));
         Assert.False(string.IsNullOrWhiteSpace(error));
     }
 
     [Fact]
-    public void InvalidOptionsAreRefusedNamingEveryProblem()
+    public void Invalid_options_are_refused_naming_every_problem()
     {
         var error = Assert.Throws<ArgumentException>(() => new RecordedBms(new SimulatedBmsOptions { Packs = 0, TailBytes = 5 }));
         Assert.Contains("packs=0", error.Message, StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public class InProcessTransportTests
     private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
 
     [Fact]
-    public async Task TheFactoryBuildsTheSimulatorTheConnectionDescribes()
+    public async Task The_factory_builds_the_simulator_the_connection_describes()
     {
         Assert.True(ConnectionSpec.TryParse("simulator?packs=2&cells=8&temps=4&tail=1&seed=7", out var spec, out _));
         await using var transport = TransportFactory.Create(spec!, NullLoggerFactory.Instance);
@@ -36,7 +36,7 @@ public class InProcessTransportTests
     }
 
     [Fact]
-    public void ASimulatorTheFactoryCannotBuildIsRefusedByName()
+    public void A_simulator_the_factory_cannot_build_is_refused_by_name()
     {
         Assert.True(ConnectionSpec.TryParse("simulator?packs=20", out var spec, out _));
         var error = Assert.Throws<ArgumentException>(() => TransportFactory.Create(spec!, NullLoggerFactory.Instance));
@@ -44,7 +44,7 @@ public class InProcessTransportTests
     }
 
     [Fact]
-    public async Task TheFactoryBuildsTcpAndSerialTransportsWithoutOpeningThem()
+    public async Task The_factory_builds_TCP_and_serial_transports_without_opening_them()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -71,7 +71,7 @@ public class InProcessTransportTests
     [InlineData("garbage:100", "valid")]
     [InlineData("split", "valid")]
     [InlineData("echo", "valid")]
-    public async Task FaultsReachTheRealReaderAndClearingThemRecovers(string fault, string expected)
+    public async Task Faults_reach_the_real_reader_and_clearing_them_recovers(string fault, string expected)
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 3 });
         using var log = new RecordingLoggers();
@@ -88,7 +88,7 @@ public class InProcessTransportTests
     }
 
     [Fact]
-    public async Task PacedRepliesTakeTheirLineTime()
+    public async Task Paced_replies_take_their_line_time()
     {
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, BaudRate = 9600, ThinkTime = TimeSpan.FromMilliseconds(20) });
         await using var transport = Connect(bms);

@@ -15,7 +15,7 @@ public class SerialTransportTests
     private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
 
     [Fact]
-    public async Task ASocatPtyPairCarriesEveryCommandAndFaultsAreSeenThroughTheSerialPort()
+    public async Task A_socat_pty_pair_carries_every_command_and_faults_are_seen_through_the_serial_port()
     {
         await using var pair = await SocatPtyPair.StartAsync();
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 8, TailBytes = 14 });
@@ -52,7 +52,7 @@ public class SerialTransportTests
     }
 
     [Fact]
-    public async Task ALineThatVanishesIsAnIoErrorNotAHang()
+    public async Task A_line_that_vanishes_is_an_io_error_not_a_hang()
     {
         await using var pair = await SocatPtyPair.StartAsync();
         var bms = new RecordedBms();
@@ -82,7 +82,7 @@ public class SerialTransportTests
     }
 
     [Fact]
-    public async Task AMissingDeviceGivesAClearError()
+    public async Task A_missing_device_gives_a_clear_error()
     {
         string path = Path.Combine(Path.GetTempPath(), "bmspace-no-such-" + Guid.NewGuid().ToString("N"), "ttyUSB7");
         await using var transport = new SerialTransport(new SerialConnectionSpec(path));
@@ -92,7 +92,7 @@ public class SerialTransportTests
     }
 
     [Fact]
-    public async Task TheSimulatorsOwnPtyServesASerialClientAndRemovesItsLink()
+    public async Task The_simulators_own_pty_serves_a_serial_client_and_removes_its_link()
     {
         string directory = Path.Combine(Path.GetTempPath(), "bmspace-pty-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);

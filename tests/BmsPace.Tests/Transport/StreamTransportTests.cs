@@ -16,7 +16,7 @@ public class StreamTransportTests
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task AReplyInManySmallChunksWithNoiseBeforeItIsAssembled()
+    public async Task A_reply_in_many_small_chunks_with_noise_before_it_is_assembled()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -33,7 +33,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task StaleBytesLeftFromAnEarlierExchangeAreFlushed()
+    public async Task Stale_bytes_left_from_an_earlier_exchange_are_flushed()
     {
         await using var transport = new ScriptedTransport();
         var first = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -50,7 +50,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task AnEchoIsSkippedAndTheRealReplyReturned()
+    public async Task An_echo_is_skipped_and_the_real_reply_returned()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -63,7 +63,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task OnlyAnEchoIsReportedAsEcho()
+    public async Task Only_an_echo_is_reported_as_echo()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, TimeSpan.FromSeconds(1), CancellationToken.None);
@@ -75,7 +75,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task SilenceIsATimeout()
+    public async Task Silence_is_a_timeout()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Short, CancellationToken.None);
@@ -86,7 +86,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task AFrameWithoutCrIsTruncatedAndCarriesThePartialText()
+    public async Task A_frame_without_CR_is_truncated_and_carries_the_partial_text()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, TimeSpan.FromSeconds(1), CancellationToken.None);
@@ -99,7 +99,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task AnOversizeFrameIsDroppedAndTheNextFrameReturned()
+    public async Task An_oversize_frame_is_dropped_and_the_next_frame_returned()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -110,7 +110,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task APeerThatClosesIsAnIoErrorAndTheNextExchangeOpensANewLink()
+    public async Task A_peer_that_closes_is_an_io_error_and_the_next_exchange_opens_a_new_link()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -131,7 +131,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task ResetClosesTheLinkAndTheNextExchangeReopens()
+    public async Task Reset_closes_the_link_and_the_next_exchange_reopens()
     {
         await using var transport = new ScriptedTransport();
         var exchange = transport.ExchangeAsync(Request, Long, CancellationToken.None);
@@ -151,7 +151,7 @@ public class StreamTransportTests
     }
 
     [Fact]
-    public async Task CancellationEndsAWaitingExchange()
+    public async Task Cancellation_ends_a_waiting_exchange()
     {
         await using var transport = new ScriptedTransport();
         using var cancel = new CancellationTokenSource();

@@ -37,7 +37,7 @@ public class TcpTransportTests
     }
 
     [Fact]
-    public async Task EveryReadCommandComesBackExactlyAsTheSimulatorSentIt()
+    public async Task Every_read_command_comes_back_exactly_as_the_simulator_sent_it()
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 16, Cells = 16, TailBytes = 14 });
         await using var server = StartServer(bms);
@@ -74,7 +74,7 @@ public class TcpTransportTests
 
     [Theory]
     [MemberData(nameof(Faults))]
-    public async Task EachFaultGivesItsReasonAndPollingRecoversWhenItIsCleared(string[] faults, string expected)
+    public async Task Each_fault_gives_its_reason_and_polling_recovers_when_it_is_cleared(string[] faults, string expected)
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
         await using var server = StartServer(bms);
@@ -98,7 +98,7 @@ public class TcpTransportTests
     }
 
     [Fact]
-    public async Task AnEveryKthFaultHitsOnlyItsTurn()
+    public async Task An_every_kth_fault_hits_only_its_turn()
     {
         var bms = new RecordedBms();
         bms.SetFault(SimulatorFault.Parse("silent:3"));
@@ -114,7 +114,7 @@ public class TcpTransportTests
     }
 
     [Fact]
-    public async Task AServerThatVanishesAndComesBackIsReconnected()
+    public async Task A_server_that_vanishes_and_comes_back_is_reconnected()
     {
         var bms = new RecordedBms();
         var server = StartServer(bms);
@@ -148,7 +148,7 @@ public class TcpTransportTests
     }
 
     [Fact]
-    public async Task NothingListeningIsAClearIoError()
+    public async Task Nothing_listening_is_a_clear_io_error()
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -165,7 +165,7 @@ public class TcpTransportTests
     }
 
     [Fact]
-    public async Task SeveralClientsInTurnAreServed()
+    public async Task Several_clients_in_turn_are_served()
     {
         await using var server = StartServer(new RecordedBms());
         for (int client = 0; client < 3; client++)
