@@ -217,9 +217,23 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         string request = ProbeQuestions.AnalogRequest(dialects[0], address);
         var listen = await link.ExchangeAsync(request, timeout, cancellationToken);
         var classification = ReplyClassifier.Classify(listen, request, dialects, address);
+        ProbeAttemptResult? late = null;
+        if (classification is { Outcome: ProbeOutcome.Answer, Frame: { } frame, Dialect: { } lateDialect }
+            && frame.Address != address && run.Attempts.LastOrDefault(a => a.Baud == baud) is { Outcome: ProbeOutcome.Silence } previous
+            && previous.Address == frame.Address)
+        {
+            // The answer names the address asked just before, whose attempt timed out: it is that address's reply,
+            // come late. Credit it there and ask this address again, rather than naming a pack that may not exist.
+            await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, lateDialect.Name, frame.Address, ProbeOutcome.Answer,
+                $"{classification.Detail}, late: after its own request timed out", ProbeQuestions.AnalogRequest(lateDialect, frame.Address)));
+            late = new ProbeAttemptResult(classification, frame.Address);
+            listen = await link.ExchangeAsync(request, timeout, cancellationToken);
+            classification = ReplyClassifier.Classify(listen, request, dialects, address);
+        }
+
         string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
         await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, request));
-        return new ProbeAttemptResult(classification, address);
+        return classification.Outcome != ProbeOutcome.Answer && late is not null ? late : new ProbeAttemptResult(classification, address);
     }
 
     private static async Task<ProbeFinding> DescribeAsync(Run run, ProbeLink link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
@@ -247,7 +261,27 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             var result = await AttemptAsync(run, link, baud, [dialect], address, ScanTimeout, cancellationToken);
             if (result.Classification.Outcome == ProbeOutcome.Answer)
             {
-                answered.Add(address);
+                answered.Add(result.Address);
+            }
+        }
+
+        // Most addresses answered: an RS232 master that answers them all, whose scan lost a reply or two to the short
+        // scan timeout (a loaded machine, or a reply that came late into the next attempt). Ask those again with the
+        // usual timeout before concluding that only some addresses answer.
+        if (answered.Count >= 8)
+        {
+            foreach (int address in tried.Except(answered).Order().ToList())
+            {
+                if (run.OutOfTime)
+                {
+                    break;
+                }
+
+                var again = await AttemptAsync(run, link, baud, [dialect], (byte)address, UsualTimeout, cancellationToken);
+                if (again.Classification.Outcome == ProbeOutcome.Answer)
+                {
+                    answered.Add(again.Address);
+                }
             }
         }
 

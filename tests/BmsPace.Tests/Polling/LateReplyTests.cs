@@ -31,7 +31,7 @@ public sealed class LateReplyTests
     public async Task An_analog_reply_taken_for_the_alarm_answer_is_refused_and_the_last_alarm_values_stand(int packs, int cells, int sensors)
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
-        var line = new AnalogForAlarm(bms);
+        var line = new LateReplies(bms, lateFor: "44");
         var link = new SimulatorLink(line);
         await using var transport = new InProcessTransport("simulator", link.Connect, link);
         var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
@@ -60,7 +60,7 @@ public sealed class LateReplyTests
     public async Task An_alarm_reply_taken_for_the_analog_answer_exports_no_value(int packs, int cells, int sensors)
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
-        var line = new AlarmForAnalog(bms);
+        var line = new LateReplies(bms, lateFor: "42");
         var link = new SimulatorLink(line);
         await using var transport = new InProcessTransport("simulator", link.Connect, link);
         var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
@@ -75,10 +75,10 @@ public sealed class LateReplyTests
         Assert.Equal(1, result.Snapshot.Counters.Failures[("analog", "decode")]);
     }
 
-    /// <summary>Answers the analog request with the alarm reply it sent last, as a late reply does.</summary>
-    private sealed class AlarmForAnalog(RecordedBms bms) : ISimulatedDevice
+    /// <summary>Answers the request of one CID2 with the reply it sent to the request before, as a late reply does.</summary>
+    private sealed class LateReplies(RecordedBms bms, string lateFor) : ISimulatedDevice
     {
-        private SimulatorReply? _lastAlarm;
+        private SimulatorReply? _previous;
 
         public bool Armed { get; set; }
 
@@ -87,35 +87,13 @@ public sealed class LateReplyTests
         public SimulatorReply Respond(string request)
         {
             var reply = bms.Respond(request);
-            bool analog = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual("42");
-            if (!analog)
+            bool target = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual(lateFor);
+            if (!target)
             {
-                _lastAlarm = reply;
+                _previous = reply;
             }
 
-            return analog && Armed && _lastAlarm is { } late ? late : reply;
-        }
-    }
-
-    /// <summary>Answers the alarm request with the analog reply it sent last, as a late reply does.</summary>
-    private sealed class AnalogForAlarm(RecordedBms bms) : ISimulatedDevice
-    {
-        private SimulatorReply? _lastAnalog;
-
-        public bool Armed { get; set; }
-
-        public LineTiming Line => bms.Line;
-
-        public SimulatorReply Respond(string request)
-        {
-            var reply = bms.Respond(request);
-            bool alarm = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual("44");
-            if (!alarm)
-            {
-                _lastAnalog = reply;
-            }
-
-            return alarm && Armed && _lastAnalog is { } late ? late : reply;
+            return target && Armed && _previous is { } late ? late : reply;
         }
     }
 }

@@ -105,6 +105,64 @@ public sealed class ProbeCommandTests
     }
 
     [Fact]
+    public async Task A_master_that_misses_one_address_of_the_scan_is_asked_again_and_still_answers_every_address()
+    {
+        // An RS232 master answers every address; address 9's first request goes unanswered, as under load or noise.
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 2 });
+        int asked9 = 0;
+        await using var server = ScriptedLineServer.Start(request =>
+            request[3..5] == "09" && Interlocked.Increment(ref asked9) == 1 ? null : bms.Respond(request).Bytes);
+
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
+
+        Assert.Equal(0, run.Exit);
+        var found = Assert.Single(run.Found);
+        Assert.Equal(1, found.GetProperty("address").GetInt32());
+        Assert.Equal(2, found.GetProperty("packs").GetInt32());
+        Assert.Contains("    address: 1\n    protocol: pace\n    packs: all\n", found.GetProperty("config").GetString(), StringComparison.Ordinal);
+        Assert.Contains(run.Verdict, line => line.Contains("answers every address", StringComparison.Ordinal));
+        Assert.Equal(["silence", "answer"], run.Attempts.Where(a => a.Address == 9 && a.Protocol == "pace").Select(a => a.Outcome));
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
+    }
+
+    [Fact]
+    public async Task A_late_answer_is_credited_to_the_address_that_sent_it_not_to_the_next_one()
+    {
+        // An RS485 bus with packs at 2, 3 and 5; pack 3's first answer comes only after the probe has asked address 4.
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });
+        bool firstAskOf3 = true;
+        string? unanswered3 = null;
+        await using var server = ScriptedLineServer.Start(request =>
+        {
+            string address = request[3..5];
+            if (address == "03" && firstAskOf3)
+            {
+                firstAskOf3 = false;
+                unanswered3 = request;
+                return null;
+            }
+
+            if (address == "04" && unanswered3 is { } late)
+            {
+                unanswered3 = null;
+                return bms.Respond(late).Bytes;
+            }
+
+            return address is "02" or "03" or "05" ? bms.Respond(request).Bytes : null;
+        });
+
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", server.Uri);
+
+        Assert.Equal(0, run.Exit);
+        var found = Assert.Single(run.Found);
+        Assert.Equal([2, 3, 5], found.GetProperty("pack_addresses").EnumerateArray().Select(a => a.GetInt32()));
+        Assert.Equal(["silence", "answer"], run.Attempts.Where(a => a.Address == 3 && a.Protocol == "pace").Select(a => a.Outcome));
+        Assert.Equal(["silence"], run.Attempts.Where(a => a.Address == 4 && a.Protocol == "pace").Select(a => a.Outcome));
+        Assert.Contains(run.Verdict, line => line.StartsWith("only addresses 2, 3, 5 answer", StringComparison.Ordinal));
+        ProbeRuns.AssertOnlyReadOnly(server.Requests);
+    }
+
+    [Fact]
     public async Task Finds_a_single_pack_at_another_address_over_tcp()
     {
         var bms = new RecordedBms(new SimulatedBmsOptions { Packs = 1 });

@@ -41,7 +41,7 @@ public sealed class ProbeScanTests
         Assert.All(run.Attempts.Where(a => a.Address is 0 or 1), a => Assert.Equal("silence", a.Outcome));
         Assert.All(run.Attempts, a => Assert.Equal(9600, a.Baud));
         var pace = run.Attempts.Where(a => a.Baud == 9600 && a.Protocol == "pace" && a.Request!.Contains("4642E002FF", StringComparison.Ordinal)).ToList();
-        Assert.Equal(Enumerable.Range(0, 16), pace.Select(a => a.Address!.Value).Order());
+        Assert.Equal(Enumerable.Range(0, 16), pace.Select(a => a.Address!.Value).Distinct().Order());
         Assert.Equal([2, 3, 5], pace.Where(a => a.Outcome == "answer").Select(a => a.Address!.Value).Order());
         Assert.Contains(run.Verdict, line => line.StartsWith("only addresses 2, 3, 5 answer: an RS485 bus", StringComparison.Ordinal));
         ProbeRuns.AssertOnlyReadOnly(bus.Requests);
