@@ -30,17 +30,8 @@ public sealed class LateReplyTests
     [InlineData(2, 15, 6)]
     public async Task An_analog_reply_taken_for_the_alarm_answer_is_refused_and_the_last_alarm_values_stand(int packs, int cells, int sensors)
     {
-        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
-        var line = new LateReplies(bms, lateFor: "44");
-        var link = new SimulatorLink(line);
-        await using var transport = new InProcessTransport("simulator", link.Connect, link);
-        var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
-        var first = await poller.PollOnceAsync(CancellationToken.None);
+        var (delivered, first, result) = await PollWithALateReplyAsync(packs, cells, sensors, lateFor: "44");
         Assert.True(first.AlarmAnswered);
-        var delivered = first.Snapshot.Packs.ToDictionary(p => p.Pack, p => bms.LastSentAlarm(p.Pack)!);
-
-        line.Armed = true;
-        var result = await poller.PollOnceAsync(CancellationToken.None);
 
         Assert.True(result.AnalogAnswered);
         Assert.False(result.AlarmAnswered);
@@ -59,20 +50,26 @@ public sealed class LateReplyTests
     [InlineData(2, 15, 6)]
     public async Task An_alarm_reply_taken_for_the_analog_answer_exports_no_value(int packs, int cells, int sensors)
     {
-        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
-        var line = new LateReplies(bms, lateFor: "42");
-        var link = new SimulatorLink(line);
-        await using var transport = new InProcessTransport("simulator", link.Connect, link);
-        var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
-        var first = await poller.PollOnceAsync(CancellationToken.None);
+        var (_, first, result) = await PollWithALateReplyAsync(packs, cells, sensors, lateFor: "42");
         Assert.True(first.AnalogAnswered);
-
-        line.Armed = true;
-        var result = await poller.PollOnceAsync(CancellationToken.None);
 
         Assert.False(result.AnalogAnswered);
         Assert.Empty(result.AnalogPacks);
         Assert.Equal(1, result.Snapshot.Counters.Failures[("analog", "decode")]);
+    }
+
+    /// <summary>One clean cycle, then one in which the request of CID2 <paramref name="lateFor"/> gets the reply before.</summary>
+    private static async Task<(Dictionary<int, SentAlarmPack> AlarmsSentFirst, PollCycleResult First, PollCycleResult Late)> PollWithALateReplyAsync(int packs, int cells, int sensors, string lateFor)
+    {
+        var bms = new RecordedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = sensors, TailBytes = 14, Seed = 11 });
+        var line = new LateReplies(bms, lateFor);
+        var link = new SimulatorLink(line);
+        await using var transport = new InProcessTransport("simulator", link.Connect, link);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "garage", Protocol = "pace" }, Options, transport, TimeProvider.System, NullLogger.Instance);
+        var first = await poller.PollOnceAsync(CancellationToken.None);
+        var alarmsSentFirst = first.Snapshot.Packs.ToDictionary(p => p.Pack, p => bms.LastSentAlarm(p.Pack)!);
+        line.Armed = true;
+        return (alarmsSentFirst, first, await poller.PollOnceAsync(CancellationToken.None));
     }
 
     /// <summary>Answers the request of one CID2 with the reply it sent to the request before, as a late reply does.</summary>
