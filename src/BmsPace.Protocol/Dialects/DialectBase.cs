@@ -35,6 +35,9 @@ internal abstract class DialectBase : IBmsDialect
 
     public abstract TemperatureRole RoleOfSensor(int index, int count);
 
+    /// <summary>The role of each of <paramref name="count"/> sensors, in order.</summary>
+    protected ImmutableArray<TemperatureRole> RolesOfSensors(int count) => [.. Enumerable.Range(0, count).Select(i => RoleOfSensor(i, count))];
+
     public abstract byte? Cid2Of(CommandKind kind);
 
     /// <summary>What FFFF in a 16-bit capacity field decodes to in this dialect's units (a placeholder, never a capacity).</summary>

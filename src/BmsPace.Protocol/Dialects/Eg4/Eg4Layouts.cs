@@ -83,7 +83,7 @@ internal sealed partial class Eg4Dialect
             StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
             StateOfHealthCalculatedRatio = null,
             DialectValues = values.ToImmutable(),
-            TemperatureRoles = [.. Enumerable.Range(0, sent).Select(i => RoleOfSensor(i, sent))],
+            TemperatureRoles = RolesOfSensors(sent),
         };
         return new AnalogReading(1, [pack]);
     }

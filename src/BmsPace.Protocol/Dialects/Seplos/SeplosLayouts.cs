@@ -74,7 +74,7 @@ internal sealed partial class SeplosDialect
             StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
             StateOfHealthCalculatedRatio = offline ? null : Ratio(fullAh, designAh),
             DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
-            TemperatureRoles = [.. Enumerable.Range(0, temperatureCount).Select(i => RoleOfSensor(i, temperatureCount))],
+            TemperatureRoles = RolesOfSensors(temperatureCount),
         };
         return new AnalogReading(1, [pack]);
     }
