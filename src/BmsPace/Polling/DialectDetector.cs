@@ -52,6 +52,9 @@ internal sealed class DialectDetector
         };
     }
 
+    /// <summary>Raised when detection finds another dialect than the one detected before: another battery is behind the link.</summary>
+    public event Action? BatteryReplaced;
+
     /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
     public IBmsDialect? Current { get; private set; }
 
@@ -127,6 +130,11 @@ internal sealed class DialectDetector
 
     private void Found(IBmsDialect dialect, byte address, byte packByte, ResponseFrame frame)
     {
+        if (_remembered is { } before && before != dialect)
+        {
+            BatteryReplaced?.Invoke();
+        }
+
         Current = dialect;
         _remembered = dialect;
         _silent = false;
