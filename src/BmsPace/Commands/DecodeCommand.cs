@@ -86,7 +86,7 @@ internal static class DecodeCommand
         byte? cid1 = cid1Text is null ? null : ParseHexByte(cid1Text, "--cid1", problems);
         byte packByte = packByteText is null ? RequestBuilder.AllPacks : ParseHexByte(packByteText, "--pack-byte", problems);
 
-        // A VER override belongs to a dialect; before dialects existed it was PACE's option, and it still means PACE.
+        // A VER override belongs to a dialect; before dialects existed it was the first dialect's option, and it still means that one.
         IBmsDialect? dialect = null;
         if (protocolName is not null && protocolName != BmsDialects.Auto)
         {
@@ -94,7 +94,7 @@ internal static class DecodeCommand
         }
         else if (protocolName is null && versionText is not null)
         {
-            dialect = BmsDialects.Pace;
+            dialect = BmsDialects.Default;
         }
 
         var kind = CommandKind.Analog;
@@ -160,8 +160,9 @@ internal static class DecodeCommand
             {
                 CommandKind.Analog => dialect.DecodeAnalog(frame, settings.PackByte, options),
                 CommandKind.Alarm => dialect.DecodeAlarm(frame, settings.PackByte, options),
-                CommandKind.SoftwareVersion when dialect == BmsDialects.Pace => dialect.DecodeIdentity(settings.Kind, frame).SoftwareVersion!,
-                CommandKind.SerialNumber when dialect == BmsDialects.Pace => ToSerials(dialect.DecodeIdentity(settings.Kind, frame)),
+                // A dialect without these reads refuses them in DecodeIdentity, as any read it lacks.
+                CommandKind.SoftwareVersion => dialect.DecodeIdentity(settings.Kind, frame).SoftwareVersion!,
+                CommandKind.SerialNumber => ToSerials(dialect.DecodeIdentity(settings.Kind, frame)),
                 CommandKind.PackCount => new PackCountAnswer(dialect.DecodePackCount(frame)),
                 CommandKind.Capacity => dialect.DecodeCapacity(frame),
                 CommandKind.DateTime => dialect.DecodeDateTime(frame),

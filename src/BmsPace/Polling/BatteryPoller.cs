@@ -98,8 +98,8 @@ public sealed class BatteryPoller
             _packIdentitiesPending = true;
         }
 
-        // protocol: auto starts out as PACE, so a PACE battery is read exactly as before: same requests, same order.
-        var identityDialect = _dialect ?? BmsDialects.Pace;
+        // protocol: auto starts out as the first dialect, so a battery of it is read exactly as before: same requests, same order.
+        var identityDialect = _dialect ?? BmsDialects.Default;
         if (_identityPending)
         {
             await ReadIdentityAsync(identityDialect, cancellationToken);
@@ -239,11 +239,11 @@ public sealed class BatteryPoller
     {
         byte address = _battery.PollsAllPacks ? _battery.Address : (byte)_battery.Packs[0];
         byte packByte = _battery.PollsAllPacks ? RequestBuilder.AllPacks : address;
-        // PACE is asked exactly as a PACE battery always was (with retries); the others once each.
+        // The first dialect is asked exactly as a battery of it always was (with retries); the others once each.
         var detected = await DialectDetector.DetectAsync(
             async dialect =>
             {
-                var frame = await RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: dialect != BmsDialects.Pace);
+                var frame = await RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: dialect != BmsDialects.Default);
                 return (frame, _lastFailure);
             },
             packByte,
