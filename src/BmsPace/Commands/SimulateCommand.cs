@@ -29,6 +29,7 @@ internal static class SimulateCommand
             Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (VER {d.DefaultVersion:X2}, CID1 {d.Cid1:X2})"))),
             DefaultValueFactory = _ => BmsDialects.Default.Name,
         };
+        var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
         var fault = new Option<string[]>("--fault")
         {
             HelpName = "MODE[:ARG]",
@@ -38,7 +39,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", $"serve a simulated BMS ({BmsDialects.Default.Name}, or another dialect with --protocol) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
+            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class SimulateCommand
                     Seed = parseResult.GetValue(seed),
                     BaudRate = parseResult.GetValue(baud),
                     ThinkTime = parseResult.GetValue(thinkMs) is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+                    EveryFlagRaised = parseResult.GetValue(everyFlag),
                 },
                 Faults = parseResult.GetValue(fault) ?? [],
             };

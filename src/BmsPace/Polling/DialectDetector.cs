@@ -42,14 +42,21 @@ internal static class DialectDetector
         reason is FrameError.Truncated or FrameError.Hex or FrameError.LengthChecksum or FrameError.Length or FrameError.Checksum or FrameError.WrongAddress;
 
     /// <summary>
-    /// The dialect whose VER and CID1 a reply carries when it is not <paramref name="configured"/>: such a frame is refused
-    /// with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout.
+    /// The dialect whose VER and CID1 a reply carries when they are not <paramref name="configured"/>'s own: such a frame
+    /// is refused with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout. A
+    /// reply in the configured dialect's own header is that dialect's to judge, by its layout, even when another
+    /// dialect shares the header.
     /// </summary>
     public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
     {
         try
         {
             var envelope = FrameDecoder.ParseRequest(response);
+            if (envelope.Version == configured.DefaultVersion && envelope.Cid1 == configured.Cid1)
+            {
+                return null;
+            }
+
             return BmsDialects.All.FirstOrDefault(d => d != configured && d.DefaultVersion == envelope.Version && d.Cid1 == envelope.Cid1);
         }
         catch (PaceProtocolException)
