@@ -18,7 +18,7 @@ namespace BmsPace.Configuration;
 /// </remarks>
 internal static class ConfigKeys
 {
-    /// <summary>Each dialect of the registry with what it is sold as and its VER: <c>`seplos` (Seplos V2.0, VER 0x20)</c>.</summary>
+    /// <summary>Each dialect of the registry with what it is sold as and its VER, as the config reference lists them.</summary>
     private static string DialectChoices =>
         string.Join(", ", BmsDialects.All.Select(d => Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
 
