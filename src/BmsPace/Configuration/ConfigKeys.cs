@@ -22,7 +22,7 @@ internal static class ConfigKeys
     private static string DialectChoices =>
         string.Join(", ", BmsDialects.All.Select(d => Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
 
-    /// <summary>The registry's VERs, each with the dialects that use it: <c>`pace` 0x25, `eg4`, `seplos`, `pylontech` 0x20</c>.</summary>
+    /// <summary>The registry's VERs, each after the names of the dialects that use it.</summary>
     private static string DialectVersions =>
         string.Join(", ", BmsDialects.All.GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
 
