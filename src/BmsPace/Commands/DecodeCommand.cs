@@ -20,7 +20,7 @@ internal static class DecodeCommand
         var request = new Option<string?>("--request") { HelpName = "FRAME", Description = "the request that was sent; the kind, protocol version, CID1 and pack byte are taken from it, and an echo of it is recognised" };
         var kind = new Option<string?>("--command") { HelpName = "KIND", Description = "what the frame answers: " + string.Join(", ", CommandKinds.Every.Select(k => k.ToLabel())) };
         kind.AcceptOnlyFromAmong([.. CommandKinds.Every.Select(k => k.ToLabel())]);
-        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names)} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, pace)" };
+        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names)} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, {BmsDialects.Default.Name})" };
         protocol.AcceptOnlyFromAmong([.. BmsDialects.Names, BmsDialects.Auto]);
         var packByte = new Option<string?>("--pack-byte") { HelpName = "HH", Description = "the COMMAND byte of the 0x42/0x44 request in hex: FF (all packs, the default) makes the second INFO byte a pack count, anything else an echo" };
         var version = new Option<string?>("--protocol-version") { HelpName = "HH", Description = "the protocol version (VER) the reply must carry, in hex, for firmware that reports another VER than its dialect's; it never changes the layout" };
