@@ -142,6 +142,7 @@ public sealed class BatteryPoller
             Timestamp = startedAt,
             Duration = duration,
             Up = analogPacks.Any(p => !p.Offline),
+            LinkAnswered = _link.IsUp,
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
             Protocol = _dialect?.Name,
