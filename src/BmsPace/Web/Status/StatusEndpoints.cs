@@ -20,7 +20,7 @@ internal sealed class StatusEndpoints(StatusDocument document, BatteryBoard boar
     /// </summary>
     public const int MaxLiveClients = 256;
 
-    /// <summary>A comment line this often tells the page (and proxies) that the stream is alive while nothing changes.</summary>
+    /// <summary>A ping event this often tells the page (and proxies) that the stream is alive while nothing changes.</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -30,7 +30,8 @@ internal sealed class StatusEndpoints(StatusDocument document, BatteryBoard boar
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(200);
 
     private static readonly byte[] Preamble = "retry: 3000\n\n"u8.ToArray();
-    private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
+    /// <summary>An event, not a comment: the page cannot see comments, and uses these to tell a quiet exporter from a gone one.</summary>
+    private static readonly byte[] Ping = "event: ping\ndata: {}\n\n"u8.ToArray();
 
     private int _liveClients;
     private CancellationToken _stopping;
@@ -87,8 +88,8 @@ internal sealed class StatusEndpoints(StatusDocument document, BatteryBoard boar
     }
 
     /// <summary>
-    /// The current status at once, then each new one as it is published (gathered per cycle), with a heartbeat
-    /// comment while nothing changes. A client that reads too slowly is dropped by Kestrel's minimum data rate.
+    /// The current status at once, then each new one as it is published (gathered per cycle), with a ping event
+    /// while nothing changes. A client that reads too slowly is dropped by Kestrel's minimum data rate.
     /// </summary>
     private async Task StreamAsync(HttpContext context)
     {
