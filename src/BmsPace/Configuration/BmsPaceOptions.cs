@@ -86,9 +86,6 @@ public sealed record PrometheusOptions
 
     /// <summary>The exporter-toolkit web configuration file (TLS, basic auth); null = plain HTTP, no authentication.</summary>
     public string? WebConfigFile { get; init; }
-
-    /// <summary>The file above as checked when the configuration was loaded; the host re-reads it when it changes.</summary>
-    internal Hosting.WebConfig? WebConfig { get; init; }
 }
 
 public sealed record ConsoleOptions

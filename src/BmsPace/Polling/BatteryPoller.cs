@@ -92,6 +92,7 @@ public sealed class BatteryPoller
             Timestamp = startedAt,
             Duration = _time.GetElapsedTime(startTimestamp),
             Up = analogPacks.Any(p => !p.Offline),
+            LinkAnswered = _link.IsUp,
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
             Protocol = _dialect.Current?.Name,

@@ -21,6 +21,12 @@ public sealed record BatterySnapshot
     /// <summary>True when this cycle decoded analog data for at least one pack.</summary>
     public required bool Up { get; init; }
 
+    /// <summary>
+    /// False when no request of this cycle got any frame back (the link is down: silence, a closed connection); a
+    /// frame that failed its checksum or decoding still counts as an answer.
+    /// </summary>
+    public bool LinkAnswered { get; init; } = true;
+
     /// <summary>Pack count the master declared in its last analog answer (0 before any).</summary>
     public required int PacksReported { get; init; }
 
