@@ -47,6 +47,9 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 224, Level = LogLevel.Debug, Message = "{Battery}: the link is silent, no answer in {Protocol} either; the next cycle asks in {Next}")]
     public static partial void SilentLinkNextDialect(ILogger logger, string battery, string protocol, string next);
 
+    [LoggerMessage(EventId = 225, Level = LogLevel.Information, Message = "{Battery}: the analog answer is not {Protocol}'s but looks like {Other}'s: detecting the dialect again")]
+    public static partial void DialectDoubted(ILogger logger, string battery, string protocol, string other);
+
     [LoggerMessage(EventId = 223, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} does not answer version and serial for itself ({Detail}); its identity stays empty")]
     public static partial void PackIdentityNotOwn(ILogger logger, string battery, int pack, string detail);
 
