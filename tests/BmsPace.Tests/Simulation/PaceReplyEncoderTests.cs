@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Simulator;
 using CsCheck;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Simulation;
 

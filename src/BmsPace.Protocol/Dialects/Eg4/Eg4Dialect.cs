@@ -39,7 +39,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
             throw DecodeError($"the eg4 0x51 answer carries no INFO");
         }
 
-        return new IdentityReading { Text = string.Join(' ', PaceDecoders.Text(ReplaceNuls(info)).Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
+        return new IdentityReading { Text = string.Join(' ', InfoFields.Text(ReplaceNuls(info)).Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
     }
 
     /// <summary>0x4D: year (u16), month, day, hour, minute, second.</summary>

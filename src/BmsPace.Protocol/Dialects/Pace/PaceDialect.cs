@@ -30,7 +30,7 @@ internal sealed class PaceDialect : DialectBase
 
     public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.SoftwareVersion, CommandKind.SerialNumber];
 
-    public override ImmutableArray<FlagDefinition> Flags => FlagTable.All;
+    public override ImmutableArray<FlagDefinition> Flags => PaceFlagTable.All;
 
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRoles.Of(index, count);
 
