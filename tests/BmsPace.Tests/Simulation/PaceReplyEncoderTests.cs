@@ -3,6 +3,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Simulator;
 using CsCheck;
 using BmsPace.Protocol.Dialects.Pace;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Tests.Simulation;
 

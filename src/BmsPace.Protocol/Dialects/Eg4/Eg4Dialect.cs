@@ -3,6 +3,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Eg4;
 
@@ -12,6 +13,8 @@ internal sealed partial class Eg4Dialect : Family20Dialect
     public override string Name => "eg4";
 
     public override string Manufacturer => "EG4 Electronics (Qualtech BMS)";
+
+    public override IReplyEncoder Replies { get; } = new Eg4Replies();
 
     public override byte Cid1 => 0x4A;
 

@@ -4,6 +4,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pace;
 
@@ -13,6 +14,8 @@ internal sealed class PaceDialect : DialectBase
     public override string Name => "pace";
 
     public override string Manufacturer => "PACE (Shenzhen Pace / Peicheng) and its clones";
+
+    public override IReplyEncoder Replies { get; } = new PaceReplies();
 
     public override byte DefaultVersion => 0x25;
 
