@@ -184,7 +184,7 @@ public sealed class BatteryPoller
         ForcePackOffsetCharacters = _options.ForcePackOffset,
     };
 
-    private async Task<(ResponseFrame? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect.Current is not { } dialect)
         {
@@ -205,7 +205,7 @@ public sealed class BatteryPoller
             {
                 foreach (var dropped in pack.Implausible)
                 {
-                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, Convert.ToHexString(frame!.Info.AsSpan()));
+                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, string.Join(" ", frame!.Select(r => Convert.ToHexString(r.Payload.AsSpan()))));
                 }
             }
         }
@@ -213,7 +213,7 @@ public sealed class BatteryPoller
         return (frame, reading);
     }
 
-    private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect.Current is not { } dialect)
         {
@@ -247,9 +247,10 @@ public sealed class BatteryPoller
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
-    private bool NamesAskedPack(ResponseFrame frame, int pack, CommandKind kind)
+    private bool NamesAskedPack(IReadOnlyList<DialectReply> replies, int pack, CommandKind kind)
     {
-        int echoed = frame.Info.Length > 1 ? frame.Info[1] : -1;
+        var info = replies[0].Payload;
+        int echoed = info.Length > 1 ? info[1] : -1;
         if (echoed == pack)
         {
             return true;

@@ -1,3 +1,4 @@
+using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
@@ -37,7 +38,7 @@ internal sealed class DialectDetector
     private int _nextTurn;
 
     /// <summary>The analog answer that decided detection, used as that cycle's analog reading.</summary>
-    private (byte Address, byte PackByte, ResponseFrame Frame)? _deciding;
+    private (byte Address, byte PackByte, IReadOnlyList<DialectReply> Replies)? _deciding;
 
     public DialectDetector(BatteryOptions battery, RequestLink link, ILogger logger)
     {
@@ -70,7 +71,7 @@ internal sealed class DialectDetector
     /// explains (Seplos and Pylontech share VER and CID1, so one answers the other's request): another battery is behind
     /// the link. The dialect is dropped, and the next cycle detects again, asking the one that explains the answer first.
     /// </summary>
-    public void Doubt(ResponseFrame refused, byte packByte)
+    public void Doubt(IReadOnlyList<DialectReply> refused, byte packByte)
     {
         if (_configured is null && Current is { } current
             && BmsDialects.All.FirstOrDefault(d => d != current && d.Explains(refused, CommandKind.Analog, packByte, _battery.ProtocolVersion)) is { } other)
@@ -83,12 +84,12 @@ internal sealed class DialectDetector
     }
 
     /// <summary>The deciding analog answer when it was asked at <paramref name="address"/> with <paramref name="packByte"/> (once).</summary>
-    public ResponseFrame? TakeDecidingAnswer(byte address, byte packByte)
+    public IReadOnlyList<DialectReply>? TakeDecidingAnswer(byte address, byte packByte)
     {
         if (_deciding is { } answer && answer.Address == address && answer.PackByte == packByte)
         {
             _deciding = null;
-            return answer.Frame;
+            return answer.Replies;
         }
 
         return null;
@@ -146,7 +147,7 @@ internal sealed class DialectDetector
         return false;
     }
 
-    private bool Found(IBmsDialect dialect, byte address, byte packByte, ResponseFrame frame)
+    private bool Found(IBmsDialect dialect, byte address, byte packByte, IReadOnlyList<DialectReply> frame)
     {
         bool replaced = _lastFound is { } before && before != dialect;
         Current = dialect;
@@ -155,7 +156,7 @@ internal sealed class DialectDetector
         _silent = false;
         _nextTurn = 0;
         _deciding = (address, packByte, frame);
-        PollerLog.DialectDetected(_logger, _battery.Name, dialect.Name, frame.Version, frame.Cid1, _link.Description);
+        PollerLog.DialectDetected(_logger, _battery.Name, dialect.Name, frame[0].DescribeHeader(), _link.Description);
         return replaced;
     }
 
@@ -169,11 +170,11 @@ internal sealed class DialectDetector
     /// The dialect whose VER and CID1 a reply carries when it is not <paramref name="configured"/>: such a frame is refused
     /// with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout.
     /// </summary>
-    public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
+    public static IBmsDialect? LookAlike(byte[] response, IBmsDialect configured)
     {
         try
         {
-            var envelope = FrameDecoder.ParseRequest(response);
+            var envelope = FrameDecoder.ParseRequest(Encoding.Latin1.GetString(response));
             return BmsDialects.All.FirstOrDefault(d => d != configured && d.DefaultVersion == envelope.Version && d.Cid1 == envelope.Cid1);
         }
         catch (PaceProtocolException)

@@ -1,7 +1,9 @@
 using System.Net;
 using BmsPace.Configuration;
 using BmsPace.Polling;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -86,8 +88,8 @@ public sealed class RedetectionTests
 
     private SimulatedBms Battery(string dialect, int packs, int cells, int temperatures = 6)
     {
-        Assert.True(SimulatedDialect.TryFind(dialect, out var simulated));
-        return new SimulatedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = temperatures, Dialect = simulated }, _clock);
+        Assert.True(BmsDialects.TryFind(dialect, out var speaks));
+        return new SimulatedBms(new SimulatedBmsOptions { Packs = packs, Cells = cells, Temperatures = temperatures, Dialect = speaks }, _clock);
     }
 
     /// <summary>What <paramref name="result"/> exports equals what a fresh poller reads from <paramref name="twin"/>, an identical battery it meets first.</summary>
@@ -143,6 +145,8 @@ public sealed class RedetectionTests
 
         public LineTiming Line => Occupant?.Line ?? Idle;
 
-        public SimulatorReply Respond(string request) => Occupant?.Respond(request) ?? SimulatorReply.None;
+        public IWireFormat Wire => Occupant?.Wire ?? AsciiWire.Instance;
+
+        public SimulatorReply Respond(ReadOnlySpan<byte> request) => Occupant?.Respond(request) ?? SimulatorReply.None;
     }
 }
