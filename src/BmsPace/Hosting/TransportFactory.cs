@@ -1,4 +1,5 @@
 using BmsPace.Configuration;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ public static class TransportFactory
     /// <see cref="InProcessTransport"/> to its own <see cref="SimulatedBms"/>. Nothing is opened until the first exchange.
     /// </summary>
     /// <exception cref="ArgumentException">The simulator the connection describes cannot be built (e.g. more than 16 packs).</exception>
-    public static IBmsTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
+    public static StreamTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
     {
         TcpConnectionSpec tcp => new TcpTransport(tcp.Host, tcp.Port, loggerFactory),
         SerialConnectionSpec serial => new SerialTransport(serial, loggerFactory),
@@ -35,6 +36,6 @@ public static class TransportFactory
         Temperatures = spec.Temperatures,
         TailBytes = spec.TailBytes,
         Seed = spec.Seed,
-        Dialect = SimulatedDialect.TryFind(spec.Protocol, out var dialect) ? dialect : SimulatedDialect.Pace,
+        Dialect = BmsDialects.TryFind(spec.Protocol, out var dialect) ? dialect : new SimulatedBmsOptions().Dialect,
     };
 }

@@ -40,12 +40,6 @@ public sealed class BatteryPoller
         _link = new RequestLink(battery, options, transport, time, logger, frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _identity = new LinkIdentity(battery, _link, time, logger);
         _dialect = new DialectDetector(battery, _link, logger);
-        _dialect.BatteryReplaced += () =>
-        {
-            // Nothing read from the old battery may be exported as the new one's: not a stale value, not a pack, not a serial.
-            _packs.Clear();
-            _identity.Forget();
-        };
     }
 
     public string Battery => _battery.Name;
@@ -58,17 +52,25 @@ public sealed class BatteryPoller
 
         _identity.RefreshWhenDue();
         var identityDialect = _dialect.IdentityDialectBeforeDetection;
+        bool identityRead = false;
         if (_identity.Pending && identityDialect is not null)
         {
             await _identity.ReadAsync(identityDialect, cancellationToken);
+            identityRead = true;
         }
 
         if (_dialect.Current is null)
         {
-            await _dialect.DetectAsync(cancellationToken);
-            if (_dialect.Current is { } detected && detected != identityDialect)
+            bool replaced = await _dialect.DetectAsync(cancellationToken);
+            if (replaced)
             {
-                // What was read before detection (if anything) was not from this dialect's battery: read its own identity instead.
+                // Nothing read from the old battery may be exported as the new one's: not a stale value, not a pack.
+                _packs.Clear();
+            }
+
+            if (_dialect.Current is { } detected && (detected != identityDialect || (replaced && !identityRead)))
+            {
+                // What was read before detection (if anything) was not from this battery: read its own identity instead.
                 _identity.Forget();
                 await _identity.ReadAsync(detected, cancellationToken);
             }
@@ -183,7 +185,7 @@ public sealed class BatteryPoller
         ForcePackOffsetCharacters = _options.ForcePackOffset,
     };
 
-    private async Task<(ResponseFrame? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect.Current is not { } dialect)
         {
@@ -193,13 +195,18 @@ public sealed class BatteryPoller
         var frame = _dialect.TakeDecidingAnswer(address, packByte)
             ?? await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken);
         var reading = frame is null ? null : _link.Counters.Decode(CommandKind.Analog, () => dialect.DecodeAnalog(frame, packByte, DecoderOptionsFor(dialect)));
+        if (frame is not null && reading is null)
+        {
+            _dialect.Doubt(frame, packByte);
+        }
+
         if (reading is not null && _logger.IsEnabled(LogLevel.Debug))
         {
             foreach (var pack in reading.Packs)
             {
                 foreach (var dropped in pack.Implausible)
                 {
-                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, Convert.ToHexString(frame!.Info.AsSpan()));
+                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, string.Join(" ", frame!.Select(r => Convert.ToHexString(r.Payload.AsSpan()))));
                 }
             }
         }
@@ -207,7 +214,7 @@ public sealed class BatteryPoller
         return (frame, reading);
     }
 
-    private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect.Current is not { } dialect)
         {
@@ -241,9 +248,10 @@ public sealed class BatteryPoller
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
-    private bool NamesAskedPack(ResponseFrame frame, int pack, CommandKind kind)
+    private bool NamesAskedPack(IReadOnlyList<DialectReply> replies, int pack, CommandKind kind)
     {
-        int echoed = frame.Info.Length > 1 ? frame.Info[1] : -1;
+        var info = replies[0].Payload;
+        int echoed = info.Length > 1 ? info[1] : -1;
         if (echoed == pack)
         {
             return true;

@@ -1,3 +1,4 @@
+using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
@@ -26,15 +27,18 @@ internal sealed class DialectDetector
     private readonly ILogger _logger;
     private readonly IBmsDialect? _configured;
 
-    /// <summary>The dialect detected last on this link, kept across reconnects as the first to ask.</summary>
+    /// <summary>The dialect to ask first: the one detected last on this link (kept across reconnects), or the one a doubted answer looked like.</summary>
     private IBmsDialect? _remembered;
+
+    /// <summary>The dialect of the last detection, to tell a replaced battery.</summary>
+    private IBmsDialect? _lastFound;
 
     /// <summary>A whole round got no frame back: one dialect per cycle, from <see cref="_nextTurn"/>, until a frame comes.</summary>
     private bool _silent;
     private int _nextTurn;
 
     /// <summary>The analog answer that decided detection, used as that cycle's analog reading.</summary>
-    private (byte Address, byte PackByte, ResponseFrame Frame)? _deciding;
+    private (byte Address, byte PackByte, IReadOnlyList<DialectReply> Replies)? _deciding;
 
     public DialectDetector(BatteryOptions battery, RequestLink link, ILogger logger)
     {
@@ -52,9 +56,6 @@ internal sealed class DialectDetector
         };
     }
 
-    /// <summary>Raised when detection finds another dialect than the one detected before: another battery is behind the link.</summary>
-    public event Action? BatteryReplaced;
-
     /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
     public IBmsDialect? Current { get; private set; }
 
@@ -63,26 +64,44 @@ internal sealed class DialectDetector
     /// is read exactly as one configured as pace: same requests, same order); none while the link is silent, where
     /// every request would be another timeout.
     /// </summary>
-    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Default);
+    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Pace);
+
+    /// <summary>
+    /// Under <c>protocol: auto</c>, the detected dialect could not decode an analog answer that another dialect's layout
+    /// explains (Seplos and Pylontech share VER and CID1, so one answers the other's request): another battery is behind
+    /// the link. The dialect is dropped, and the next cycle detects again, asking the one that explains the answer first.
+    /// </summary>
+    public void Doubt(IReadOnlyList<DialectReply> refused, byte packByte)
+    {
+        if (_configured is null && Current is { } current
+            && BmsDialects.All.FirstOrDefault(d => d != current && d.Explains(refused, CommandKind.Analog, packByte, _battery.ProtocolVersion)) is { } other)
+        {
+            PollerLog.DialectDoubted(_logger, _battery.Name, current.Name, other.Name);
+            _remembered = other;
+            Current = null;
+            _deciding = null;
+        }
+    }
 
     /// <summary>The deciding analog answer when it was asked at <paramref name="address"/> with <paramref name="packByte"/> (once).</summary>
-    public ResponseFrame? TakeDecidingAnswer(byte address, byte packByte)
+    public IReadOnlyList<DialectReply>? TakeDecidingAnswer(byte address, byte packByte)
     {
         if (_deciding is { } answer && answer.Address == address && answer.PackByte == packByte)
         {
             _deciding = null;
-            return answer.Frame;
+            return answer.Replies;
         }
 
         return null;
     }
 
     /// <summary>Asks for the analog values of the first pack this battery polls, in one dialect or each, as the remarks say.</summary>
-    public async Task DetectAsync(CancellationToken cancellationToken)
+    /// <returns>Whether it found another dialect than the one detected before: then another battery is behind the link.</returns>
+    public async Task<bool> DetectAsync(CancellationToken cancellationToken)
     {
         if (Current is not null)
         {
-            return;
+            return false;
         }
 
         byte address = _battery.PollsAllPacks ? _battery.Address : (byte)_battery.Packs[0];
@@ -95,11 +114,10 @@ internal sealed class DialectDetector
             var dialect = order[turn % order.Count];
 
             // PACE is asked exactly as a PACE battery always was (with retries); the others, and all on a silent link, once.
-            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Default);
+            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Pace);
             if (frame is not null && dialect.Explains(frame, CommandKind.Analog, packByte, _battery.ProtocolVersion))
             {
-                Found(dialect, address, packByte, frame);
-                return;
+                return Found(dialect, address, packByte, frame);
             }
 
             if (_link.LastFailure is { } reason && IsDamage(reason))
@@ -108,7 +126,7 @@ internal sealed class DialectDetector
                 // Asking in the others would add requests and prove nothing; this dialect is asked again next cycle.
                 _nextTurn = turn;
                 PollerLog.NoDialectAnswered(_logger, _battery.Name, string.Join(", ", order.Select(d => d.Name)));
-                return;
+                return false;
             }
 
             anyFrame |= !_link.LastRequestUnanswered;
@@ -116,7 +134,7 @@ internal sealed class DialectDetector
             {
                 _nextTurn = turn + 1;
                 PollerLog.SilentLinkNextDialect(_logger, _battery.Name, dialect.Name, order[(turn + 1) % order.Count].Name);
-                return;
+                return false;
             }
 
             // A frame came back: something is there, so the other dialects are worth their requests now.
@@ -126,21 +144,20 @@ internal sealed class DialectDetector
         _silent = !anyFrame;
         _nextTurn = 0;
         PollerLog.NoDialectAnswered(_logger, _battery.Name, string.Join(", ", order.Select(d => d.Name)));
+        return false;
     }
 
-    private void Found(IBmsDialect dialect, byte address, byte packByte, ResponseFrame frame)
+    private bool Found(IBmsDialect dialect, byte address, byte packByte, IReadOnlyList<DialectReply> frame)
     {
-        if (_remembered is { } before && before != dialect)
-        {
-            BatteryReplaced?.Invoke();
-        }
-
+        bool replaced = _lastFound is { } before && before != dialect;
         Current = dialect;
         _remembered = dialect;
+        _lastFound = dialect;
         _silent = false;
         _nextTurn = 0;
         _deciding = (address, packByte, frame);
-        PollerLog.DialectDetected(_logger, _battery.Name, dialect.Name, frame.Version, frame.Cid1, _link.Description);
+        PollerLog.DialectDetected(_logger, _battery.Name, dialect.Name, frame[0].DescribeHeader(), _link.Description);
+        return replaced;
     }
 
     private List<IBmsDialect> Order() => _remembered is { } last ? [last, .. BmsDialects.All.Where(d => d != last)] : [.. BmsDialects.All];
@@ -155,11 +172,11 @@ internal sealed class DialectDetector
     /// reply in the configured dialect's own header is that dialect's to judge, by its layout, even when another
     /// dialect shares the header.
     /// </summary>
-    public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
+    public static IBmsDialect? LookAlike(byte[] response, IBmsDialect configured)
     {
         try
         {
-            var envelope = FrameDecoder.ParseRequest(response);
+            var envelope = FrameDecoder.ParseRequest(Encoding.Latin1.GetString(response));
             if (envelope.Version == configured.DefaultVersion && envelope.Cid1 == configured.Cid1)
             {
                 return null;

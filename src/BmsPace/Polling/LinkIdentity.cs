@@ -168,7 +168,7 @@ internal sealed class LinkIdentity
                 return (null, false);
             }
 
-            if (frame.Address != pack)
+            if (frame.Any(reply => reply.Address != pack))
             {
                 return (null, true);
             }
@@ -187,7 +187,7 @@ internal sealed class LinkIdentity
     }
 
     /// <summary>One identity read, no retries; a refusal (RTN) means the firmware does not know the command: ask again only after a reconnect.</summary>
-    private async Task<ResponseFrame?> AskAsync(IBmsDialect dialect, CommandKind kind, byte address, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DialectReply>?> AskAsync(IBmsDialect dialect, CommandKind kind, byte address, CancellationToken cancellationToken)
     {
         var frame = await _link.RequestAsync(dialect, kind, address, RequestBuilder.AllPacks, cancellationToken, singleAttempt: true);
         if (frame is null && _link.LastFailure == FrameError.Rtn)

@@ -38,14 +38,17 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "{Battery}: link back after {Downtime} down")]
     public static partial void LinkBack(ILogger logger, string battery, string downtime);
 
-    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "{Battery}: the BMS speaks {Protocol} (VER {Version:X2}, CID1 {Cid1:X2}), detected on {Transport}")]
-    public static partial void DialectDetected(ILogger logger, string battery, string protocol, byte version, byte cid1, string transport);
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "{Battery}: the BMS speaks {Protocol} ({Header}), detected on {Transport}")]
+    public static partial void DialectDetected(ILogger logger, string battery, string protocol, string header, string transport);
 
     [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: no dialect ({Dialects}) answered the analog request; trying again next cycle")]
     public static partial void NoDialectAnswered(ILogger logger, string battery, string dialects);
 
     [LoggerMessage(EventId = 224, Level = LogLevel.Debug, Message = "{Battery}: the link is silent, no answer in {Protocol} either; the next cycle asks in {Next}")]
     public static partial void SilentLinkNextDialect(ILogger logger, string battery, string protocol, string next);
+
+    [LoggerMessage(EventId = 225, Level = LogLevel.Information, Message = "{Battery}: the analog answer is not {Protocol}'s but looks like {Other}'s: detecting the dialect again")]
+    public static partial void DialectDoubted(ILogger logger, string battery, string protocol, string other);
 
     [LoggerMessage(EventId = 223, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} does not answer version and serial for itself ({Detail}); its identity stays empty")]
     public static partial void PackIdentityNotOwn(ILogger logger, string battery, int pack, string detail);

@@ -63,10 +63,27 @@ internal sealed class RequestLink
     /// reads and detection probes get no retries (<paramref name="singleAttempt"/>): firmware without an identity
     /// command answers RTN 04 or nothing, a pack of another dialect stays silent, and that must not slow every cycle.
     /// </summary>
-    public async Task<ResponseFrame?> RequestAsync(
+    public async Task<IReadOnlyList<DialectReply>?> RequestAsync(
         IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
     {
-        string request = dialect.BuildRequest(kind, address, packByte, _battery.ProtocolVersion);
+        var requests = dialect.BuildRequests(kind, address, packByte, _battery.ProtocolVersion);
+        var replies = new DialectReply[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            if (await ExchangeAsync(dialect, kind, requests[i], singleAttempt, cancellationToken) is not { } reply)
+            {
+                return null;
+            }
+
+            replies[i] = reply;
+        }
+
+        return replies;
+    }
+
+    /// <summary>One exchange of a command (with retries): the validated reply, or null after counting the failure.</summary>
+    private async Task<DialectReply?> ExchangeAsync(IBmsDialect dialect, CommandKind kind, byte[] request, bool singleAttempt, CancellationToken cancellationToken)
+    {
         int attempts = singleAttempt ? 1 : 1 + _options.Retries;
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
@@ -77,11 +94,11 @@ internal sealed class RequestLink
             LastRequestUnanswered = false;
             try
             {
-                _frames.Write("->", kind, request);
-                string response = await _transport.ExchangeAsync(request, _options.RequestTimeout, cancellationToken);
+                _frames.Write("->", kind, dialect, request);
+                byte[] response = await _transport.ExchangeAsync(request, dialect.Wire, _options.RequestTimeout, cancellationToken);
                 Counters.Sent(kind);
                 _health.Answered();
-                _frames.Write("<-", kind, response);
+                _frames.Write("<-", kind, dialect, response);
 
                 // Without a VER override a frame with another dialect's header cannot be ours (with one, the dialect's
                 // decoder refuses a frame that another dialect's layout explains).

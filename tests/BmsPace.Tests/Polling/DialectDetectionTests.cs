@@ -74,7 +74,7 @@ public sealed class DialectDetectionTests
         {
             byte cid2 = Frames.Cid2Of(request);
             var kind = cid2 == 0x44 ? CommandKind.Alarm : CommandKind.Analog;
-            return Encoding.ASCII.GetString(pace.Respond(RequestBuilder.Build(kind, 0x25, 1)).Bytes);
+            return Encoding.ASCII.GetString(pace.Respond(AsciiDialectCalls.PaceRequest(kind, 0x25, 1)).Bytes);
         });
         var log = new ListLogger();
         var poller = new BatteryPoller(new BatteryOptions { Name = "shed", Protocol = "eg4" }, Options, transport, _time, log);
@@ -133,10 +133,10 @@ public sealed class DialectDetectionTests
     [InlineData("pylontech")]
     public async Task A_battery_switched_on_after_the_link_fell_silent_is_detected_within_one_cycle_per_dialect(string dialect)
     {
-        Assert.True(SimulatedDialect.TryFind(dialect, out var simulated));
-        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = simulated }, _time);
+        Assert.True(BmsDialects.TryFind(dialect, out var speaks));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = speaks }, _time);
         bool on = false;
-        var transport = new ScriptedTransport(request => on && bms.Respond(request).Bytes is { Length: > 0 } reply ? Encoding.ASCII.GetString(reply) : null);
+        var transport = new ScriptedTransport(request => on && bms.Respond(Encoding.Latin1.GetBytes(request)).Bytes is { Length: > 0 } reply ? Encoding.ASCII.GetString(reply) : null);
         var poller = new BatteryPoller(new BatteryOptions { Name = "shed" }, Options with { ReconnectAfterFailures = 3 }, transport, _time, new ListLogger());
         for (int cycle = 0; cycle < 3; cycle++)
         {

@@ -4,6 +4,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pace;
 
@@ -15,6 +16,8 @@ internal sealed class PaceDialect : DialectBase
     public override string Manufacturer => "PACE";
 
     public override string SoldAs => "PACE P16S boards and their rebrands";
+
+    public override IReplyEncoder Replies { get; } = new PaceReplies();
 
     public override byte DefaultVersion => 0x25;
 
@@ -32,7 +35,7 @@ internal sealed class PaceDialect : DialectBase
 
     public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.SoftwareVersion, CommandKind.SerialNumber];
 
-    public override ImmutableArray<FlagDefinition> Flags => FlagTable.All;
+    public override ImmutableArray<FlagDefinition> Flags => PaceFlagTable.All;
 
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRoles.Of(index, count);
 
@@ -50,7 +53,7 @@ internal sealed class PaceDialect : DialectBase
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options) =>
         PaceDecoders.DecodeAlarm(frame.Info.AsSpan(), packByte, options);
 
-    public override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
+    internal override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         switch (kind)
@@ -65,9 +68,9 @@ internal sealed class PaceDialect : DialectBase
         }
     }
 
-    public override int? DecodePackCount(ResponseFrame frame) => PaceDecoders.DecodePackCount(frame.Info.AsSpan());
+    internal override int? DecodePackCount(ResponseFrame frame) => PaceDecoders.DecodePackCount(frame.Info.AsSpan());
 
-    public override CapacityReading DecodeCapacity(ResponseFrame frame) => PaceDecoders.DecodeCapacity(frame.Info.AsSpan());
+    internal override CapacityReading DecodeCapacity(ResponseFrame frame) => PaceDecoders.DecodeCapacity(frame.Info.AsSpan());
 
-    public override DateTime DecodeDateTime(ResponseFrame frame) => PaceDecoders.DecodeDateTime(frame.Info.AsSpan());
+    internal override DateTime DecodeDateTime(ResponseFrame frame) => PaceDecoders.DecodeDateTime(frame.Info.AsSpan());
 }

@@ -3,6 +3,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
@@ -14,6 +15,8 @@ internal sealed partial class PylontechDialect : Family20Dialect
     public override string Manufacturer => "Pylontech";
 
     public override string SoldAs => "Pylontech and compatible packs";
+
+    public override IReplyEncoder Replies { get; } = new PylontechReplies();
 
     public override byte Cid1 => 0x46;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace BmsPace.Simulator;
+namespace BmsPace.Protocol.Simulation;
 
 /// <summary>
 /// One simulated pack as its BMS measures it at one moment, in SI units and dialect-neutral terms. Each dialect's
@@ -35,7 +35,7 @@ public sealed record PackSample
     /// <summary>1-based numbers of the cells the BMS is bleeding right now.</summary>
     public ImmutableArray<int> BalancingCells { get; init; } = [];
 
-    /// <summary>Every alarm and status bit is to be sent set (<see cref="SimulatedBmsOptions.EveryFlagRaised"/>).</summary>
+    /// <summary>Every alarm and status bit is to be sent set (<c>simulate --every-flag</c>).</summary>
     public bool EveryFlagRaised { get; init; }
 
     /// <summary>An alarm or status byte (or word of <paramref name="bits"/> bits): <paramref name="modelled"/>, or every bit set when <see cref="EveryFlagRaised"/>.</summary>
