@@ -88,8 +88,6 @@ public static class FlagTable
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "unknown flag family"),
     };
 
-    public static IEnumerable<FlagDefinition> Of(FlagFamily family) => All.Where(f => f.Family == family);
-
     private static ImmutableArray<FlagDefinition> Build()
     {
         var all = ImmutableArray.CreateBuilder<FlagDefinition>();

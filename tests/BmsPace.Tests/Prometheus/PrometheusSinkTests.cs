@@ -108,8 +108,8 @@ public sealed class PrometheusSinkTests
         Assert.Equal(1, series["pace_bms_poll_duration_seconds_count{battery=\"main\"}"]);
         Assert.Equal(1, series["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"]);
         // Every defined bit, and only those, is exported per family.
-        Assert.Equal(FlagTable.Of(FlagFamily.Protection).Count(), series.Named("pace_bms_protection").Count());
-        Assert.Equal(FlagTable.Of(FlagFamily.Status).Count(), series.Named("pace_bms_status").Count());
+        Assert.Equal(FlagTable.All.Count(f => f.Family == FlagFamily.Protection), series.Named("pace_bms_protection").Count());
+        Assert.Equal(FlagTable.All.Count(f => f.Family == FlagFamily.Status), series.Named("pace_bms_status").Count());
         Assert.Equal(16 * 3, series.Named("pace_bms_cell_warning").Count());
     }
 
