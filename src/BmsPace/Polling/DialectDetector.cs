@@ -1,3 +1,4 @@
+using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
@@ -15,8 +16,8 @@ internal static class DialectDetector
     /// <param name="askAnalog">Sends one dialect's analog request and returns the validated frame, or null and why (already counted).</param>
     /// <param name="packByte">The COMMAND byte the analog request carries.</param>
     /// <param name="versionOverride">The configured VER override, if any.</param>
-    public static async Task<(IBmsDialect Dialect, ResponseFrame Analog)?> DetectAsync(
-        Func<IBmsDialect, Task<(ResponseFrame? Frame, FrameError? Failure)>> askAnalog, byte packByte, byte? versionOverride)
+    public static async Task<(IBmsDialect Dialect, IReadOnlyList<DialectReply> Analog)?> DetectAsync(
+        Func<IBmsDialect, Task<(IReadOnlyList<DialectReply>? Frame, FrameError? Failure)>> askAnalog, byte packByte, byte? versionOverride)
     {
         foreach (var dialect in BmsDialects.All)
         {
@@ -47,11 +48,11 @@ internal static class DialectDetector
     /// reply in the configured dialect's own header is that dialect's to judge, by its layout, even when another
     /// dialect shares the header.
     /// </summary>
-    public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
+    public static IBmsDialect? LookAlike(byte[] response, IBmsDialect configured)
     {
         try
         {
-            var envelope = FrameDecoder.ParseRequest(response);
+            var envelope = FrameDecoder.ParseRequest(Encoding.Latin1.GetString(response));
             if (envelope.Version == configured.DefaultVersion && envelope.Cid1 == configured.Cid1)
             {
                 return null;
