@@ -13,7 +13,7 @@ namespace BmsPace.Tests.MadeUpDialect;
 /// <summary>
 /// A dialect no battery speaks, defined here and not in src: VER 0x22, CID1 0x4C, the ASCII wire; analog = one pack
 /// (cell count, cells in mV, temperature count, 0.1 K with offset 2731, current 10 mA, voltage 10 mV, remaining and
-/// full 10 mAh, cycles); alarm = one status byte of its own flags. It proves a dialect needs no edit in src.
+/// full 10 mAh, cycles); alarm = cell and sensor warning codes, then one status byte of its own flags. It proves a dialect needs no edit in src.
 /// </summary>
 internal sealed class LumenDialect : IBmsDialect
 {
@@ -118,18 +118,22 @@ internal sealed class LumenDialect : IBmsDialect
     public AlarmReading DecodeAlarm(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options)
     {
         var info = Info(replies);
-        if (info.Length != 1)
+        int at = 0;
+        var cellWarnings = Enumerable.Range(0, U8(info, ref at)).Select(_ => (byte)U8(info, ref at)).ToImmutableArray();
+        var temperatureWarnings = Enumerable.Range(0, U8(info, ref at)).Select(_ => (byte)U8(info, ref at)).ToImmutableArray();
+        int status = U8(info, ref at);
+        if (at != info.Length)
         {
-            throw new PaceProtocolException(FrameError.Decode, $"lumen alarm INFO is one status byte, this one {info.Length}");
+            throw new PaceProtocolException(FrameError.Decode, $"lumen alarm INFO has {info.Length} bytes, the layout {at}");
         }
 
         var pack = new AlarmPack
         {
             Pack = 1,
-            CellWarnings = [],
-            TemperatureWarnings = [],
+            CellWarnings = cellWarnings,
+            TemperatureWarnings = temperatureWarnings,
             TailHex = "",
-            Status = [new StatusField(StatusByte, info[0])],
+            Status = [new StatusField(StatusByte, status)],
             FlagDefinitions = Flags,
             BalancingCells = [],
         };

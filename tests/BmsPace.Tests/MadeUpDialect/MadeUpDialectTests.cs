@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using BmsPace.Protocol.Framing;
+using BmsPace.Tests.Mqtt;
 using BmsPace.Tests.Probe;
 using BmsPace.Tests.Prometheus;
 
@@ -8,9 +11,10 @@ namespace BmsPace.Tests.MadeUpDialect;
 /// <summary>
 /// A dialect is its folder and one registry line: <see cref="LumenDialect"/>, defined in this test project and composed
 /// into a host (<see cref="LumenHost"/>, this assembly run as a program), is accepted by the configuration, listed in
-/// <c>--help</c>, asked by <c>probe</c> and decoded by <c>decode</c>, with no edit in src.
+/// <c>--help</c>, asked by <c>probe</c>, decoded by <c>decode</c> and announced by MQTT discovery with its own flags,
+/// with no edit in src.
 /// </summary>
-public sealed class MadeUpDialectTests
+public sealed class MadeUpDialectTests(MosquittoFixture fixture) : IClassFixture<MosquittoFixture>
 {
     private static readonly int[] Cells = [3301, 3302, 3299, 3300];
     private static readonly int[] DeciKelvin = [2981, 2991];
@@ -70,5 +74,66 @@ public sealed class MadeUpDialectTests
 
         Assert.Contains(battery.Requests, r => FrameDecoder.ParseRequest(r) is { Version: LumenDialect.Version, Cid1: LumenDialect.DeviceType });
         Assert.Contains("protocol: lumen", probe.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_made_up_dialect_is_announced_by_mqtt_discovery_with_its_own_flags_raised()
+    {
+        var replies = new Dictionary<byte, string>
+        {
+            [0x42] = LumenDialect.AnalogReply(1, Cells, DeciKelvin, 120, 1320, 5000, 10000, 3),
+            [0x44] = FrameEncoder.EncodeResponse(LumenDialect.Version, 1, LumenDialect.DeviceType, 0, [4, 0, 0, 0, 0, 2, 0, 0, 0x07]),
+            [0x51] = FrameEncoder.EncodeResponse(LumenDialect.Version, 1, LumenDialect.DeviceType, 0, Encoding.ASCII.GetBytes("LANTERN-01")),
+        };
+        await using var battery = ScriptedLineServer.Start(request =>
+        {
+            var asked = FrameDecoder.ParseRequest(request);
+            return asked.Version == LumenDialect.Version && asked.Cid1 == LumenDialect.DeviceType && replies.TryGetValue(asked.Cid2, out string? reply)
+                ? Encoding.ASCII.GetBytes(reply)
+                : null;
+        });
+        string node = MqttHostTests.NewNodeId();
+        string config = Path.Combine(Path.GetTempPath(), $"lumen-{node}.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            scan_interval: 500ms
+            request_timeout: 1s
+            prometheus:
+              enabled: false
+            console:
+              enabled: false
+            mqtt:
+              enabled: true
+              url: {fixture.Broker.Url}
+              node_id: {node}
+            batteries:
+              - name: lantern
+                connection: {battery.Uri}
+                protocol: lumen
+            """);
+        await using var recorder = await MqttRecorder.StartAsync(fixture.Broker.Port);
+        using var host = Process.Start(new ProcessStartInfo("dotnet") { ArgumentList = { "exec", typeof(LumenHost).Assembly.Location, "run", "--config", config }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = host.StandardOutput.ReadToEndAsync();
+        var log = host.StandardError.ReadToEndAsync();
+        try
+        {
+            var state = (await recorder.WaitForAsync(m => m.Topic == $"bmspace/{node}/lantern/pack01/state" && m.Json.TryGetProperty("flags", out _), "a lantern state with flags")).Json;
+            var retained = await MqttRecorder.RetainedAsync(fixture.Broker.Port, $"homeassistant/device/{node}_lantern_pack01/config");
+            var discovery = Assert.Single(retained.Values).Json;
+            Assert.Equal("Lumen Works", discovery.GetProperty("device").GetProperty("manufacturer").GetString());
+            string deviceId = $"{node}_lantern_pack01";
+            var flagKeys = discovery.GetProperty("components").EnumerateObject().Select(c => c.Name[(deviceId.Length + 1)..])
+                .Where(k => k.StartsWith("protection_", StringComparison.Ordinal) || k.StartsWith("warning_", StringComparison.Ordinal) || k.StartsWith("fault_", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(["fault_lamp_broken", "protection_lamp_overheat", "warning_dim_light"], flagKeys);
+            Assert.Equal("lamp_overheat", Assert.Single(state.GetProperty("flags").GetProperty("protection").EnumerateArray()).GetString());
+            Assert.Equal("dim_light", Assert.Single(state.GetProperty("flags").GetProperty("warning").EnumerateArray()).GetString());
+            Assert.Equal("lamp_broken", Assert.Single(state.GetProperty("flags").GetProperty("fault").EnumerateArray()).GetString());
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+            File.Delete(config);
+        }
     }
 }
