@@ -1,5 +1,8 @@
 using BmsPace.Commands;
 using BmsPace.Hosting;
+using BmsPace.Protocol.Dialects;
 
+// The dialects this process speaks; a host built elsewhere (the tests' made-up dialect) composes its own list here.
+BmsDialects.Compose(BmsDialects.BuiltIn);
 NativeHeap.ReturnLargeBlocksToTheSystem();
 return await BmsPaceCli.InvokeAsync(args);

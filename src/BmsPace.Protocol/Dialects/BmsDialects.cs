@@ -12,7 +12,9 @@ namespace BmsPace.Protocol.Dialects;
 
 /// <summary>
 /// The registry of dialects, in detection order (PACE first, so PACE users pay nothing for detection). A new dialect
-/// is one folder and one line in <see cref="All"/>.
+/// is one folder and one line in <see cref="BuiltIn"/>. The host composes the list the process uses
+/// (<see cref="Compose"/>, first thing in Program.cs); everything else (the config's protocol list, help texts, probe,
+/// decode, the poller, MQTT discovery) asks <see cref="All"/>.
 /// </summary>
 public static class BmsDialects
 {
@@ -27,10 +29,42 @@ public static class BmsDialects
 
     public static IBmsDialect Pylontech { get; } = new PylontechDialect();
 
-    /// <summary>Every dialect, in the order detection tries them.</summary>
-    public static ImmutableArray<IBmsDialect> All { get; } = [Pace, Eg4, Seplos, Pylontech];
+    /// <summary>The dialects this program is built with, in the order detection tries them.</summary>
+    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech];
 
-    public static ImmutableArray<string> Names { get; } = [.. All.Select(d => d.Name)];
+    private static Composition? _composition;
+
+    /// <summary>Every dialect of this process, in the order detection tries them: the host's list (<see cref="Compose"/>), else <see cref="BuiltIn"/>.</summary>
+    public static ImmutableArray<IBmsDialect> All =>
+        (Volatile.Read(ref _composition) ?? Fixed(new Composition(BuiltIn))).Dialects;
+
+    public static ImmutableArray<string> Names => [.. All.Select(d => d.Name)];
+
+    /// <summary>
+    /// Sets the dialects of this process, in detection order; the host does it before anything reads the registry, so
+    /// that no list, help text or parser built from it can differ from another.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The registry was read or composed already.</exception>
+    /// <exception cref="ArgumentException">The list is empty, or two dialects share a name.</exception>
+    public static void Compose(IEnumerable<IBmsDialect> dialects)
+    {
+        ImmutableArray<IBmsDialect> list = [.. dialects];
+        if (list.IsEmpty || list.Select(d => d.Name.ToLowerInvariant()).Distinct().Count() != list.Length || list.Any(d => d.Name == Auto))
+        {
+            throw new ArgumentException($"the dialects must be at least one, named apart and not {Auto}", nameof(dialects));
+        }
+
+        if (Interlocked.CompareExchange(ref _composition, new Composition(list), null) is not null)
+        {
+            throw new InvalidOperationException("the dialect registry was read before the host composed it");
+        }
+    }
+
+    /// <summary>The composition in force: <paramref name="first"/> unless another was fixed first.</summary>
+    private static Composition Fixed(Composition first) => Interlocked.CompareExchange(ref _composition, first, null) ?? first;
+
+    /// <summary>The registry's list, held by one reference so that every thread reads the same whole list.</summary>
+    private sealed record Composition(ImmutableArray<IBmsDialect> Dialects);
 
     /// <summary>
     /// The first of <see cref="All"/>: what <c>auto</c> asks in first (and reads with until another answers), what a bare
