@@ -39,7 +39,8 @@ public sealed class StatusPageBrowserTests
         await using var rig = await StatusPageRig.StartAsync();
         rig.Clock.Freeze();
         await rig.Pace.Inner.SettleAfterFreezeAsync();
-        await rig.Seplos.SettleAfterFreezeAsync();
+        // The Seplos battery's first reply after freezing still moves it to the freezing instant; two cycles later it stands still.
+        await Task.Delay(StatusPageRig.Scan * 2);
         using var http = new HttpClient { BaseAddress = rig.Address };
         await Eventually.TrueAsync(async () => Fresh(await StatusAsync(http)), "both batteries fresh");
 
@@ -68,7 +69,6 @@ public sealed class StatusPageBrowserTests
             Assert.NotEmpty(driver.FindElements(By.CssSelector("a[href='metrics']")));
             Assert.NotEmpty(driver.FindElements(By.CssSelector("a[href='healthz']")));
             Assert.NotEmpty(driver.FindElements(By.CssSelector("a[href='readyz']")));
-            Assert.True(Convert.ToInt64(driver.ExecuteScript("return document.documentElement.scrollWidth"), CultureInfo.InvariantCulture) <= width, "the page is wider than the window");
 
             foreach (string scheme in new[] { "light", "dark" })
             {
@@ -76,6 +76,7 @@ public sealed class StatusPageBrowserTests
                 await Task.Delay(300);
                 Browser.Keep(driver, $"status-{width}x{height}-{scheme}");
             }
+            Assert.True(Convert.ToInt64(driver.ExecuteScript("return document.documentElement.scrollWidth"), CultureInfo.InvariantCulture) <= width, $"the page is {driver.ExecuteScript(\"return document.documentElement.scrollWidth\")} px wide in a {width} px window");
         }
     }
 
@@ -98,12 +99,12 @@ public sealed class StatusPageBrowserTests
         rig.Pace.ShortCircuit = false;
         await Browser.UntilAsync(() => !PageReading.Flags(driver, "house", 1).Contains("protection:short_circuit"), "the protection gone from the page", TwoScans);
 
-        rig.Seplos.SetFault(new SimulatorFault(SimulatorFaultKind.Silent));
+        rig.Seplos.Silent = true;
         await Browser.UntilAsync(() => PageReading.BatteryState(driver, "garage") == "down", "the silent battery down on the page", TwoScans);
         Assert.Contains("silence (no answer)", PageReading.BatteryText(driver, "garage"), StringComparison.Ordinal);
         Assert.Equal("fresh", PageReading.BatteryState(driver, "house"));
         Browser.Keep(driver, "fault-silent");
-        rig.Seplos.ClearFaults();
+        rig.Seplos.Silent = false;
         await Browser.UntilAsync(() => PageReading.BatteryState(driver, "garage") == "fresh", "the battery back on the page", TwoScans);
 
         await rig.StopExporterAsync();
@@ -139,11 +140,11 @@ public sealed class StatusPageBrowserTests
             await Browser.UntilAsync(() => PageReading.LinkState(driver) == "live" && PageReading.Numbers(driver, "house", 1).Count > 0, "the page live through the proxy", TimeSpan.FromSeconds(30));
             Assert.Equal(new Uri(nginx.Address, Prefix + "/metrics").ToString(), driver.FindElement(By.CssSelector("a[href='metrics']")).GetAttribute("href"));
 
-            // Live: a protection raised now reaches the page through the proxy's event stream.
+            // Live: a protection raised now reaches the page through the proxy's event stream (not the fallback's fetching).
+            Assert.Equal("Live", driver.FindElement(By.Id("link-text")).Text);
             rig.Pace.ShortCircuit = true;
             await Browser.UntilAsync(() => PageReading.Flags(driver, "house", 1).Contains("protection:short_circuit"), "a live update through the proxy", TwoScans);
             string log = await File.ReadAllTextAsync(Path.Combine(dir, "access.log"));
-            Assert.Contains($"GET {Prefix}/api/v1/events", log, StringComparison.Ordinal);
             Assert.Contains($"GET {Prefix}/status.js", log, StringComparison.Ordinal);
             Assert.DoesNotContain("\"GET /status.js", log, StringComparison.Ordinal);
         }

@@ -54,6 +54,22 @@ internal sealed class ProtectingBms(RecordedBms inner) : ISimulatedDevice
     }
 }
 
+/// <summary>A simulated battery that can fall silent (no answer at all) and speak again, as a battery switched off and on.</summary>
+internal sealed class SilenceableBms(SimulatedBms inner) : ISimulatedDevice
+{
+    private volatile bool _silent;
+
+    public bool Silent
+    {
+        get => _silent;
+        set => _silent = value;
+    }
+
+    public LineTiming Line => inner.Line;
+
+    public SimulatorReply Respond(string request) => _silent ? SimulatorReply.None : inner.Respond(request);
+}
+
 /// <summary>
 /// Three PACE packs and a Seplos battery, each behind the simulator's TCP server on a clock the test can freeze, read by
 /// the real <c>run</c> host (<see cref="BmsPaceHost.Build"/>) whose web host listens on a free loopback port.
@@ -66,7 +82,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
     private readonly SimulatorTcpServer _seplosServer;
     private IHost? _host;
 
-    private StatusPageRig(FreezableClock clock, ProtectingBms pace, RecordedBms seplos, SimulatorTcpServer paceServer, SimulatorTcpServer seplosServer, int port, string? webConfigFile)
+    private StatusPageRig(FreezableClock clock, ProtectingBms pace, SilenceableBms seplos, SimulatorTcpServer paceServer, SimulatorTcpServer seplosServer, int port, string? webConfigFile)
     {
         Clock = clock;
         Pace = pace;
@@ -87,7 +103,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
             Batteries =
             [
                 new BatteryOptions { Name = "house", Connection = new TcpConnectionSpec("127.0.0.1", paceServer.EndPoint.Port), Protocol = "pace" },
-                new BatteryOptions { Name = "garage", Connection = new TcpConnectionSpec("127.0.0.1", seplosServer.EndPoint.Port), Protocol = "seplos" },
+                new BatteryOptions { Name = "garage", Connection = new TcpConnectionSpec("127.0.0.1", seplosServer.EndPoint.Port) },
             ],
         };
     }
@@ -96,7 +112,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
 
     public ProtectingBms Pace { get; }
 
-    public RecordedBms Seplos { get; }
+    public SilenceableBms Seplos { get; }
 
     public int Port { get; }
 
@@ -110,7 +126,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
     {
         var clock = new FreezableClock();
         var pace = new ProtectingBms(new RecordedBms(new SimulatedBmsOptions { Packs = 3 }, clock));
-        var seplos = new RecordedBms(new SimulatedBmsOptions { Packs = 1, Dialect = SimulatedDialect.Seplos, Seed = 7 }, clock);
+        var seplos = new SilenceableBms(new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = SimulatedDialect.Seplos }, clock));
         var paceServer = SimulatorTcpServer.Start(pace, new IPEndPoint(IPAddress.Loopback, 0));
         var seplosServer = SimulatorTcpServer.Start(seplos, new IPEndPoint(IPAddress.Loopback, 0));
         var rig = new StatusPageRig(clock, pace, seplos, paceServer, seplosServer, ProcessRunner.FreePort(), webConfigFile);
@@ -221,13 +237,19 @@ internal static class PageReading
     public static string BatteryText(IWebDriver driver, string battery) =>
         driver.FindElement(By.CssSelector($"section[aria-labelledby='b-{battery}']")).Text;
 
+    // Read in one script run: the page redraws on every event, so elements found one call earlier may be gone.
     public static IReadOnlyList<string> Flags(IWebDriver driver, string battery, int pack) =>
-        [.. driver.FindElements(By.CssSelector($"section[aria-labelledby='b-{battery}'] article[data-pack='{pack}'] li[data-flag]")).Select(e => e.GetAttribute("data-flag") ?? "")];
+        [.. ((IEnumerable<object>)((IJavaScriptExecutor)driver).ExecuteScript(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.dataset.flag)",
+            $"section[aria-labelledby='b-{battery}'] article[data-pack='{pack}'] li[data-flag]")!).Select(o => (string)o)];
 
     /// <summary>Every <c>data</c> element of one pack: field, exact value, and the text shown.</summary>
     public static IReadOnlyList<(string Field, double Value, string Text)> Numbers(IWebDriver driver, string battery, int pack) =>
-        [.. driver.FindElements(By.CssSelector($"section[aria-labelledby='b-{battery}'] article[data-pack='{pack}'] data[data-field]"))
-            .Select(e => (e.GetAttribute("data-field") ?? "", double.Parse(e.GetAttribute("value") ?? "NaN", CultureInfo.InvariantCulture), e.Text))];
+        [.. ((IEnumerable<object>)((IJavaScriptExecutor)driver).ExecuteScript(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(e => [e.dataset.field, e.value, e.textContent])",
+            $"section[aria-labelledby='b-{battery}'] article[data-pack='{pack}'] data[data-field]")!)
+            .Select(o => ((IEnumerable<object>)o).Select(x => (string)x).ToArray())
+            .Select(a => (a[0], double.Parse(a[1], CultureInfo.InvariantCulture), a[2]))];
 
     public static string LinkState(IWebDriver driver) => driver.FindElement(By.Id("link")).GetAttribute("data-state") ?? "";
 
