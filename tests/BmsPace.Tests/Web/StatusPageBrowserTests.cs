@@ -76,7 +76,9 @@ public sealed class StatusPageBrowserTests
                 await Task.Delay(300);
                 Browser.Keep(driver, $"status-{width}x{height}-{scheme}");
             }
-            Assert.True(Convert.ToInt64(driver.ExecuteScript("return document.documentElement.scrollWidth"), CultureInfo.InvariantCulture) <= width, $"the page is {driver.ExecuteScript(\"return document.documentElement.scrollWidth\")} px wide in a {width} px window");
+
+            long pageWidth = Convert.ToInt64(driver.ExecuteScript("return document.documentElement.scrollWidth"), CultureInfo.InvariantCulture);
+            Assert.True(pageWidth <= width, $"the page is {pageWidth} px wide in a {width} px window");
         }
     }
 
