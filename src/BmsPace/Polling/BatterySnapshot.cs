@@ -36,7 +36,7 @@ public sealed record BatterySnapshot
     /// <summary>Protocol version as two hex digits, "25".</summary>
     public required string ProtocolVersion { get; init; }
 
-    /// <summary>The dialect in use (<c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>); null while <c>auto</c> has not found one.</summary>
+    /// <summary>The name of the dialect in use (one of the dialect registry's); null while <c>auto</c> has not found one.</summary>
     public string? Protocol { get; init; }
 
     /// <summary>What the BMS at the battery's address says about itself (the master in a stack); each pack's own is <see cref="PackState.Identity"/>.</summary>
