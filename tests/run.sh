@@ -29,6 +29,11 @@ command -v ld.lld >/dev/null 2>&1 || need_packages+=(lld)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_packages+=(gcc-aarch64-linux-gnu)
 command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || need_packages+=(binutils-aarch64-linux-gnu)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need_packages+=(prometheus-node-exporter)
+# The status page is tested in a real headless Chromium (driven through chromedriver), behind a real nginx acting as
+# the Home Assistant ingress proxy.
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
+command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_packages+=(zlib1g-dev)
 dpkg -s zlib1g-dev:arm64 >/dev/null 2>&1 || need_packages+=(zlib1g-dev:arm64)
 if [ ${#need_packages[@]} -gt 0 ]; then
@@ -42,7 +47,7 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
 # Installing the Debian packages may start their services; the tests start their own instances on free ports.
-for service in prometheus influxdb victoria-metrics prometheus-node-exporter mosquitto; do
+for service in prometheus influxdb victoria-metrics prometheus-node-exporter mosquitto nginx; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
 done
 

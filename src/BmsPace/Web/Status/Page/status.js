@@ -39,22 +39,26 @@
   }
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
   // A number as shown, inside <data value="exact JSON value">, with its unit; null/absent values get a dash.
-  function num(value, digits, unit, absentWhy) {
+  // field: the JSON key the number comes from (data-field), so a reader or a test can trace every figure.
+  function num(value, digits, unit, absentWhy, field) {
     if (!isNum(value)) {
       var gap = el('span', 'absent', '\u2014');
       gap.title = absentWhy || 'not sent by this BMS';
+      if (field) gap.dataset.absent = field;
       return gap;
     }
     var d = el('data', null, value.toFixed(digits));
     d.value = String(value);
+    if (field) d.dataset.field = field;
     var wrap = el('span');
     add(wrap, d, unit ? el('span', 'unit', unit) : null);
     return wrap;
   }
-  function pct(ratio) {
-    if (!isNum(ratio)) return num(null);
+  function pct(ratio, field) {
+    if (!isNum(ratio)) return num(null, 0, '', null, field);
     var d = el('data', null, (ratio * 100).toFixed(1));
     d.value = String(ratio);
+    if (field) d.dataset.field = field;
     return add(el('span'), d, el('span', 'unit', '%'));
   }
   function words(name) { return name.replace(/_/g, ' '); }
@@ -173,18 +177,17 @@
     }
     var body = el('div', 'pbody');
     var socRatio = p.state_of_charge_ratio;
-    add(body, add(el('div', 'socline'), socBar(socRatio, 'Pack ' + p.pack + ' state of charge'), add(el('span', 'socval'), pct(socRatio))));
+    add(body, add(el('div', 'socline'), socBar(socRatio, 'Pack ' + p.pack + ' state of charge'), add(el('span', 'socval'), pct(socRatio, 'state_of_charge_ratio'))));
 
     var dl = el('dl', 'stats');
-    stat(dl, 'Voltage', num(p.voltage_volts, 2, 'V'));
-    var cur = num(p.current_amperes, 2, 'A');
-    stat(dl, 'Current', cur);
-    stat(dl, 'Power', num(isNum(p.voltage_volts) && isNum(p.current_amperes) ? p.voltage_volts * p.current_amperes : null, 0, 'W'));
-    stat(dl, 'Health', pct(p.state_of_health_ratio));
-    stat(dl, 'Cycles', num(p.cycle_count, 0, ''));
-    stat(dl, 'Remaining', num(p.remaining_amp_hours, 2, 'Ah'));
-    stat(dl, 'Full', num(p.full_amp_hours, 2, 'Ah'));
-    stat(dl, 'Design', num(p.design_amp_hours, 2, 'Ah', 'this BMS does not send a design capacity'));
+    stat(dl, 'Voltage', num(p.voltage_volts, 2, 'V', null, 'voltage_volts'));
+    stat(dl, 'Current', num(p.current_amperes, 2, 'A', null, 'current_amperes'));
+    stat(dl, 'Power', num(isNum(p.voltage_volts) && isNum(p.current_amperes) ? p.voltage_volts * p.current_amperes : null, 0, 'W', null, 'power_watts'));
+    stat(dl, 'Health', pct(p.state_of_health_ratio, 'state_of_health_ratio'));
+    stat(dl, 'Cycles', num(p.cycle_count, 0, '', null, 'cycle_count'));
+    stat(dl, 'Remaining', num(p.remaining_amp_hours, 2, 'Ah', null, 'remaining_amp_hours'));
+    stat(dl, 'Full', num(p.full_amp_hours, 2, 'Ah', null, 'full_amp_hours'));
+    stat(dl, 'Design', num(p.design_amp_hours, 2, 'Ah', 'this BMS does not send a design capacity', 'design_amp_hours'));
     body.appendChild(dl);
 
     body.appendChild(renderFlags(b, p));
@@ -241,7 +244,7 @@
     var box = el('div', 'cellbox');
     var h = el('h4', null, 'Cells');
     var delta = el('span', 'delta');
-    add(delta, document.createTextNode('\u0394 '), num(isNum(p.cell_voltage_delta_volts) ? Math.round(p.cell_voltage_delta_volts * 1000) : null, 0, 'mV'));
+    add(delta, document.createTextNode('\u0394 '), num(isNum(p.cell_voltage_delta_volts) ? Math.round(p.cell_voltage_delta_volts * 1000) : null, 0, 'mV', null, 'cell_voltage_delta_millivolts'));
     h.appendChild(delta);
     box.appendChild(h);
     var lo = p.cell_voltage_min_volts, hi = p.cell_voltage_max_volts;
@@ -266,7 +269,7 @@
       fill.style.width = (Math.max(0.03, Math.min(1, f)) * 100).toFixed(1) + '%';
       bar.appendChild(fill);
       var val = el('span', 'v');
-      val.appendChild(num(volts, 3, ''));
+      val.appendChild(num(volts, 3, '', 'no value', 'cell_voltages_volts.' + i));
       var marks = (isLo ? ' \u25BC' : '') + (isHi ? ' \u25B2' : '') + (balancing ? ' \u21C4' : '');
       if (marks) val.appendChild(el('span', 'mark', marks));
       li.setAttribute('aria-label', 'cell ' + n + ': ' + (isNum(volts) ? volts.toFixed(3) + ' volts' : 'no value') +
@@ -293,7 +296,7 @@
       var li = el('li');
       var warn = (p.temperature_warnings || [])[i];
       if (warn === 2) li.classList.add('hot');
-      add(li, el('span', 'role', (ROLES[roles[i]] || 'sensor') + ' ' + (i + 1)), num(c, 1, '\u00B0C', 'sensor not fitted'),
+      add(li, el('span', 'role', (ROLES[roles[i]] || 'sensor') + ' ' + (i + 1)), num(c, 1, '\u00B0C', 'sensor not fitted', 'temperatures_celsius.' + i),
         warn === 2 ? el('span', null, ' \u26A0 high') : warn === 1 ? el('span', null, ' \u26A0 low') : null);
       ul.appendChild(li);
     });
