@@ -73,7 +73,7 @@ bookworm_minbase() {
     mv "$tar.partial" "$tar"
   fi
   if ! has_image localhost/bmspace-standin/bookworm:minbase; then
-    podman_ import "$tar" localhost/bmspace-standin/bookworm:minbase >/dev/null
+    podman_ import --quiet "$tar" localhost/bmspace-standin/bookworm:minbase >/dev/null
   fi
 }
 
@@ -91,14 +91,15 @@ RUN dpkg --add-architecture arm64 && apt-get update -qq \
     zlib1g-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu zlib1g-dev:arm64 >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 COPY dotnet /usr/share/dotnet
-RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && cp /mnt/host-ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 EOF
   log "SDK stand-in $sdk_image: bookworm, clang, cross toolchain, the .NET SDK of $dotnet_root"
   # The build context is the SDK's parent folder, so COPY takes the SDK folder by its own name.
   sed -i "s:^COPY dotnet :COPY $(basename "$dotnet_root") :" "$context/Containerfile"
+  # This machine's CA bundle too: NuGet's HTTPS may pass through a proxy whose CA only this machine trusts.
   podman_ build --quiet --network host --pull=never --layers=false -f "$context/Containerfile" \
-    -t "$sdk_image" "$(dirname "$dotnet_root")" >/dev/null
+    -v /etc/ssl/certs/ca-certificates.crt:/mnt/host-ca-certificates.crt:ro -t "$sdk_image" "$(dirname "$dotnet_root")" >/dev/null
   rm -rf "$context"
 }
 
@@ -121,7 +122,7 @@ runtime_standin() {
   printf 'root:x:0:0:root:/root:/usr/sbin/nologin\napp:x:1654:1654::/home/app:/usr/sbin/nologin\n' >"$root/etc/passwd"
   printf 'root:x:0:\napp:x:1654:\n' >"$root/etc/group"
   chown 1654:1654 "$root/home/app"
-  tar -C "$root" -c . | podman_ import --arch "$arch" - "$tag" >/dev/null
+  tar -C "$root" -c . | podman_ import --quiet --arch "$arch" - "$tag" >/dev/null
   rm -rf "$work"
 }
 

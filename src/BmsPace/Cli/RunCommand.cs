@@ -34,7 +34,9 @@ internal static class RunCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
-        var options = loaded.Options;
+        var mqtt = await SupervisorMqtt.ResolveAsync(loaded.Options, sources.EnvironmentVariables, cancellationToken);
+        loaded = loaded with { Options = mqtt.Options };
+        var options = mqtt.Options;
         if (options.Prometheus.Enabled && CannotBind(options.Prometheus.Listen) is { } bindProblem)
         {
             await console.Error.WriteLineAsync(bindProblem);
@@ -44,7 +46,7 @@ internal static class RunCommand
         var app = BmsPaceHost.Build(options, console.Output);
         try
         {
-            return await RunHostAsync(app, loaded, console, cancellationToken);
+            return await RunHostAsync(app, loaded, mqtt, console, cancellationToken);
         }
         finally
         {
@@ -52,7 +54,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> RunHostAsync(IHost app, ConfigLoadResult loaded, InvocationConfiguration console, CancellationToken cancellationToken)
+    private static async Task<int> RunHostAsync(IHost app, ConfigLoadResult loaded, SupervisorMqttOutcome mqtt, InvocationConfiguration console, CancellationToken cancellationToken)
     {
         var options = loaded.Options!;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
@@ -67,6 +69,16 @@ internal static class RunCommand
         foreach (string notice in loaded.Notices)
         {
             logger.LogWarning("{Notice}", notice);
+        }
+
+        if (mqtt.Found is { } found)
+        {
+            logger.LogInformation("{SupervisorMqtt}", found);
+        }
+
+        if (mqtt.Problem is { } problem)
+        {
+            logger.LogWarning("{SupervisorMqtt}", problem);
         }
 
         try
