@@ -142,7 +142,7 @@ build_bmspace() {
       tail -n 40 "$cache/build-$arch.log" >&2
       exit 1
     }
-  podman_ untag "$runtime_image" >/dev/null 2>&1 || true
+  podman_ untag "localhost/bmspace-standin/runtime-deps:$arch" "$runtime_image"
 }
 
 sdk_standin
@@ -164,7 +164,7 @@ if [ "$addon" = 1 ]; then
       tail -n 40 "$cache/build-addon.log" >&2
       exit 1
     }
-  podman_ untag "$program_image" >/dev/null 2>&1 || true
+  podman_ untag "localhost/bmspace:$version" "$program_image"
   tags+=("localhost/bmspace-addon:$version")
 fi
 

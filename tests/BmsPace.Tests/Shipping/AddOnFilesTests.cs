@@ -143,7 +143,8 @@ public sealed partial class AddOnFilesTests
 
         foreach (string image in new[] { "icon.png", "logo.png" })
         {
-            Assert.True("\u0089PNG\r\n\u001a\n"u8.SequenceEqual(File.ReadAllBytes(Path.Combine(Folder, image)).AsSpan(0, 8)), $"{image} is not a PNG");
+            byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+            Assert.True(signature.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(Folder, image)).AsSpan(0, 8)), $"{image} is not a PNG");
         }
     }
 
