@@ -3,17 +3,18 @@
 #
 # Build for this machine:          docker build -t bmspace .
 # Build for a Raspberry Pi too:    docker buildx build --platform linux/amd64,linux/arm64 -t bmspace .
-# The SDK stage always runs on the build machine's own architecture ($BUILDPLATFORM) and cross-publishes for
-# $TARGETARCH with the cross linker and the target's zlib, so an arm64 image builds at native speed on an amd64
-# machine; the runtime stage has no RUN step. Both stages are Ubuntu 24.04, so the executable links against the C
-# library it runs with.
+# Needs BuildKit (Docker 23 or newer by default; docker-buildx with Debian's docker.io 20.10) or podman/buildah: the
+# SDK stage runs on the build machine's own architecture ($BUILDPLATFORM) and cross-publishes for $TARGETARCH with the
+# cross linker and the target's zlib, so an arm64 image builds at native speed on an amd64 machine; the runtime stage
+# has no RUN step. Both stages are Ubuntu 24.04, so the executable links against the C library it runs with.
+# Without a registry (the test machines), deploy/build-images.sh builds this file on stand-ins of the two bases.
 #
 # Run:
-#   docker run -d --name bmspace -p 9863:9863 \
+#   docker run -d --name bmspace --restart unless-stopped --network host \
 #     -v /srv/bmspace/config.yaml:/etc/bmspace/config.yaml:ro \
 #     --device /dev/ttyUSB0:/dev/ttyUSB0 bmspace
 # Try it without hardware (the built-in simulated battery, no config file needed):
-#   docker run --rm -p 9863:9863 bmspace run --simulate
+#   docker run --rm --network host bmspace run --simulate
 #
 # Configuration: the file mounted at /etc/bmspace/config.yaml (read-only is fine). Every key can be overridden
 # with an environment variable BMSPACE_<KEY PATH>, levels joined by "__" and list indexes as levels, e.g.
@@ -43,7 +44,8 @@ RUN dotnet publish src/BmsPace/BmsPace.csproj -c Release -a "$TARGETARCH" --no-r
 
 # runtime-deps chiseled: the C library, OpenSSL, CA certificates and the non-root "app" user (uid 1654), no shell, no
 # package manager and no .NET runtime (the executable carries its own): about 13 MB under the program's 19 MB.
-FROM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION}-noble-chiseled AS runtime
+# The target platform spelt out: podman 4.3 otherwise keeps the build stage's platform for this stage.
+FROM --platform=$TARGETPLATFORM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION}-noble-chiseled AS runtime
 LABEL org.opencontainers.image.title="bmspace" \
       org.opencontainers.image.description="Prometheus and InfluxDB exporter for PACE lithium battery BMSes"
 

@@ -137,7 +137,9 @@ build_bmspace() {
   runtime_standin "$arch"
   podman_ tag "localhost/bmspace-standin/runtime-deps:$arch" "$runtime_image"
   log "building $tag (linux/$arch) from Dockerfile"
+  # podman 4.3 leaves BUILDPLATFORM unset: the SDK stage runs on this machine's own architecture.
   podman_ build --network host --pull=never --layers=false --platform "linux/$arch" \
+    --build-arg "BUILDPLATFORM=linux/$(dpkg --print-architecture)" \
     -v "$HOME/.nuget/packages:/root/.nuget/packages" -t "$tag" -f Dockerfile . >"$cache/build-$arch.log" 2>&1 || {
       tail -n 40 "$cache/build-$arch.log" >&2
       exit 1
@@ -167,6 +169,9 @@ if [ "$addon" = 1 ]; then
   podman_ untag "localhost/bmspace:$version" "$program_image"
   tags+=("localhost/bmspace-addon:$version")
 fi
+
+# The previous run's images lost their tags to this run's: vfs keeps every layer whole, so drop them.
+podman_ image prune -f >/dev/null
 
 if [ "$load" = 1 ]; then
   for tag in "${tags[@]}"; do

@@ -41,7 +41,7 @@ public sealed class DockerfileTests
         Assert.Equal(2, froms.Count);
         Assert.StartsWith("--platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:", froms[0].Arguments, StringComparison.Ordinal);
         // The native executable needs no .NET runtime, only the C library of the distribution it was linked on.
-        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime-deps:", froms[1].Arguments, StringComparison.Ordinal);
+        Assert.StartsWith("--platform=$TARGETPLATFORM mcr.microsoft.com/dotnet/runtime-deps:", froms[1].Arguments, StringComparison.Ordinal);
         Assert.Contains("-chiseled ", froms[1].Arguments, StringComparison.Ordinal);
         Assert.Equal(Distribution(froms[0].Arguments), Distribution(froms[1].Arguments));
 
