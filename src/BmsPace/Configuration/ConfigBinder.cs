@@ -87,8 +87,6 @@ internal sealed partial class ConfigBinder
 
     public static ConfigValueReader<string?> FilePath { get; } = Scalar<string?>(FilePathParser, "the path of a readable file");
 
-    public static ConfigValueReader<string?> DevicePath { get; } = Scalar<string?>(DevicePathParser, "an absolute device path such as /dev/ttyUSB0 or /dev/serial/by-id/...");
-
     public static ConfigValueReader<TimeSpan> Duration(bool allowZero) =>
         Scalar(DurationParser(allowZero), DurationAllowed + (allowZero ? ", 0 or more" : ", more than 0"));
 
@@ -241,12 +239,6 @@ internal sealed partial class ConfigBinder
     {
         value = text;
         return text.Length == 0 ? "the path is empty" : null;
-    }
-
-    private static string? DevicePathParser(string text, out string? value)
-    {
-        value = text;
-        return text.StartsWith("/dev/", StringComparison.Ordinal) && !text.Contains('?', StringComparison.Ordinal) ? null : $"'{text}' is not a device path";
     }
 
     public static ScalarParser<string> OneOf(params string[] allowed) => (string text, out string value) =>

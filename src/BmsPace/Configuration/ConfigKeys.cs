@@ -33,7 +33,7 @@ internal static class ConfigKeys
             DefaultOverride = "serial:///dev/ttyUSB0",
         },
         new ValueKey<BatteryOptions, string?>(
-            "device", o => null, (o, v) => o with { Connection = new SerialConnectionSpec(v!) }, ConfigBinder.DevicePath, v => Quote(v!),
+            "device", o => null, (o, v) => o with { Connection = new SerialConnectionSpec(v!) }, DevicePath, v => Quote(v!),
             "A serial device, the same as `connection: serial://PATH` with the default line settings: the Home Assistant add-on's serial device picker fills it in. Not together with `connection`.")
         {
             Example = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KXXXX-if00-port0",
@@ -277,6 +277,15 @@ internal static class ConfigKeys
     public const string HostPortAllowed = "HOST:PORT such as 0.0.0.0:9863, :9863 or 9863, port 1 to 65535";
 
     private const string TopicAllowed = "topic levels of letters, digits, '_', '-' and '.' separated by '/', with no wildcard (+, #) and no leading or trailing '/'";
+
+    /// <summary>A battery's <c>device</c>: what the add-on's serial picker writes, a path under /dev (computed: <see cref="Battery"/> is initialised first).</summary>
+    private static ConfigValueReader<string?> DevicePath => Scalar<string?>(
+        (string text, out string? value) =>
+        {
+            value = text;
+            return text.StartsWith("/dev/", StringComparison.Ordinal) && !text.Contains('?', StringComparison.Ordinal) ? null : $"'{text}' is not a device path";
+        },
+        "an absolute device path such as /dev/ttyUSB0 or /dev/serial/by-id/...");
 
     private static ConfigValueReader<byte> Byte(ConfigValueReader<int> read) =>
         (ConfigBinder binder, ConfigNode node, string keyPath, byte fallback, out byte value) =>
