@@ -87,7 +87,7 @@ sdk_standin() {
   cat >"$context/Containerfile" <<'EOF'
 FROM localhost/bmspace-standin/bookworm:minbase
 RUN dpkg --add-architecture arm64 && apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates libicu72 clang lld \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates libicu72 clang lld llvm \
     zlib1g-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu zlib1g-dev:arm64 >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 COPY dotnet /usr/share/dotnet
