@@ -13,7 +13,9 @@ if [ "$target" != "$build" ]; then
     amd64) triple=x86-64-linux-gnu ;;
     *) echo "install-aot-toolchain.sh: no cross toolchain known for '$target'" >&2; exit 2 ;;
   esac
-  packages="$packages gcc-$triple binutils-$triple zlib1g-dev:$target"
+  # llvm: the unversioned llvm-objcopy, which the NativeAOT publish uses to strip a foreign-architecture executable
+  # (binutils' objcopy reads only the build machine's own).
+  packages="$packages llvm gcc-$triple binutils-$triple zlib1g-dev:$target"
 fi
 
 missing=""

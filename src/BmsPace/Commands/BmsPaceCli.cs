@@ -19,6 +19,8 @@ public static class BmsPaceCli
             DecodeCommand.Create(),
             SimulateCommand.Create(),
             ProbeCommand.Create(),
+            HealthCommand.Create(),
+            AddOnOptionsCommand.Create(),
         };
         RunCommand.AttachAsDefault(root);
         return root;

@@ -36,7 +36,9 @@ internal static class RunCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
-        var options = loaded.Options;
+        var mqtt = await SupervisorMqtt.ResolveAsync(loaded.Options, sources.EnvironmentVariables, cancellationToken);
+        loaded = loaded with { Options = mqtt.Options };
+        var options = mqtt.Options;
         var webErrors = new List<string>();
         var web = await WebHostSettings.LoadAsync(options, webErrors, cancellationToken);
         if (webErrors.Count > 0)
@@ -53,7 +55,7 @@ internal static class RunCommand
         var app = BmsPaceHost.Build(options, web, console.Output);
         try
         {
-            return await RunHostAsync(app, loaded, console, cancellationToken);
+            return await RunHostAsync(app, loaded, mqtt, console, cancellationToken);
         }
         finally
         {
@@ -61,7 +63,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> RunHostAsync(IHost app, ConfigLoadResult loaded, InvocationConfiguration console, CancellationToken cancellationToken)
+    private static async Task<int> RunHostAsync(IHost app, ConfigLoadResult loaded, SupervisorMqttOutcome mqtt, InvocationConfiguration console, CancellationToken cancellationToken)
     {
         var options = loaded.Options!;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BmsPace");
@@ -76,6 +78,16 @@ internal static class RunCommand
         foreach (string notice in loaded.Notices)
         {
             logger.LogWarning("{Notice}", notice);
+        }
+
+        if (mqtt.Found is { } found)
+        {
+            logger.LogInformation("{SupervisorMqtt}", found);
+        }
+
+        if (mqtt.Problem is { } problem)
+        {
+            logger.LogWarning("{SupervisorMqtt}", problem);
         }
 
         try

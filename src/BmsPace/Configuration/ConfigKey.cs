@@ -32,6 +32,12 @@ internal abstract class ConfigKey
 
     /// <summary>A list of entries, each a mapping of <see cref="Children"/> (batteries).</summary>
     public virtual bool IsList => false;
+
+    /// <summary>The type a single value is read into; null for a section or a list.</summary>
+    public virtual Type? ValueType => null;
+
+    /// <summary>Whether the key's own parser takes <paramref name="text"/> (the add-on schema is derived from this).</summary>
+    public virtual bool Accepts(string text) => false;
 }
 
 /// <summary>A key of the options record <typeparamref name="TOptions"/>.</summary>
@@ -74,6 +80,14 @@ internal sealed class ValueKey<TOptions, TValue> : ConfigKey<TOptions>
     public string? DefaultOverride { get; init; }
 
     public override string? DocumentedDefault => DefaultOverride ?? Format(_get(new TOptions()));
+
+    public override Type ValueType => typeof(TValue);
+
+    public override bool Accepts(string text)
+    {
+        var problems = new List<string>();
+        return _read(new ConfigBinder(problems), new ConfigScalar(text, isNull: false, "probe"), Name, _get(new TOptions()), out _) && problems.Count == 0;
+    }
 
     public override TOptions Bind(ConfigBinder binder, ConfigMapping map, string path, TOptions options)
     {

@@ -43,6 +43,12 @@ internal static class ConfigKeys
         {
             DefaultOverride = "serial:///dev/ttyUSB0",
         },
+        new ValueKey<BatteryOptions, string?>(
+            "device", o => null, (o, v) => o with { Connection = new SerialConnectionSpec(v!) }, DevicePath, v => Quote(v!),
+            "A serial device, the same as `connection: serial://PATH` with the default line settings: the Home Assistant add-on's serial device picker fills it in. Not together with `connection`.")
+        {
+            Example = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KXXXX-if00-port0",
+        },
         new ValueKey<BatteryOptions, byte>(
             "address", o => o.Address, (o, v) => o with { Address = v }, Byte(Int(0, 15)), v => Number(v),
             "The BMS address (ADR) put in requests: the address of the master pack, 0 to 15 (usually 1)."),
@@ -62,7 +68,8 @@ internal static class ConfigKeys
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
-    ]);
+    ],
+    CheckBattery);
 
     public static ConfigSection<PrometheusOptions> Prometheus { get; } = new(
     [
@@ -282,6 +289,15 @@ internal static class ConfigKeys
 
     private const string TopicAllowed = "topic levels of letters, digits, '_', '-' and '.' separated by '/', with no wildcard (+, #) and no leading or trailing '/'";
 
+    /// <summary>A battery's <c>device</c>: what the add-on's serial picker writes, a path under /dev (computed: <see cref="Battery"/> is initialised first).</summary>
+    private static ConfigValueReader<string?> DevicePath => Scalar<string?>(
+        (string text, out string? value) =>
+        {
+            value = text;
+            return text.StartsWith("/dev/", StringComparison.Ordinal) && !text.Contains('?', StringComparison.Ordinal) ? null : $"'{text}' is not a device path";
+        },
+        "an absolute device path such as /dev/ttyUSB0 or /dev/serial/by-id/...");
+
     private static ConfigValueReader<byte> Byte(ConfigValueReader<int> read) =>
         (ConfigBinder binder, ConfigNode node, string keyPath, byte fallback, out byte value) =>
         {
@@ -300,7 +316,7 @@ internal static class ConfigKeys
                 binder.Error($"{path}.name: missing; allowed: a name of letters, digits, '_', '.' or '-' (required when there is more than one battery) ({map.Origin})");
             }
 
-            if (map.Get("connection") is null && list.Items.Count > 1)
+            if (map.Get("connection") is null && map.Get("device") is null && list.Items.Count > 1)
             {
                 binder.Error($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
             }
@@ -313,6 +329,9 @@ internal static class ConfigKeys
             }
         }
     }
+
+    private static void CheckBattery(ConfigBinder binder, ConfigMapping map, string path, BatteryOptions battery) =>
+        binder.RejectBoth(map, path, "connection", "device");
 
     private static void CheckInfluxDb(ConfigBinder binder, ConfigMapping map, string path, InfluxDbOptions influx)
     {

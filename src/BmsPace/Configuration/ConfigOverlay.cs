@@ -62,6 +62,12 @@ internal static class ConfigOverlay
                 break;
             case ConfigSequence { Items.Count: 1 } single when single.Items[0] is ConfigMapping only:
                 only.Set(key, value);
+                if (key == "connection")
+                {
+                    // A flag's connection replaces the battery's whole link, a device given by path included.
+                    only.Entries.RemoveAll(entry => entry.Key == "device");
+                }
+
                 break;
             case ConfigSequence { Items.Count: 0 } empty:
                 var added = new ConfigMapping(origin);

@@ -208,7 +208,7 @@ internal sealed class BmspaceProcess : IAsyncDisposable
 
     public bool IsRunning => !_process.HasExited;
 
-    public static Task<BmspaceProcess> StartAsync(string configYaml)
+    public static Task<BmspaceProcess> StartAsync(string configYaml, IReadOnlyDictionary<string, string>? environment = null)
     {
         string directory = ServerProcess.TempDirectory("bmspace-run");
         string config = Path.Combine(directory, "config.yaml");
@@ -223,6 +223,11 @@ internal sealed class BmspaceProcess : IAsyncDisposable
         foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "bmspace.dll"), "run", "--config", config })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("bmspace did not start");

@@ -148,14 +148,15 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
             .ToDictionary(pair => ((YamlDotNet.RepresentationModel.YamlScalarNode)pair.Key).Value!, pair => ((YamlDotNet.RepresentationModel.YamlScalarNode)pair.Value).Value);
         var port = FreeLoopbackPort();
         await using var running = await published.StartAsync(environment, "run", "--config", RepositoryFiles.PathOf("deploy", "bmspace.compose.config.yaml"), "--listen", $"127.0.0.1:{port}");
-        var probeEnvironment = new Dictionary<string, string?> { ["HEALTHCHECK_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var probeEnvironment = new Dictionary<string, string?>(environment) { ["BMSPACE_PROMETHEUS__LISTEN"] = $"127.0.0.1:{port}" };
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var http = new HttpClient();
 
         ToolResult probe;
         while (true)
         {
-            probe = await ExternalTool.RunAsync("bash", [RepositoryFiles.PathOf("deploy", "docker", "healthcheck.sh")], TimeSpan.FromSeconds(30), environment: probeEnvironment);
+            // The image's HEALTHCHECK: the program asks its running twin for /readyz on prometheus.listen.
+            probe = await ExternalTool.RunAsync(published.Program, ["health", "--config", RepositoryFiles.PathOf("deploy", "bmspace.compose.config.yaml")], TimeSpan.FromSeconds(30), published.EmptyDirectory, probeEnvironment);
             if (probe.ExitCode == 0 || running.HasExited || deadline.IsCancellationRequested)
             {
                 break;
