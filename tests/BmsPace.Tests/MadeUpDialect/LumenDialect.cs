@@ -6,6 +6,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Tests.MadeUpDialect;
@@ -36,6 +37,11 @@ internal sealed class LumenDialect : IBmsDialect
     public byte Cid1 => DeviceType;
 
     public int TemperatureOffsetDeciKelvin => 2731;
+
+    public int TemperatureOffsetFor(int configuredDeciKelvin) =>
+        configuredDeciKelvin == DecoderOptions.DefaultTemperatureOffsetDeciKelvin ? TemperatureOffsetDeciKelvin : configuredDeciKelvin;
+
+    public IReplyEncoder Replies { get; } = new LumenReplies();
 
     public FrozenSet<byte> ReadOnlyCid2s { get; } = new byte[] { 0x42, 0x44, 0x51 }.ToFrozenSet();
 

@@ -28,7 +28,7 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
     public async Task A_pack_announces_exactly_its_own_dialects_flags_and_each_flag_it_raises_turns_its_entity_on(string protocol)
     {
         Assert.True(BmsDialects.TryFind(protocol, out var dialect));
-        Assert.True(SimulatedDialect.TryFind(protocol, out var simulated));
+        Assert.True(BmsDialects.TryFind(protocol, out var simulated));
         string node = MqttHostTests.NewNodeId();
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = simulated, Packs = 1, Cells = 16, Temperatures = 6, Seed = 3, EveryFlagRaised = true });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
@@ -78,7 +78,7 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
     [Fact]
     public async Task A_seplos_pack_gets_its_own_alarms_and_none_that_only_pace_has()
     {
-        Assert.True(SimulatedDialect.TryFind("seplos", out var seplos));
+        Assert.True(BmsDialects.TryFind("seplos", out var seplos));
         string node = MqttHostTests.NewNodeId();
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = seplos, Packs = 1, Cells = 16, Temperatures = 6, Seed = 3 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));

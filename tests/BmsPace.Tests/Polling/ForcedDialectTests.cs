@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Commands;
 using BmsPace.Protocol.Framing;
 using BmsPace.Simulator;
@@ -32,7 +33,7 @@ public sealed class ForcedDialectTests
     [InlineData("pylontech")]
     public async Task Once_with_a_forced_dialect_reads_the_simulator_speaking_it(string protocol)
     {
-        Assert.True(SimulatedDialect.TryFind(protocol, out var simulated));
+        Assert.True(BmsDialects.TryFind(protocol, out var simulated));
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = simulated, Packs = 1, Cells = 16, Temperatures = 6, Seed = 5 });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Protocol.Framing;
@@ -35,9 +36,12 @@ internal sealed class ProtectingBms(RecordedBms inner) : ISimulatedDevice
 
     public LineTiming Line => inner.Line;
 
-    public SimulatorReply Respond(string request)
+    public BmsPace.Protocol.Wire.IWireFormat Wire => inner.Wire;
+
+    public SimulatorReply Respond(ReadOnlySpan<byte> requestBytes)
     {
-        var reply = inner.Respond(request);
+        var reply = inner.Respond(requestBytes);
+        string request = System.Text.Encoding.ASCII.GetString(requestBytes);
         if (!_shortCircuit || reply.Bytes.Length == 0 || request.Length < 9 || request[7..9] != "44")
         {
             return reply;
@@ -50,7 +54,7 @@ internal sealed class ProtectingBms(RecordedBms inner) : ISimulatedDevice
         int sensors = info[3 + cells];
         int protectState1 = 4 + cells + sensors + 3;
         info[protectState1] |= 1 << 6;
-        return SimulatorReply.Frame(FrameEncoder.EncodeResponse(frame.Version, frame.Address, frame.Cid1, frame.ReturnCode, info));
+        return SimulatorReply.Frame(System.Text.Encoding.ASCII.GetBytes(FrameEncoder.EncodeResponse(frame.Version, frame.Address, frame.Cid1, frame.ReturnCode, info)));
     }
 }
 
@@ -67,7 +71,9 @@ internal sealed class SilenceableBms(SimulatedBms inner) : ISimulatedDevice
 
     public LineTiming Line => inner.Line;
 
-    public SimulatorReply Respond(string request) => _silent ? SimulatorReply.None : inner.Respond(request);
+    public BmsPace.Protocol.Wire.IWireFormat Wire => inner.Wire;
+
+    public SimulatorReply Respond(ReadOnlySpan<byte> request) => _silent ? SimulatorReply.None : inner.Respond(request);
 }
 
 /// <summary>
@@ -126,7 +132,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
     {
         var clock = new FreezableClock();
         var pace = new ProtectingBms(new RecordedBms(new SimulatedBmsOptions { Packs = 3 }, clock));
-        var seplos = new SilenceableBms(new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = SimulatedDialect.Seplos }, clock));
+        var seplos = new SilenceableBms(new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = BmsDialects.Seplos }, clock));
         var paceServer = SimulatorTcpServer.Start(pace, new IPEndPoint(IPAddress.Loopback, 0));
         var seplosServer = SimulatorTcpServer.Start(seplos, new IPEndPoint(IPAddress.Loopback, 0));
         var rig = new StatusPageRig(clock, pace, seplos, paceServer, seplosServer, ProcessRunner.FreePort(), webConfigFile);
