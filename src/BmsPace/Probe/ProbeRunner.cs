@@ -210,7 +210,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             await link.ConnectAsync(UsualTimeout * 3, cancellationToken);
             return link;
         }
-        catch (Exception ex) when (ex is TransportException or ArgumentException)
+        catch (TransportException ex)
         {
             await link.DisposeAsync();
             await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, null, null, ProbeOutcome.Io, ex.Message, null));
