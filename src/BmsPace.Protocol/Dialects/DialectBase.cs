@@ -19,11 +19,16 @@ internal abstract class DialectBase : IBmsDialect
 
     public abstract string Manufacturer { get; }
 
+    public abstract string SoldAs { get; }
+
     public abstract byte DefaultVersion { get; }
 
     public abstract byte Cid1 { get; }
 
     public virtual int TemperatureOffsetDeciKelvin => 2731;
+
+    public int TemperatureOffsetFor(int configuredDeciKelvin) =>
+        configuredDeciKelvin == DecoderOptions.DefaultTemperatureOffsetDeciKelvin ? TemperatureOffsetDeciKelvin : configuredDeciKelvin;
 
     public abstract FrozenSet<byte> ReadOnlyCid2s { get; }
 
@@ -39,6 +44,8 @@ internal abstract class DialectBase : IBmsDialect
     protected ImmutableArray<TemperatureRole> RolesOfSensors(int count) => [.. Enumerable.Range(0, count).Select(i => RoleOfSensor(i, count))];
 
     public abstract byte? Cid2Of(CommandKind kind);
+
+    public virtual byte PackByteAt(byte address) => address;
 
     /// <summary>What FFFF in a 16-bit capacity field decodes to in this dialect's units (a placeholder, never a capacity).</summary>
     protected virtual ImmutableArray<double> PlaceholderAmpHours => [Plausibility.PlaceholderTenMilliampHours];

@@ -36,8 +36,11 @@ public interface IBmsDialect
     /// <summary>The <c>protocol</c> name of CLI.md and the config: <c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>.</summary>
     string Name { get; }
 
-    /// <summary>Who makes the BMS boards that speak this dialect (for logs and <c>probe</c>).</summary>
+    /// <summary>Who makes the BMS boards that speak this dialect, as short as a brand (MQTT discovery's device <c>manufacturer</c>).</summary>
     string Manufacturer { get; }
+
+    /// <summary>The batteries sold with this dialect's boards, for <c>--help</c> and the config reference (<c>Seplos V2.0</c>).</summary>
+    string SoldAs { get; }
 
     /// <summary>The VER the dialect's documents use (0x25 for PACE, 0x20 for the others).</summary>
     byte DefaultVersion { get; }
@@ -47,6 +50,13 @@ public interface IBmsDialect
 
     /// <summary>0.1 K offset of the dialect's temperatures (2730 PACE, 2731 the 0x20 family; PROTOCOL.md 10.3).</summary>
     int TemperatureOffsetDeciKelvin { get; }
+
+    /// <summary>
+    /// The 0.1 K offset to decode with when the configuration says <paramref name="configuredDeciKelvin"/>: a value
+    /// changed from the configuration's default (PACE's 2730) is the user's and wins; the default itself stands for
+    /// "what the battery's documents say", which is <see cref="TemperatureOffsetDeciKelvin"/>.
+    /// </summary>
+    int TemperatureOffsetFor(int configuredDeciKelvin);
 
     /// <summary>Every CID2 this dialect may send; nothing else can be built (PROTOCOL.md section 9).</summary>
     FrozenSet<byte> ReadOnlyCid2s { get; }
@@ -62,6 +72,12 @@ public interface IBmsDialect
 
     /// <summary>What temperature sensor <paramref name="index"/> (0-based) of <paramref name="count"/> measures.</summary>
     TemperatureRole RoleOfSensor(int index, int count);
+
+    /// <summary>
+    /// The COMMAND/group byte of a 0x42/0x44 that asks whatever answers at <paramref name="address"/> (what <c>probe</c>
+    /// sends): the whole stack where the dialect lets a master answer for it (COMMAND FF), else that address's own pack.
+    /// </summary>
+    byte PackByteAt(byte address);
 
     /// <summary>The CID2 of <paramref name="kind"/> in this dialect, or null when the dialect has no such command.</summary>
     byte? Cid2Of(CommandKind kind);

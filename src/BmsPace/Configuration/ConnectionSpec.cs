@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Ports;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 
 namespace BmsPace.Configuration;
@@ -209,8 +210,8 @@ public sealed record SimulatorConnectionSpec : ConnectionSpec
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>The dialect the simulated pack speaks: pace, eg4, seplos or pylontech.</summary>
-    public string Protocol { get; init; } = "pace";
+    /// <summary>The dialect the simulated pack speaks, a name of the dialect registry.</summary>
+    public string Protocol { get; init; } = BmsDialects.Default.Name;
 
-    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == "pace" ? "" : $"&protocol={Protocol}");
+    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == BmsDialects.Default.Name ? "" : $"&protocol={Protocol}");
 }
