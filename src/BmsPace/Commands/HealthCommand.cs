@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Text;
 using BmsPace.Configuration;
-using BmsPace.Hosting;
+using BmsPace.Web;
 
 namespace BmsPace.Commands;
 
@@ -40,15 +40,21 @@ internal static class HealthCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
-        var prometheus = loaded.Options.Prometheus;
-        if (!prometheus.Enabled)
+        var errors = new List<string>();
+        var web = await WebHostSettings.LoadAsync(loaded.Options, errors, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return await ConfigCommandLine.ReportErrorsAsync(loaded with { Options = null, Errors = errors }, console.Error);
+        }
+
+        if (web is null)
         {
             await console.Error.WriteLineAsync("bmspace health: prometheus.enabled is false, so there is no /readyz to ask");
             return BmsPaceCli.ExitDeviceFailed;
         }
 
-        var tls = prometheus.WebConfig?.Tls;
-        var url = ReadyUrl(prometheus.Listen, tls is not null);
+        var tls = web.WebConfig?.Tls;
+        var url = ReadyUrl(web.Listen, tls is not null);
         using var handler = new SocketsHttpHandler();
         if (tls is not null)
         {
@@ -85,9 +91,8 @@ internal static class HealthCommand
     }
 
     /// <summary>The address a listener on <paramref name="listen"/> is reached at from the same machine.</summary>
-    private static Uri ReadyUrl(string listen, bool tls)
+    private static Uri ReadyUrl(IPEndPoint endpoint, bool tls)
     {
-        var endpoint = ListenAddress.Parse(listen);
         var address = endpoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : endpoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : endpoint.Address;
