@@ -5,8 +5,11 @@ using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Protocol.Modbus;
 
-/// <summary>One read a family makes: which command kind it serves, with which function, from where and how many.</summary>
-public sealed record ModbusBlock(CommandKind Kind, ModbusFunction Function, int Start, int Count)
+/// <summary>
+/// One read a family makes: which command kind it serves, with which function, from where and how many.
+/// <see cref="Stack"/> reads describe the whole stack (Seplos V3's bank blocks at the master's address).
+/// </summary>
+public sealed record ModbusBlock(CommandKind Kind, ModbusFunction Function, int Start, int Count, bool Stack = false)
 {
     public ModbusRead ToRequest(byte slave) => new(slave, (byte)Function, Start, Count);
 }
@@ -35,10 +38,13 @@ public abstract class ModbusDialect
 
     /// <summary>The reads of one command kind for the pack at <paramref name="slave"/> (empty when the family has none).</summary>
     public ImmutableArray<ModbusRead> RequestsFor(CommandKind kind, byte slave) =>
-        [.. Blocks.Where(b => b.Kind == kind).Select(b => b.ToRequest(slave))];
+        [.. Blocks.Where(b => b.Kind == kind && !b.Stack).Select(b => b.ToRequest(slave))];
+
+    /// <summary>The reads that describe the whole stack, asked of <paramref name="slave"/> (empty when the family has none).</summary>
+    public ImmutableArray<ModbusRead> StackRequests(byte slave) => [.. Blocks.Where(b => b.Stack).Select(b => b.ToRequest(slave))];
 
     /// <summary>The command kinds the family answers, in the order a poller would ask them.</summary>
-    public ImmutableArray<CommandKind> Commands => [.. Blocks.Select(b => b.Kind).Distinct()];
+    public ImmutableArray<CommandKind> Commands => [.. Blocks.Where(b => !b.Stack).Select(b => b.Kind).Distinct()];
 
     /// <summary>
     /// A request for a block of the family's own map, for tools that name one (<c>decode</c>, <c>probe</c>): the
@@ -179,14 +185,20 @@ public abstract class ModbusDialect
     }
 
     /// <summary>
-    /// Cells that add up to the pack voltage within 3 % (0.5 V at least): the check that tells a family's map from
-    /// another map on the same function (MODBUS.md section 4, the Gobel dump).
+    /// Lithium cells (1-5 V each) that add up to the pack voltage within 3 % (0.5 V at least): the check that tells
+    /// a family's map from another map on the same function (MODBUS.md section 4, the Gobel dump).
     /// </summary>
     protected static string? CellSumImplausibility(ModbusValues values)
     {
         if (values.CellVoltagesVolts is not { Length: > 0 } cells || values.VoltageVolts is not { } voltage)
         {
             return "no cell voltages";
+        }
+
+        int odd = cells.IndexOf(cells.FirstOrDefault(c => c is < 1.0 or > 5.0, double.NaN));
+        if (odd >= 0)
+        {
+            return $"cell {odd + 1} reads {cells[odd]:0.000} V, no lithium cell";
         }
 
         double sum = cells.Sum();
