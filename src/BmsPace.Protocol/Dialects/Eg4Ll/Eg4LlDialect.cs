@@ -28,6 +28,9 @@ public sealed class Eg4LlDialect : ModbusDialect
     /// <summary>The bank capacities wrap at 65536 x 0.01 Ah.</summary>
     internal const double BankWrapAmpHours = 655.36;
 
+    private const string WrappedRemaining = "remaining_amp_hours_wrapped";
+    private const string WrappedFull = "full_amp_hours_wrapped";
+
     public override string Name => "eg4-ll";
 
     public override string Manufacturer => "EG4 Electronics";
@@ -120,13 +123,9 @@ public sealed class Eg4LlDialect : ModbusDialect
         if (Has(22)) stack.VoltageVolts = reply.Word(22) / 100.0;
         if (Has(23)) stack.CurrentAmperes = reply.SignedWord(23) / 100.0;
         if (Has(24)) stack.Add("max_temperature_celsius", reply.SignedWord(24));
-        if (Has(26) && Has(27) && Has(21)
-            && UnwrapBank(reply.Word(26) / 100.0, reply.Word(27) / 100.0, reply.Word(21) / 100.0) is var (remaining, full))
-        {
-            stack.RemainingAmpHours = remaining;
-            stack.FullAmpHours = full;
-        }
-
+        // Wrapped at 655.36 Ah: published as read, and as capacities only once unwrapped (UnwrapBank).
+        if (Has(26)) stack.Add(WrappedRemaining, reply.Word(26) / 100.0);
+        if (Has(27)) stack.Add(WrappedFull, reply.Word(27) / 100.0);
         if (Has(30)) stack.Add("max_cycle_count", reply.Word(30));
         if (Has(34)) stack.AddStatus("warning", reply.Word(34));
         if (Has(37)) stack.Add("max_cell_voltage_volts", reply.Word(37) / 1000.0);
@@ -134,34 +133,38 @@ public sealed class Eg4LlDialect : ModbusDialect
     }
 
     /// <summary>
-    /// The master's bank remaining and full capacities wrap at 655.36 Ah (MODBUS.md section 2). The wrap count is
-    /// found from the bank SOC the master sends beside them: the one pair of wrap counts (up to 7 each, remaining
-    /// not above full) whose ratio is within one percent point of the SOC. When none or several fit, the values
-    /// are not published: a wrong capacity is worse than none.
+    /// The master's bank remaining and full capacities wrap at 655.36 Ah (MODBUS.md section 2), and the bank SOC
+    /// beside them cannot tell the wrap count (498 / 840 Ah and 2464.08 / 4116.80 Ah are both 59 %). With an estimate
+    /// of the bank's full capacity (the sum of the packs' own full capacities, read from the slaves) the wrap counts
+    /// are found and checked against the SOC: the capacities are set only when the pair fits it within one percent
+    /// point. Without an estimate, or when nothing fits, they stay unset: a wrong capacity is worse than none.
     /// </summary>
-    internal static (double Remaining, double Full)? UnwrapBank(double remaining, double full, double stateOfCharge)
+    public static void UnwrapBank(ModbusValues stack, double fullEstimateAmpHours)
     {
-        (double, double)? found = null;
-        for (int fullWraps = 0; fullWraps < 8; fullWraps++)
+        ArgumentNullException.ThrowIfNull(stack);
+        if (UnwrapBank(Value(stack, WrappedRemaining), Value(stack, WrappedFull), stack.StateOfChargeRatio, fullEstimateAmpHours) is var (remaining, full))
         {
-            for (int remainingWraps = 0; remainingWraps <= fullWraps; remainingWraps++)
-            {
-                double r = remaining + remainingWraps * BankWrapAmpHours;
-                double f = full + fullWraps * BankWrapAmpHours;
-                if (f > 0 && r <= f && Math.Abs(r / f - stateOfCharge) <= 0.01)
-                {
-                    if (found is not null)
-                    {
-                        return null;
-                    }
+            stack.RemainingAmpHours = remaining;
+            stack.FullAmpHours = full;
+        }
+    }
 
-                    found = (Math.Round(r, 2), Math.Round(f, 2));
-                }
-            }
+    internal static (double Remaining, double Full)? UnwrapBank(double? remaining, double? full, double? stateOfCharge, double fullEstimate)
+    {
+        if (remaining is not { } r || full is not { } f || stateOfCharge is not { } soc || fullEstimate <= 0)
+        {
+            return null;
         }
 
-        return found;
+        double unwrappedFull = f + Math.Round((fullEstimate - f) / BankWrapAmpHours) * BankWrapAmpHours;
+        double unwrappedRemaining = r + Math.Max(0, Math.Round((soc * unwrappedFull - r) / BankWrapAmpHours)) * BankWrapAmpHours;
+        return unwrappedFull > 0 && unwrappedRemaining <= unwrappedFull && Math.Abs(unwrappedRemaining / unwrappedFull - soc) <= 0.01
+            ? (Math.Round(unwrappedRemaining, 2), Math.Round(unwrappedFull, 2))
+            : null;
     }
+
+    private static double? Value(ModbusValues values, string name) =>
+        values.DialectValues.Where(v => v.Name == name).Select(v => (double?)v.Value).FirstOrDefault();
 
     private static void MapIdentity(ModbusReply reply, ModbusValues pack)
     {
