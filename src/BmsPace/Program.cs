@@ -1,4 +1,4 @@
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Hosting;
 
 NativeHeap.ReturnLargeBlocksToTheSystem();

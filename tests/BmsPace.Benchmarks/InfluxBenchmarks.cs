@@ -5,7 +5,7 @@ using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 
 namespace BmsPace.Benchmarks;
 

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

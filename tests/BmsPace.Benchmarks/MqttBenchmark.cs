@@ -6,7 +6,7 @@ using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Polling;
 using BmsPace.Simulator;
-using BmsPace.Sinks.Mqtt;
+using BmsPace.Outputs.Mqtt;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,9 +1,9 @@
 using BmsPace.Configuration;
 using BmsPace.Polling;
-using BmsPace.Sinks.Console;
-using BmsPace.Sinks.Influx;
-using BmsPace.Sinks.Mqtt;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Console;
+using BmsPace.Outputs.Influx;
+using BmsPace.Outputs.Mqtt;
+using BmsPace.Outputs.Prometheus;
 using BmsPace.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

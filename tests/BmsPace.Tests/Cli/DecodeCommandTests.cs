@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BmsPace.Cli;
+using BmsPace.Commands;
 
 namespace BmsPace.Tests.Cli;
 

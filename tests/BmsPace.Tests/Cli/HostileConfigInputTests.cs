@@ -1,4 +1,4 @@
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Tests.Shipping;
 
 namespace BmsPace.Tests.Cli;

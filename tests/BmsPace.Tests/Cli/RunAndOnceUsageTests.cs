@@ -1,4 +1,4 @@
-using BmsPace.Cli;
+using BmsPace.Commands;
 
 namespace BmsPace.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Configuration;
 
 namespace BmsPace.Tests.Configuration;

@@ -1,4 +1,4 @@
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Configuration;
 
 namespace BmsPace.Tests.Configuration;

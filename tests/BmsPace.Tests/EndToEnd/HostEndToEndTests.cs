@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulator;

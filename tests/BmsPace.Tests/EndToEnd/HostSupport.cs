@@ -4,7 +4,7 @@ using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulator;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using BmsPace.Tests.Prometheus;
 using BmsPace.Tests.Simulation;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Simulator;
 using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Transport;

@@ -1,6 +1,6 @@
 using BmsPace.Configuration;
 using BmsPace.Polling;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Prometheus;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
 using BmsPace.Resilience;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 

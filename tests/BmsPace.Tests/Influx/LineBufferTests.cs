@@ -1,4 +1,4 @@
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 
 namespace BmsPace.Tests.Influx;
 

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using BmsPace.Configuration;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 
 namespace BmsPace.Tests.Influx;
 

@@ -1,6 +1,6 @@
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 
 namespace BmsPace.Tests.Influx;
 

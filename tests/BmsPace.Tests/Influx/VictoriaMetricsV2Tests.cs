@@ -1,5 +1,5 @@
 using BmsPace.Configuration;
-using BmsPace.Sinks.Influx;
+using BmsPace.Outputs.Influx;
 using Prometheus;
 
 namespace BmsPace.Tests.Influx;

@@ -1,5 +1,5 @@
 using BmsPace.Configuration;
-using BmsPace.Sinks.Mqtt;
+using BmsPace.Outputs.Mqtt;
 using BmsPace.Tests.Configuration;
 using Prometheus;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BmsPace.Configuration;
 using BmsPace.Simulator;
-using BmsPace.Sinks.Mqtt;
+using BmsPace.Outputs.Mqtt;
 using BmsPace.Tests.EndToEnd;
 using BmsPace.Tests.Influx;
 using BmsPace.Tests.Simulation;

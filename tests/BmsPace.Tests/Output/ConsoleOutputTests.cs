@@ -5,7 +5,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulator;
-using BmsPace.Sinks.Console;
+using BmsPace.Outputs.Console;
 using BmsPace.Tests.Polling;
 using BmsPace.Tests.Prometheus;
 using Microsoft.Extensions.Logging.Abstractions;

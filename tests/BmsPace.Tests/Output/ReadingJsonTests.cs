@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
-using BmsPace.Output;
+using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Probe;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;

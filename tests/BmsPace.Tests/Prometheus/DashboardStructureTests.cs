@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BmsPace.Configuration;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using Microsoft.Extensions.Time.Testing;
 using Prometheus;
 

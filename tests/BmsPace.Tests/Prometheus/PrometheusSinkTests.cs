@@ -2,7 +2,7 @@ using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using Microsoft.Extensions.Time.Testing;
 using Prometheus;
 

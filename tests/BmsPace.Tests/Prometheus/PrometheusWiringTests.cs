@@ -1,7 +1,7 @@
 using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Polling;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Prometheus;

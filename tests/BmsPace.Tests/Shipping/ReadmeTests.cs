@@ -20,7 +20,7 @@ public sealed class ReadmeTests
 
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int exit = await BmsPace.Cli.BmsPaceCli.InvokeAsync(args, output, error);
+        int exit = await BmsPace.Commands.BmsPaceCli.InvokeAsync(args, output, error);
 
         Assert.Equal(0, exit);
         using var document = System.Text.Json.JsonDocument.Parse(output.ToString());

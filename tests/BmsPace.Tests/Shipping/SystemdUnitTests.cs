@@ -74,8 +74,8 @@ public sealed class SystemdUnitTests : IDisposable
 
         // Restart=on-failure restarts after any non-zero exit that RestartPreventExitStatus does not name.
         Assert.Equal("on-failure", Assert.Single(settings["Restart"]));
-        Assert.Contains(BmsPace.Cli.BmsPaceCli.ExitUsage.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
-        Assert.DoesNotContain(BmsPace.Cli.BmsPaceCli.ExitDeviceFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
+        Assert.Contains(BmsPace.Commands.BmsPaceCli.ExitUsage.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
+        Assert.DoesNotContain(BmsPace.Commands.BmsPaceCli.ExitDeviceFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), prevented);
     }
 
     private static Task<ToolResult> VerifyAsync(string unit) =>

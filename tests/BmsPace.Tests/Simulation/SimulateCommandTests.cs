@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using BmsPace.Cli;
+using BmsPace.Commands;
 using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Simulator;

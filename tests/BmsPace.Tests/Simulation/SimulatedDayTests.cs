@@ -5,7 +5,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Commands;
 using BmsPace.Simulator;
-using BmsPace.Sinks.Prometheus;
+using BmsPace.Outputs.Prometheus;
 using BmsPace.Tests.Polling;
 using BmsPace.Tests.Prometheus;
 using Microsoft.Extensions.DependencyInjection;

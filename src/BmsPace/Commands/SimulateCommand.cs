@@ -1,0 +1,227 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using BmsPace.Simulator;
+
+namespace BmsPace.Commands;
+
+/// <summary><c>bmspace simulate</c>: serve a simulated PACE BMS over TCP or a pseudo-terminal until Ctrl-C or SIGTERM.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var tcp = new Option<string?>("--tcp") { HelpName = "HOST:PORT", Description = "listen on HOST:PORT like a TCP serial server (port 0 picks a free one)" };
+        var pty = new Option<string?>("--pty") { HelpName = "PATH", Description = "create a pseudo-terminal and make PATH a symlink to it (removed on exit)" };
+        var packs = new Option<int>("--packs") { HelpName = "N", Description = "packs behind the master, 1 to 16", DefaultValueFactory = _ => 3 };
+        var cells = new Option<int>("--cells") { HelpName = "M", Description = "cells per pack, 1 to 32", DefaultValueFactory = _ => 16 };
+        var temps = new Option<int>("--temps") { HelpName = "K", Description = "temperature sensors per pack, 0 to 16", DefaultValueFactory = _ => 6 };
+        var tail = new Option<int>("--tail") { HelpName = "T", Description = "extra bytes after design capacity in each analog block: 0, 1, 14 or 22", DefaultValueFactory = _ => 14 };
+        var userDefinedP = new Option<int>("--user-defined-p") { HelpName = "P", Description = "the user-defined count P written in each analog block", DefaultValueFactory = _ => 3 };
+        var seed = new Option<int>("--seed") { HelpName = "S", Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => 1 };
+        var baud = new Option<int>("--baud") { HelpName = "B", Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => 0 };
+        var thinkMs = new Option<int?>("--think-ms") { HelpName = "T", Description = "milliseconds between a request and its reply (default 20 when --baud is set, else 0)" };
+        var protocol = new Option<string>("--protocol")
+        {
+            HelpName = "NAME",
+            Description = "the dialect to speak: pace (VER 25, CID1 46), eg4 (VER 20, CID1 4A), seplos or pylontech (VER 20, CID1 46)",
+            DefaultValueFactory = _ => "pace",
+        };
+        var fault = new Option<string[]>("--fault")
+        {
+            HelpName = "MODE[:ARG]",
+            Description = "inject a fault: garbage:N, badchk:K, badlen:K, truncate:K, silent:K, echo, drop:K, rtn:K, slow:MS, split, wrongaddr:K (K = every K-th request); repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var command = new Command("simulate", "serve a simulated BMS (PACE 0x25, or --protocol eg4, seplos, pylontech) over TCP or a pseudo-terminal, until Ctrl-C")
+        {
+            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var settings = new SimulateSettings
+            {
+                Tcp = parseResult.GetValue(tcp),
+                Pty = parseResult.GetValue(pty),
+                Protocol = parseResult.GetValue(protocol) ?? "pace",
+                Options = new SimulatedBmsOptions
+                {
+                    Packs = parseResult.GetValue(packs),
+                    Cells = parseResult.GetValue(cells),
+                    Temperatures = parseResult.GetValue(temps),
+                    TailBytes = parseResult.GetValue(tail),
+                    UserDefinedP = parseResult.GetValue(userDefinedP),
+                    Seed = parseResult.GetValue(seed),
+                    BaudRate = parseResult.GetValue(baud),
+                    ThinkTime = parseResult.GetValue(thinkMs) is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+                },
+                Faults = parseResult.GetValue(fault) ?? [],
+            };
+            return await RunAsync(settings, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Validates, starts the server, prints where it listens and serves until <paramref name="cancellationToken"/> or SIGTERM/SIGINT.</summary>
+    public static async Task<int> RunAsync(SimulateSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var options = settings.Options;
+        var problems = new List<string>();
+        if (SimulatedDialect.TryFind(settings.Protocol, out var dialect))
+        {
+            options = options with { Dialect = dialect };
+            problems.AddRange(options.Validate());
+        }
+        else
+        {
+            problems.Add($"--protocol {settings.Protocol}: expected one of {string.Join(", ", SimulatedDialect.All)}");
+        }
+
+        if ((settings.Tcp is null) == (settings.Pty is null))
+        {
+            problems.Add("give exactly one of --tcp HOST:PORT or --pty PATH");
+        }
+
+        IPEndPoint? endpoint = null;
+        if (settings.Tcp is not null && !TryParseEndPoint(settings.Tcp, out endpoint, out string? endpointError))
+        {
+            problems.Add(endpointError!);
+        }
+
+        var faults = new List<SimulatorFault>();
+        foreach (string text in settings.Faults)
+        {
+            if (SimulatorFault.TryParse(text, out var parsed, out string? faultError))
+            {
+                faults.Add(parsed!);
+            }
+            else
+            {
+                problems.Add(faultError!);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (string problem in problems)
+            {
+                await error.WriteLineAsync($"bmspace simulate: {problem}");
+            }
+
+            return BmsPaceCli.ExitUsage;
+        }
+
+        var bms = new SimulatedBms(options);
+        ISimulatedDevice device = faults.Count == 0 ? bms : new FaultInjector(bms, faults, options.Seed);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        IAsyncDisposable server;
+        string where;
+        try
+        {
+            if (endpoint is not null)
+            {
+                var tcpServer = SimulatorTcpServer.Start(device, endpoint, client => output.WriteLine($"bmspace simulate: client {FormatEndPoint(client)} connected"));
+                server = tcpServer;
+                where = $"tcp://{FormatEndPoint(tcpServer.EndPoint)}";
+            }
+            else
+            {
+                var ptyServer = PseudoTerminalServer.Start(device, settings.Pty!);
+                server = ptyServer;
+                where = $"{ptyServer.LinkPath} (-> {ptyServer.SlavePath})";
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"bmspace simulate: cannot listen on {settings.Tcp ?? settings.Pty}: {ex.Message}");
+            return BmsPaceCli.ExitDeviceFailed;
+        }
+
+        await using (server)
+        {
+            var o = options;
+            string faultText = faults.Count == 0 ? "no faults" : "faults " + string.Join(",", faults);
+            string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"bmspace simulate: {o.Dialect} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+            await output.FlushAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return BmsPaceCli.ExitOk;
+    }
+
+    internal static bool TryParseEndPoint(string text, out IPEndPoint? endpoint, out string? error)
+    {
+        endpoint = null;
+        error = null;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535)
+        {
+            string host = text[..colon].Trim('[', ']');
+            if (IPAddress.TryParse(host, out var literal))
+            {
+                endpoint = new IPEndPoint(literal, port);
+                return true;
+            }
+
+            try
+            {
+                var address = Dns.GetHostAddresses(host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault();
+                if (address is not null)
+                {
+                    endpoint = new IPEndPoint(address, port);
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+
+            error = $"--tcp {text}: host '{host}' not found";
+            return false;
+        }
+
+        error = $"--tcp {text}: expected HOST:PORT, for example 127.0.0.1:5000";
+        return false;
+    }
+
+    private static string FormatEndPoint(IPEndPoint endpoint) =>
+        endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : $"{endpoint.Address}:{endpoint.Port}";
+}
+
+/// <summary>The parsed <c>simulate</c> command line.</summary>
+internal sealed record SimulateSettings
+{
+    public string? Tcp { get; init; }
+
+    public string? Pty { get; init; }
+
+    /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
+    public string Protocol { get; init; } = "pace";
+
+    public SimulatedBmsOptions Options { get; init; } = new();
+
+    public IReadOnlyList<string> Faults { get; init; } = [];
+}

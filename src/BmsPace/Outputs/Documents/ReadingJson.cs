@@ -1,0 +1,242 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Readings;
+
+namespace BmsPace.Outputs.Documents;
+
+/// <summary>
+/// The pack objects of CLI.md's JSON (<c>decode --json</c>, <c>once --json</c>). Numbers are SI values at the wire's
+/// resolution (the decoders divide raw integers, so 3271 mV is written 3.271); ratios carry at most six decimals
+/// (<see cref="Resolution"/>); a ratio that cannot be computed is <c>null</c>; placeholder fields are raw hex strings.
+/// </summary>
+public static class ReadingJson
+{
+    /// <summary>Compact output; serials and versions are written as they are (this is not HTML).</summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One analog pack object: <c>{"pack": 1, "offline": false, "cell_count": 16, ...}</c>.</summary>
+    public static void WriteAnalogPack(Utf8JsonWriter writer, AnalogPack pack)
+    {
+        writer.WriteStartObject();
+        WriteAnalogFields(writer, pack);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One alarm pack object: <c>{"pack": 1, "cell_warnings": [...], ..., "flags": {...}}</c>.</summary>
+    public static void WriteAlarmPack(Utf8JsonWriter writer, AlarmPack pack)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("pack", pack.Pack);
+        WriteAlarmFields(writer, pack, "tail_hex");
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One pack of <c>once --json</c>: the analog fields, then the alarm fields. Both carry extra tail bytes, so the
+    /// alarm's are <c>alarm_tail_hex</c> here. Either side may be missing when only one of the two reads succeeded.
+    /// </summary>
+    public static void WriteMergedPack(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
+    {
+        writer.WriteStartObject();
+        WriteMergedPackFields(writer, analog, alarm);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The members of <see cref="WriteMergedPack"/> inside an object the caller opened, so an output can add keys of its own (MQTT adds the timestamp).</summary>
+    public static void WriteMergedPackFields(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
+    {
+        if (analog is null && alarm is null)
+        {
+            throw new ArgumentException("a merged pack needs an analog or an alarm reading");
+        }
+
+        if (analog is not null)
+        {
+            WriteAnalogFields(writer, analog);
+        }
+        else
+        {
+            writer.WriteNumber("pack", alarm!.Pack);
+        }
+
+        if (alarm is not null)
+        {
+            WriteAlarmFields(writer, alarm, "alarm_tail_hex");
+        }
+    }
+
+    /// <summary><c>{"error": REASON, "detail": ...}</c>, with <c>rtn</c> and <c>rtn_meaning</c> for an RTN failure.</summary>
+    public static void WriteError(Utf8JsonWriter writer, PaceProtocolException failure)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("error", failure.Error.ToReason());
+        writer.WriteString("detail", failure.Detail);
+        if (failure.ReturnCode is { } rtn)
+        {
+            writer.WriteNumber("rtn", rtn);
+            writer.WriteString("rtn_meaning", ReturnCodes.Describe(rtn));
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteAnalogFields(Utf8JsonWriter writer, AnalogPack pack)
+    {
+        writer.WriteNumber("pack", pack.Pack);
+        writer.WriteBoolean("offline", pack.Offline);
+        writer.WriteNumber("cell_count", pack.CellCount);
+        WriteNumbers(writer, "cell_voltages_volts", pack.CellVoltagesVolts);
+        writer.WriteNumber("temperature_count", pack.TemperatureCount);
+        WriteNumbers(writer, "temperatures_celsius", pack.TemperaturesCelsius);
+        writer.WriteNumber("current_amperes", pack.CurrentAmperes);
+        writer.WriteNumber("voltage_volts", pack.VoltageVolts);
+        writer.WriteNumber("remaining_amp_hours", pack.RemainingAmpHours);
+        writer.WriteNumber("full_amp_hours", pack.FullAmpHours);
+        WriteOptional(writer, "design_amp_hours", pack.DesignAmpHours);
+        writer.WriteNumber("cycle_count", pack.CycleCount);
+        WriteOptional(writer, "state_of_charge_ratio", pack.StateOfChargeRatio);
+        WriteOptional(writer, "state_of_health_ratio", pack.StateOfHealthRatio);
+        WriteOptional(writer, "state_of_charge_calculated_ratio", pack.StateOfChargeCalculatedRatio);
+        WriteOptional(writer, "state_of_health_calculated_ratio", pack.StateOfHealthCalculatedRatio);
+        writer.WriteNumber("user_defined_p", pack.UserDefinedP);
+        writer.WriteString("tail_hex", pack.TailHex);
+        if (pack.CellCount > 0)
+        {
+            writer.WriteNumber("cell_voltage_min_volts", pack.CellMinVolts);
+            writer.WriteNumber("cell_voltage_max_volts", pack.CellMaxVolts);
+            writer.WriteNumber("cell_voltage_delta_volts", pack.CellDeltaVolts);
+        }
+
+        WriteTail(writer, pack.Tail);
+        foreach (var value in pack.DialectValues)
+        {
+            WriteOptional(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null);
+        }
+
+        // Values the plausibility pass removed (METRICS.md pace_bms_implausible_values_total), only when there are any.
+        if (!pack.Implausible.IsEmpty)
+        {
+            writer.WriteStartArray("implausible");
+            foreach (var dropped in pack.Implausible)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("field", dropped.Field);
+                writer.WriteString("detail", dropped.Detail);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+    }
+
+    private static void WriteTail(Utf8JsonWriter writer, AnalogTail? tail)
+    {
+        if (tail is null)
+        {
+            writer.WriteNull("tail");
+            return;
+        }
+
+        writer.WriteStartObject("tail");
+        writer.WriteNumber("length_bytes", tail.LengthBytes);
+        WriteOptional(writer, "state_of_charge_ratio", tail.StateOfChargeRatio);
+        WriteOptional(writer, "state_of_health_ratio", tail.StateOfHealthRatio);
+        WriteOptionalText(writer, "cumulative_charge_hex", tail.CumulativeChargeHex);
+        WriteOptionalText(writer, "cumulative_discharge_hex", tail.CumulativeDischargeHex);
+        WriteOptional(writer, "independent_voltage_volts", tail.IndependentVoltageVolts);
+        WriteOptional(writer, "independent_current_amperes", tail.IndependentCurrentAmperes);
+        WriteOptional(writer, "summary_remaining_amp_hours", tail.SummaryRemainingAmpHours);
+        WriteOptional(writer, "summary_full_amp_hours", tail.SummaryFullAmpHours);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteAlarmFields(Utf8JsonWriter writer, AlarmPack pack, string tailKey)
+    {
+        WriteBytes(writer, "cell_warnings", pack.CellWarnings);
+        WriteBytes(writer, "temperature_warnings", pack.TemperatureWarnings);
+
+        // The dialect's raw status bytes under its own names (for PACE: the warnings, protect, instruction, control,
+        // fault, balance and warn bytes, in wire order).
+        foreach (var status in pack.Status)
+        {
+            writer.WriteNumber(status.Name, status.Value);
+        }
+
+        writer.WriteStartArray("balancing_cells");
+        foreach (int cell in pack.BalancingCells)
+        {
+            writer.WriteNumberValue(cell);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString(tailKey, pack.TailHex);
+        writer.WriteStartObject("flags");
+        foreach (var family in new[] { FlagFamily.Protection, FlagFamily.Warning, FlagFamily.Fault, FlagFamily.Status })
+        {
+            writer.WriteStartArray(family.ToLabel());
+            foreach (var name in pack.ActiveFlags(family))
+            {
+                writer.WriteStringValue(name);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (double value in values)
+        {
+            // An absent sensor (NaN) has no JSON number: it is null.
+            if (double.IsFinite(value))
+            {
+                writer.WriteNumberValue(value);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteBytes(Utf8JsonWriter writer, string name, IEnumerable<byte> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (byte value in values)
+        {
+            writer.WriteNumberValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteOptionalText(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+}

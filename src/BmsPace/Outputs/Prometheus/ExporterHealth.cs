@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Text.Json;
+using BmsPace.Configuration;
+
+namespace BmsPace.Outputs.Prometheus;
+
+/// <summary>How long a battery may stay silent before /healthz reports the poller as not running.</summary>
+/// <param name="Batteries">Every configured battery name; each must publish within the window.</param>
+/// <param name="ScanInterval">Time between the starts of two poll cycles.</param>
+/// <param name="CycleBudget">Extra time a slow cycle may take on top of the interval (timeouts and retries).</param>
+public sealed record HealthPolicy(ImmutableArray<string> Batteries, TimeSpan ScanInterval, TimeSpan CycleBudget)
+{
+    /// <summary>Missed cycles tolerated before the poller counts as stuck: one late cycle is normal on a busy link.</summary>
+    public const int MissedCycles = 3;
+
+    /// <summary>Requests of one cycle that may each run into the timeout: analog, alarm and the two identity reads.</summary>
+    private const int RequestsPerCycle = 4;
+
+    public static HealthPolicy FromOptions(BmsPaceOptions options) => new(
+        [.. options.Batteries.Select(b => b.Name)],
+        options.ScanInterval,
+        (options.RequestTimeout + options.RequestGap) * (options.Retries + 1) * RequestsPerCycle);
+
+    /// <summary>The silence allowed after a cycle that took <paramref name="lastCycle"/>.</summary>
+    public TimeSpan WindowAfter(TimeSpan lastCycle) =>
+        (ScanInterval > lastCycle ? ScanInterval : lastCycle) * MissedCycles + CycleBudget;
+}
+
+/// <summary>
+/// The /healthz verdict (liveness: every configured poller publishes, even when its battery is silent, so a container
+/// health check never restarts a healthy exporter because a battery is off) and the /readyz verdict (readiness: at
+/// least one battery has fresh data).
+/// </summary>
+/// <remarks>Thread-safe: reads the sink's immutable publication map.</remarks>
+public sealed class ExporterHealth
+{
+    private readonly PrometheusSink _sink;
+    private readonly HealthPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _startedAt;
+
+    public ExporterHealth(PrometheusSink sink, HealthPolicy policy, TimeProvider time)
+    {
+        _sink = sink;
+        _policy = policy;
+        _time = time;
+        _startedAt = time.GetUtcNow();
+    }
+
+    /// <summary>True while every configured battery published within its window (or the process is younger than one).</summary>
+    public bool IsHealthy(out byte[] jsonBody)
+    {
+        var now = _time.GetUtcNow();
+        var publications = _sink.Publications;
+        bool healthy = true;
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("checked_at", now);
+            DateTimeOffset? lastSnapshot = publications.Values.Select(p => (DateTimeOffset?)p.SnapshotTime).Max();
+            WriteTime(json, "last_snapshot", lastSnapshot);
+            json.WriteStartArray("batteries");
+            var names = _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal);
+            foreach (string battery in names)
+            {
+                publications.TryGetValue(battery, out var publication);
+                var window = _policy.WindowAfter(publication?.CycleDuration ?? TimeSpan.Zero);
+                var since = publication?.ReceivedAt ?? _startedAt;
+                bool running = now - since <= window;
+                if (_policy.Batteries.Contains(battery, StringComparer.Ordinal))
+                {
+                    healthy &= running;
+                }
+
+                json.WriteStartObject();
+                json.WriteString("battery", battery);
+                json.WriteBoolean("polling", running);
+                json.WriteNumber("window_seconds", window.TotalSeconds);
+                WriteTime(json, "last_snapshot", publication?.SnapshotTime);
+                if (publication is not null)
+                {
+                    json.WriteBoolean("up", publication.Up);
+                }
+
+                DateTimeOffset? lastSuccess = publication?.PackLastSuccess.Values.Max();
+                WriteTime(json, "last_success", lastSuccess);
+                json.WriteStartObject("packs");
+                foreach (var (pack, success) in publication?.PackLastSuccess ?? ImmutableSortedDictionary<string, DateTimeOffset?>.Empty)
+                {
+                    WriteTime(json, pack, success);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("status", healthy ? "ok" : "unhealthy");
+            json.WriteEndObject();
+        }
+
+        jsonBody = buffer.WrittenSpan.ToArray();
+        return healthy;
+    }
+
+    /// <summary>True while at least one battery's last publication, made within its window, serves fresh pack data.</summary>
+    /// <remarks>
+    /// Each battery is named with its state: <c>fresh</c> (packs with data), <c>silent</c> (the poller runs, no pack
+    /// has fresh data), <c>stalled</c> (no publication within the window) or <c>starting</c> (none yet, within the
+    /// start-up window).
+    /// </remarks>
+    public bool IsReady(out byte[] jsonBody)
+    {
+        var now = _time.GetUtcNow();
+        var publications = _sink.Publications;
+        bool ready = false;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("checked_at", now);
+            json.WriteStartArray("batteries");
+            foreach (string battery in _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal))
+            {
+                publications.TryGetValue(battery, out var publication);
+                var window = _policy.WindowAfter(publication?.CycleDuration ?? TimeSpan.Zero);
+                bool running = now - (publication?.ReceivedAt ?? _startedAt) <= window;
+                string state = (publication, running) switch
+                {
+                    (null, true) => "starting",
+                    (_, false) => "stalled",
+                    ({ FreshPacks: > 0 }, true) => "fresh",
+                    _ => "silent",
+                };
+                ready |= state == "fresh";
+                json.WriteStartObject();
+                json.WriteString("battery", battery);
+                json.WriteString("state", state);
+                json.WriteNumber("fresh_packs", publication?.FreshPacks ?? 0);
+                WriteTime(json, "last_success", publication?.PackLastSuccess.Values.Max());
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("status", ready ? "ready" : "not_ready");
+            json.WriteEndObject();
+        }
+
+        jsonBody = buffer.WrittenSpan.ToArray();
+        return ready;
+    }
+
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)
+    {
+        if (time is { } value)
+        {
+            json.WriteString(name, value.ToUniversalTime());
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}
