@@ -54,7 +54,7 @@ public abstract class ModbusDialect
     public ModbusRead BuildRequest(byte slave, byte function, int start, int count)
     {
         var request = new ModbusRead(slave, function, start, count);
-        if (!Blocks.Any(b => b.Function == request.Function && request.Start >= b.Start && request.End <= b.Start + b.Count))
+        if (!Reads(request))
         {
             throw new ArgumentException($"{request} is not a read the {Name} family makes", nameof(start));
         }
@@ -143,6 +143,23 @@ public abstract class ModbusDialect
     /// <returns>null when plausible, else why not.</returns>
     protected abstract string? Implausibility(ModbusValues values);
 
+    /// <summary>
+    /// Why <paramref name="values"/> cannot be this family's map (a board set to another map answers the same
+    /// function), or null when they can or hold too little to tell (no cells and pack voltage).
+    /// </summary>
+    public string? WhyNotOurs(ModbusValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.CellVoltagesVolts is null || values.VoltageVolts is null ? null : Implausibility(values);
+    }
+
+    /// <summary>Whether one of the family's blocks covers <paramref name="request"/> (the read could be this family's).</summary>
+    public bool Reads(ModbusRead request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Blocks.Any(b => b.Function == request.Function && request.Start >= b.Start && request.End <= b.Start + b.Count);
+    }
+
     private AnalogPack ToAnalogPack(ModbusValues values, int packNumber)
     {
         if (values.CellVoltagesVolts is not { } cells || values.VoltageVolts is not { } voltage || values.CurrentAmperes is not { } current
@@ -152,7 +169,7 @@ public abstract class ModbusDialect
                 $"the replies lack a field a {Name} pack needs (cells, voltage, current, capacities, cycles)");
         }
 
-        if (Implausibility(values) is { } why)
+        if (WhyNotOurs(values) is { } why)
         {
             throw new PaceProtocolException(FrameError.Decode, $"not the {Name} register map: {why}");
         }

@@ -7,6 +7,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Modbus;
 using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Commands;
@@ -20,8 +21,8 @@ internal static class DecodeCommand
         var request = new Option<string?>("--request") { HelpName = "FRAME", Description = "the request that was sent; the kind, protocol version, CID1 and pack byte are taken from it, and an echo of it is recognised" };
         var kind = new Option<string?>("--command") { HelpName = "KIND", Description = "what the frame answers: " + string.Join(", ", CommandKinds.Every.Select(k => k.ToLabel())) };
         kind.AcceptOnlyFromAmong([.. CommandKinds.Every.Select(k => k.ToLabel())]);
-        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names)} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, pace)" };
-        protocol.AcceptOnlyFromAmong([.. BmsDialects.Names, BmsDialects.Auto]);
+        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names.Concat(ModbusDialects.Names))} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, pace)" };
+        protocol.AcceptOnlyFromAmong([.. BmsDialects.Names, .. ModbusDialects.Names, BmsDialects.Auto]);
         var packByte = new Option<string?>("--pack-byte") { HelpName = "HH", Description = "the COMMAND byte of the 0x42/0x44 request in hex: FF (all packs, the default) makes the second INFO byte a pack count, anything else an echo" };
         var version = new Option<string?>("--protocol-version") { HelpName = "HH", Description = "the protocol version (VER) the reply must carry, in hex, for firmware that reports another VER than its dialect's; it never changes the layout" };
         var cid1 = new Option<string?>("--cid1") { HelpName = "HH", Description = "the device type (CID1) the reply must carry, in hex (the dialect's own by default)" };
@@ -36,6 +37,12 @@ internal static class DecodeCommand
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
+            if (ModbusDecode.Applies(parseResult.GetValue(frame)!, parseResult.GetValue(request), parseResult.GetValue(protocol)))
+            {
+                return Task.FromResult(ModbusDecode.Run(
+                    parseResult.GetValue(frame)!, parseResult.GetValue(request), parseResult.GetValue(protocol), parseResult.GetValue(json), output, error));
+            }
+
             var settings = ResolveSettings(
                 parseResult.GetValue(request), parseResult.GetValue(kind), parseResult.GetValue(packByte), parseResult.GetValue(protocol),
                 parseResult.GetValue(version), parseResult.GetValue(cid1), parseResult.GetValue(forceOffset), out var problems);

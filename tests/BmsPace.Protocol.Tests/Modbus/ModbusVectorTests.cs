@@ -128,7 +128,7 @@ internal static class StatedValues
             case "max_cell_temp_C": Equal(stated, Named(values, "max_cell_temperature_celsius"), because); break;
             case "min_cell_temp_C": Equal(stated, Named(values, "min_cell_temperature_celsius"), because); break;
             case "cell_mV": Sequence(stated, values.CellVoltagesVolts!.Value.Select(v => v * 1000), because); break;
-            case "cell_count": Equal(stated, values.CellVoltagesVolts!.Value.Length, because); Equal(stated, Named(values, "cell_count"), because); break;
+            case "cell_count": Equal(stated, values.CellVoltagesVolts!.Value.Length, because); Equal(stated, Named(values, "declared_cell_count"), because); break;
 
             // EG4: sensors 1-6 of registers 33-35 come first, the PCB sensor (register 18) last; sensors 5 and 6
             // read 0 where none is fitted, which is no reading (MODBUS.md section 2).

@@ -103,7 +103,7 @@ public sealed class Eg4LlDialect : ModbusDialect
         if (Has(28)) pack.AddStatus("error", reply.Word(28));
         if (Has(29, 2)) pack.CycleCount = checked((int)reply.HighWordFirst(29));
         if (Has(31, 2)) pack.FullAmpHours = reply.HighWordFirst(31) / 3_600_000.0;
-        if (Has(36)) pack.Add("cell_count", reply.Word(36));
+        if (Has(36)) pack.Add("declared_cell_count", reply.Word(36));
         if (Has(37)) pack.DesignAmpHours = reply.Word(37) / 10.0;
         if (Has(38))
         {
@@ -178,8 +178,8 @@ public sealed class Eg4LlDialect : ModbusDialect
     /// <summary>MODBUS.md section 4: a cell count EG4 builds, and cells that add up to the pack voltage.</summary>
     protected override string? Implausibility(ModbusValues values)
     {
-        var cellCount = values.DialectValues.FirstOrDefault(v => v.Name == "cell_count").Value;
-        if (cellCount is not (4 or 8 or 15 or 16))
+        var cellCount = Value(values, "declared_cell_count");
+        if (cellCount is not (null or 4 or 8 or 15 or 16))
         {
             return $"register 36 (cell count) reads {cellCount}; EG4 packs have 4, 8, 15 or 16 cells";
         }
