@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Simulator;
 
@@ -31,7 +32,9 @@ public sealed class FaultInjector : ISimulatedDevice
 
     public LineTiming Line => _inner.Line;
 
-    public SimulatorReply Respond(string request)
+    public IWireFormat Wire => _inner.Wire;
+
+    public SimulatorReply Respond(ReadOnlySpan<byte> request)
     {
         // The device always sees the request, so its battery moves on exactly as without faults.
         var reply = _inner.Respond(request);
@@ -62,7 +65,7 @@ public sealed class FaultInjector : ISimulatedDevice
 
             if (fired.Contains(SimulatorFaultKind.Echo))
             {
-                bytes = [.. Encoding.ASCII.GetBytes(request), .. bytes];
+                bytes = [.. request, .. bytes];
             }
 
             var perByte = Active(SimulatorFaultKind.Slow) is { } slow ? TimeSpan.FromMilliseconds(slow.Argument) : reply.PerByteDelay;

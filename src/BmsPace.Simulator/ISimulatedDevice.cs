@@ -1,3 +1,5 @@
+using BmsPace.Protocol.Wire;
+
 namespace BmsPace.Simulator;
 
 /// <summary>
@@ -9,8 +11,11 @@ public interface ISimulatedDevice
     /// <summary>How the line carrying this device behaves (baud-rate pacing, think time).</summary>
     LineTiming Line { get; }
 
-    /// <summary>Answers one request frame (from <c>~</c> to CR) and says how the reply leaves.</summary>
-    SimulatorReply Respond(string request);
+    /// <summary>How requests are cut from the line (the wire format of the dialect the device speaks).</summary>
+    IWireFormat Wire { get; }
+
+    /// <summary>Answers one request frame (as <see cref="Wire"/> cut it) and says how the reply leaves.</summary>
+    SimulatorReply Respond(ReadOnlySpan<byte> request);
 }
 
 /// <summary>Line speed for pacing (10 bits per byte; 0 = bytes leave at once) and the pause before each reply.</summary>
@@ -26,5 +31,5 @@ public sealed record SimulatorReply(byte[] Bytes, bool CloseAfter, TimeSpan PerB
     public static SimulatorReply None { get; } = new([], false, TimeSpan.Zero, false);
 
     /// <summary>A frame that leaves whole, at once.</summary>
-    public static SimulatorReply Frame(string frame) => new(System.Text.Encoding.ASCII.GetBytes(frame), false, TimeSpan.Zero, false);
+    public static SimulatorReply Frame(byte[] frame) => new(frame, false, TimeSpan.Zero, false);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Simulator;
 
@@ -37,13 +39,16 @@ public sealed class SimulatedBms : ISimulatedDevice
 
     public LineTiming Line { get; }
 
-    public SimulatorReply Respond(string request)
+    public IWireFormat Wire => AsciiWire.Instance;
+
+    public SimulatorReply Respond(ReadOnlySpan<byte> request)
     {
+        string text = Encoding.Latin1.GetString(request);
         lock (_gate)
         {
             AdvanceByClock();
-            string? frame = Answer(request);
-            return frame is null ? SimulatorReply.None : SimulatorReply.Frame(frame);
+            string? frame = Answer(text);
+            return frame is null ? SimulatorReply.None : SimulatorReply.Frame(Encoding.ASCII.GetBytes(frame));
         }
     }
 

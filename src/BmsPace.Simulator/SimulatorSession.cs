@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using BmsPace.Protocol.Framing;
+using System.Buffers;
+using System.IO.Pipelines;
 
 namespace BmsPace.Simulator;
 
 /// <summary>
 /// Serves one connection (a TCP client, a pty, an in-memory pipe) for a simulated device: cuts requests out of the
-/// byte stream, asks the device for the reply and writes it the way the line would, paced to the baud rate when
+/// byte stream with the device's wire format, asks the device for the reply and writes it the way the line would, paced to the baud rate when
 /// one is set.
 /// </summary>
 public static class SimulatorSession
@@ -14,49 +15,57 @@ public static class SimulatorSession
     /// <param name="canDisconnect">False for a pty, which cannot be "unplugged": a drop then only cuts the frame.</param>
     public static async Task RunAsync(Stream stream, ISimulatedDevice device, bool canDisconnect, CancellationToken cancellationToken)
     {
-        var assembler = new FrameAssembler();
-        var buffer = new byte[1024];
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1024, minimumReadSize: 256, leaveOpen: true));
         var pacer = new LinePacer(device.Line.BaudRate);
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            int count;
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
-                count = await stream.ReadAsync(buffer, cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                return;
-            }
-
-            if (count == 0)
-            {
-                return;
-            }
-
-            long receivedAt = Stopwatch.GetTimestamp();
-            assembler.Append(buffer.AsSpan(0, count));
-            while (assembler.TryTakeFrame(out string request))
-            {
-                var reply = device.Respond(request);
+                ReadResult read;
                 try
                 {
-                    // The request only "arrives" once its last bit has crossed the line; then the BMS thinks.
-                    long replyStart = pacer.After(receivedAt, request.Length) + Ticks(device.Line.ThinkTime);
-                    await WriteReplyAsync(stream, reply, pacer, replyStart, cancellationToken);
+                    read = await reader.ReadAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
                 {
                     return;
                 }
 
-                if (reply.CloseAfter && canDisconnect)
+                var buffer = read.Buffer;
+                long receivedAt = Stopwatch.GetTimestamp();
+                while (device.Wire.TryCutRequest(ref buffer, out var frame))
+                {
+                    byte[] request = frame.ToArray();
+                    var reply = device.Respond(request);
+                    try
+                    {
+                        // The request only "arrives" once its last bit has crossed the line; then the BMS thinks.
+                        long replyStart = pacer.After(receivedAt, request.Length) + Ticks(device.Line.ThinkTime);
+                        await WriteReplyAsync(stream, reply, pacer, replyStart, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    if (reply.CloseAfter && canDisconnect)
+                    {
+                        return;
+                    }
+
+                    receivedAt = Stopwatch.GetTimestamp();
+                }
+
+                reader.AdvanceTo(buffer.Start, read.Buffer.End);
+                if (read.IsCompleted)
                 {
                     return;
                 }
-
-                receivedAt = Stopwatch.GetTimestamp();
             }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
     }
 

@@ -6,6 +6,8 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Tests;
+using BmsPace.Protocol.Wire;
 using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Benchmarks;
@@ -41,7 +43,7 @@ public sealed class FuzzResult
 /// Mutates real frames of every dialect and decodes each through the dialect seam: bit flips, inserted and deleted
 /// bytes (checksums left broken: the envelope must refuse them), changed hex digits, placeholder words, random pack and
 /// cell counts, grown and shrunk INFO and huge LENIDs with LCHKSUM and CHKSUM recomputed (so the mutation reaches the
-/// decoders); one frame in eight goes through the transport's <see cref="FrameAssembler"/> instead, split, joined
+/// decoders); one frame in eight goes through the ASCII wire format (<see cref="AsciiWire"/>) instead, split, joined
 /// with other frames and wrapped in noise. An accepted value outside physical limits counts as implausible.
 /// </summary>
 public static class DecoderFuzzer
@@ -78,7 +80,7 @@ public static class DecoderFuzzer
     {
         var random = new Random(randomSeed);
         var result = new FuzzResult();
-        var assembler = new FrameAssembler();
+        var assembler = new WireBuffer(AsciiWire.Instance);
         var stopwatch = new Stopwatch();
         for (long i = 0; i < frames; i++)
         {
@@ -99,7 +101,7 @@ public static class DecoderFuzzer
     }
 
     /// <summary>Several frames (some mutated) joined with noise, fed to the assembler in random pieces; every frame it cuts is decoded.</summary>
-    private static void CutAndDecode(IReadOnlyList<FuzzSeed> seeds, FuzzSeed first, Random random, FrameAssembler assembler, FuzzResult result, Stopwatch stopwatch)
+    private static void CutAndDecode(IReadOnlyList<FuzzSeed> seeds, FuzzSeed first, Random random, WireBuffer assembler, FuzzResult result, Stopwatch stopwatch)
     {
         assembler.Clear();
         var stream = new StringBuilder();
@@ -132,8 +134,7 @@ public static class DecoderFuzzer
             int piece = Math.Min(bytes.Length - offset, random.Next(1, 64));
             try
             {
-                assembler.Append(bytes.AsSpan(offset, piece));
-                while (assembler.TryTakeFrame(out string frame))
+                foreach (string frame in assembler.Feed(bytes.AsSpan(offset, piece)))
                 {
                     // Decode against the seed whose command the frame most likely answers: the first one sent.
                     var scratch = new FuzzResult();

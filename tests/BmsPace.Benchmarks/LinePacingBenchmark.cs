@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
+using BmsPace.Tests;
 using BmsPace.Transport;
 
 namespace BmsPace.Benchmarks;
@@ -27,7 +29,7 @@ internal static class LinePacingBenchmark
         var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = packs, BaudRate = baud, ThinkTime = think });
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         await using var transport = new TcpTransport("127.0.0.1", server.EndPoint.Port);
-        string request = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+        string request = AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1);
 
         string reply = await transport.ExchangeAsync(request, TimeSpan.FromSeconds(10), CancellationToken.None);
         var line = TimeSpan.FromSeconds((request.Length + reply.Length) * 10.0 / baud) + think;

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Polling;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -82,6 +84,8 @@ internal sealed class RequestTap(ISimulatedDevice inner) : ISimulatedDevice
 
     public LineTiming Line => inner.Line;
 
+    public IWireFormat Wire => inner.Wire;
+
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Request plus reply bytes of the last exchange for <paramref name="cid2"/>.</summary>
@@ -93,9 +97,10 @@ internal sealed class RequestTap(ISimulatedDevice inner) : ISimulatedDevice
         }
     }
 
-    public SimulatorReply Respond(string request)
+    public SimulatorReply Respond(ReadOnlySpan<byte> bytes)
     {
-        var reply = inner.Respond(request);
+        var reply = inner.Respond(bytes);
+        string request = Encoding.Latin1.GetString(bytes);
         Interlocked.Increment(ref _requests);
         lock (_lastExchange)
         {

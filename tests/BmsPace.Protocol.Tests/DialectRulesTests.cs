@@ -66,12 +66,12 @@ public sealed class DialectRulesTests
     {
         // A valid envelope with VER 20 / CID1 46 and INFO that fits neither the Seplos nor the Pylontech layout.
         string frame = FrameEncoder.EncodeResponse(0x20, 0x01, 0x46, 0x00, [0x10, 0x01, 0x02, 0x0C, 0xE4, 0x0C, 0xE4, 0x00, 0x00, 0x00]);
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.ValidateAndDetect(frame, CommandKind.Analog, 0x01));
+        var failure = Assert.Throws<PaceProtocolException>(() => AsciiDialectCalls.ValidateAndDetect(frame, CommandKind.Analog, 0x01));
         Assert.Equal(FrameError.Decode, failure.Error);
         Assert.Contains("seplos or pylontech", failure.Detail, StringComparison.Ordinal);
 
         string unknownHeader = FrameEncoder.EncodeResponse(0x21, 0x01, 0x4B, 0x00, [0x00]);
-        var unknown = Assert.Throws<PaceProtocolException>(() => BmsDialects.ValidateAndDetect(unknownHeader, CommandKind.Analog, 0x01));
+        var unknown = Assert.Throws<PaceProtocolException>(() => AsciiDialectCalls.ValidateAndDetect(unknownHeader, CommandKind.Analog, 0x01));
         Assert.Equal(FrameError.Decode, unknown.Error);
         Assert.Contains("no dialect uses VER 21, CID1 4B", unknown.Detail, StringComparison.Ordinal);
     }
@@ -153,7 +153,7 @@ public sealed class DialectRulesTests
         {
             foreach (byte packByte in new byte[] { 0xFF, 0x01 })
             {
-                Guard(() => BmsDialects.ValidateAndDetect(frame, kind, packByte));
+                Guard(() => AsciiDialectCalls.ValidateAndDetect(frame, kind, packByte));
                 foreach (var dialect in BmsDialects.All)
                 {
                     Guard(() =>

@@ -49,8 +49,8 @@ public sealed class DialectSeamTests
     [Fact]
     public void The_pace_dialect_builds_the_requests_of_the_request_builder()
     {
-        Assert.Equal(RequestBuilder.Build(CommandKind.Analog, 0x25, 1), BmsDialects.Pace.BuildRequest(CommandKind.Analog, 1));
-        Assert.Equal(RequestBuilder.Build(CommandKind.Alarm, 0x25, 2, 2), BmsDialects.Pace.BuildRequest(CommandKind.Alarm, 2, 2));
+        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1), BmsDialects.Pace.BuildRequest(CommandKind.Analog, 1));
+        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Alarm, 0x25, 2, 2), BmsDialects.Pace.BuildRequest(CommandKind.Alarm, 2, 2));
         Assert.Throws<ArgumentException>(() => BmsDialects.Pace.BuildRequest(CommandKind.ManufacturerInfo, 1));
     }
 }

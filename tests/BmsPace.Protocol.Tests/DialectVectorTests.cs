@@ -24,7 +24,7 @@ public sealed class DialectVectorTests
         var vector = Vectors.ById(id);
         var (kind, packByte) = KindAndPackByte(vector);
         string frame = WithValidChecksum(vector);
-        var (dialect, parsed) = BmsDialects.ValidateAndDetect(frame, kind, packByte, vector.Text("request"));
+        var (dialect, parsed) = AsciiDialectCalls.ValidateAndDetect(frame, kind, packByte, vector.Text("request"));
         if (kind == CommandKind.ManufacturerInfo && parsed.Cid1 == 0x46)
         {
             // Seplos and Pylontech share the 0x51 layout and the header: the answer alone cannot tell them apart
@@ -64,7 +64,7 @@ public sealed class DialectVectorTests
     public void The_pylon_document_example_with_its_misprinted_checksum_is_still_refused_as_printed()
     {
         var vector = Vectors.ById("pylon-doc-rs485-v33-42-p4");
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.ValidateAndDetect(vector.Text("frame")!, CommandKind.Analog, 0x02));
+        var failure = Assert.Throws<PaceProtocolException>(() => AsciiDialectCalls.ValidateAndDetect(vector.Text("frame")!, CommandKind.Analog, 0x02));
         Assert.Equal(FrameError.Checksum, failure.Error);
     }
 
@@ -81,7 +81,7 @@ public sealed class DialectVectorTests
         var envelope = FrameDecoder.ParseRequest(vector.Text("frame")!);
         var frame = new ResponseFrame(envelope.Version, envelope.Address, envelope.Cid1, envelope.Cid2, envelope.Info);
         Assert.Equal([dialect], BmsDialects.All.Where(d => d.Explains(frame, CommandKind.Analog, packByte)).Select(d => d.Name).ToArray());
-        Assert.Equal(dialect, BmsDialects.Detect(frame, CommandKind.Analog, packByte)!.Name);
+        Assert.Equal(dialect, BmsDialects.Detect([frame], CommandKind.Analog, packByte)!.Name);
     }
 
     internal static (CommandKind Kind, byte PackByte) KindAndPackByte(JsonElement vector)

@@ -69,7 +69,7 @@ public sealed class PropertyTests
             var random = new Random(t.seed);
             int packCount = t.allPacks ? t.packs : 1;
             var packs = Enumerable.Range(0, packCount).Select(_ => RandomAnalogPack(random, packCount, t.tail)).ToArray();
-            byte packByte = t.allPacks ? PaceDecoders.AllPacks : (byte)random.Next(0, 16);
+            byte packByte = t.allPacks ? RequestBuilder.AllPacks : (byte)random.Next(0, 16);
             byte second = t.allPacks ? (byte)(packCount == 1 && random.Next(2) == 0 ? 0 : packCount) : packByte;
             var info = SyntheticInfo.Analog((byte)random.Next(2), second, packs);
 
@@ -93,7 +93,7 @@ public sealed class PropertyTests
             var random = new Random(t.seed);
             int packCount = t.allPacks ? t.packs : 1;
             var packs = Enumerable.Range(0, packCount).Select(_ => RandomAlarmPack(random, packCount, t.tail)).ToArray();
-            byte packByte = t.allPacks ? PaceDecoders.AllPacks : (byte)random.Next(0, 16);
+            byte packByte = t.allPacks ? RequestBuilder.AllPacks : (byte)random.Next(0, 16);
             var info = SyntheticInfo.Alarm(0, t.allPacks ? (byte)packCount : packByte, packs);
 
             var reading = PaceDecoders.DecodeAlarm(info, packByte, DecoderOptions.Pace25);

@@ -73,16 +73,16 @@ public sealed class RequestBuilderTests
     [Fact]
     public void Named_kinds_build_the_documented_requests()
     {
-        Assert.Equal("~25014642E00201FD30\r", RequestBuilder.Build(CommandKind.Analog, 0x25, 0x01, 0x01));
-        Assert.Equal("~25014642E002FFFD05\r", RequestBuilder.Build(CommandKind.Analog, 0x25, 0x01));
-        Assert.Equal("~25004644E002FFFD04\r", RequestBuilder.Build(CommandKind.Alarm, 0x25, 0x00));
-        Assert.Equal("~250146C10000FD9A\r", RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 0x01));
-        Assert.Equal("~250146C20000FD99\r", RequestBuilder.Build(CommandKind.SerialNumber, 0x25, 0x01));
-        Assert.Equal("~250146A60000FD97\r", RequestBuilder.Build(CommandKind.Capacity, 0x25, 0x01));
-        Assert.Equal("~250046A60000FD98\r", RequestBuilder.Build(CommandKind.Capacity, 0x25, 0x00));
-        Assert.Equal("~250146900000FDA5\r", RequestBuilder.Build(CommandKind.PackCount, 0x25, 0x01));
-        Assert.Equal("~250046B10000FD9C\r", RequestBuilder.Build(CommandKind.DateTime, 0x25, 0x00));
-        Assert.Equal("~20004642E00200FD37\r", RequestBuilder.Build(CommandKind.Analog, 0x20, 0x00, 0x00));
+        Assert.Equal("~25014642E00201FD30\r", AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 0x01, 0x01));
+        Assert.Equal("~25014642E002FFFD05\r", AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 0x01));
+        Assert.Equal("~25004644E002FFFD04\r", AsciiDialectCalls.PaceRequest(CommandKind.Alarm, 0x25, 0x00));
+        Assert.Equal("~250146C10000FD9A\r", AsciiDialectCalls.PaceRequest(CommandKind.SoftwareVersion, 0x25, 0x01));
+        Assert.Equal("~250146C20000FD99\r", AsciiDialectCalls.PaceRequest(CommandKind.SerialNumber, 0x25, 0x01));
+        Assert.Equal("~250146A60000FD97\r", AsciiDialectCalls.PaceRequest(CommandKind.Capacity, 0x25, 0x01));
+        Assert.Equal("~250046A60000FD98\r", AsciiDialectCalls.PaceRequest(CommandKind.Capacity, 0x25, 0x00));
+        Assert.Equal("~250146900000FDA5\r", AsciiDialectCalls.PaceRequest(CommandKind.PackCount, 0x25, 0x01));
+        Assert.Equal("~250046B10000FD9C\r", AsciiDialectCalls.PaceRequest(CommandKind.DateTime, 0x25, 0x00));
+        Assert.Equal("~20004642E00200FD37\r", AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x20, 0x00, 0x00));
         Assert.Equal("~20014A420000FDA2\r", RequestBuilder.Build(0x20, 0x01, 0x4A, 0x42, []));
     }
 

@@ -90,10 +90,10 @@ public sealed class VectorTests
         string request = Vectors.ById(id).Text("request")!;
         var parsed = FrameDecoder.ParseRequest(request);
         Assert.Equal(request, RequestBuilder.Build(parsed.Version, parsed.Address, parsed.Cid1, parsed.Cid2, parsed.Info.AsSpan()));
-        if (CommandKinds.TryFromCid2(parsed.Cid2, out var kind) && (!kind.CarriesPackByte() || parsed.Info.Length == 1))
+        if (AsciiDialectCalls.TryKindOfPaceCid2(parsed.Cid2, out var kind) && (!kind.CarriesPackByte() || parsed.Info.Length == 1))
         {
             byte packByte = kind.CarriesPackByte() ? parsed.Info[0] : RequestBuilder.AllPacks;
-            Assert.Equal(request, RequestBuilder.Build(kind, parsed.Version, parsed.Address, packByte, parsed.Cid1));
+            Assert.Equal(request, AsciiDialectCalls.PaceRequest(kind, parsed.Version, parsed.Address, packByte, parsed.Cid1));
         }
     }
 

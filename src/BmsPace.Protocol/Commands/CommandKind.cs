@@ -82,19 +82,4 @@ public static class CommandKinds
         kind = default;
         return false;
     }
-
-    public static bool TryFromCid2(byte cid2, out CommandKind kind)
-    {
-        foreach (var candidate in All)
-        {
-            if (candidate.ToCid2() == cid2)
-            {
-                kind = candidate;
-                return true;
-            }
-        }
-
-        kind = default;
-        return false;
-    }
 }

@@ -28,11 +28,4 @@ public static class RequestBuilder
 
         return FrameEncoder.Encode(version, address, cid1, cid2, info);
     }
-
-    /// <summary>Builds the request for a named read; 0x42/0x44 carry <paramref name="packByte"/> as COMMAND.</summary>
-    public static string Build(CommandKind kind, byte version, byte address, byte packByte = AllPacks, byte cid1 = LithiumIronCid1)
-    {
-        Span<byte> info = stackalloc byte[1] { packByte };
-        return Build(version, address, cid1, kind.ToCid2(), kind.CarriesPackByte() ? info : []);
-    }
 }

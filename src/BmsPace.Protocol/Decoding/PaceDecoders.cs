@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 
@@ -10,9 +11,6 @@ public static class PaceDecoders
 {
     /// <summary>The temperature value PACE V3.1 sends for a sensor that is not present (decoded as NaN).</summary>
     public const int AbsentSensor = 0x8000;
-
-    /// <summary>The COMMAND byte that asks the master for every pack.</summary>
-    public const byte AllPacks = 0xFF;
 
     private const int MinCellMillivolts = 1000;
     private const int MaxCellMillivolts = 5000;
@@ -158,7 +156,7 @@ public static class PaceDecoders
             throw Decode($"INFO has {info.Length} bytes, the header alone needs {PackLayout.HeaderLength}");
         }
 
-        if (packByte != AllPacks)
+        if (packByte != RequestBuilder.AllPacks)
         {
             return 1;
         }
@@ -168,7 +166,7 @@ public static class PaceDecoders
 
     private static int PackNumber(byte packByte, int position) => packByte switch
     {
-        AllPacks => position + 1,
+        RequestBuilder.AllPacks => position + 1,
         0 => 1,
         _ => packByte,
     };

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects.Eg4;
 using BmsPace.Protocol.Dialects.Pace;
@@ -39,8 +40,8 @@ public static class BmsDialects
     }
 
     /// <summary>The first dialect whose VER, CID1 and layout explain a valid frame, or null when none does.</summary>
-    public static IBmsDialect? Detect(ResponseFrame frame, CommandKind kind, byte packByte, byte? versionOverride = null) =>
-        All.FirstOrDefault(d => d.Explains(frame, kind, packByte, versionOverride));
+    public static IBmsDialect? Detect(IReadOnlyList<DialectReply> replies, CommandKind kind, byte packByte, byte? versionOverride = null) =>
+        All.FirstOrDefault(d => d.Explains(replies, kind, packByte, versionOverride));
 
     /// <summary>
     /// Validates a frame whose dialect is not known (<c>decode --protocol auto</c>): the envelope ladder, then RTN,
@@ -50,9 +51,9 @@ public static class BmsDialects
     /// The envelope check that fails, <see cref="FrameError.Rtn"/>, or <see cref="FrameError.Decode"/> when no dialect
     /// explains the frame.
     /// </exception>
-    public static (IBmsDialect Dialect, ResponseFrame Frame) ValidateAndDetect(ReadOnlySpan<char> text, CommandKind kind, byte packByte, string? request = null)
+    public static (IBmsDialect Dialect, DialectReply Reply) ValidateAndDetect(ReadOnlySpan<byte> reply, CommandKind kind, byte packByte, ReadOnlySpan<byte> request = default)
     {
-        var envelope = FrameDecoder.ParseEnvelope(text, request);
+        var envelope = FrameDecoder.ParseEnvelope(Encoding.Latin1.GetString(reply), request.IsEmpty ? null : Encoding.Latin1.GetString(request));
         var frame = new ResponseFrame(envelope.Version, envelope.Address, envelope.Cid1, envelope.Cid2, envelope.Info);
         var headerMatches = All.Where(d => d.DefaultVersion == frame.Version && d.Cid1 == frame.Cid1).ToArray();
         if (frame.ReturnCode != 0)
@@ -63,7 +64,7 @@ public static class BmsDialects
                 frame.ReturnCode);
         }
 
-        if (Detect(frame, kind, packByte) is { } dialect)
+        if (Detect([frame], kind, packByte) is { } dialect)
         {
             return (dialect, frame);
         }

@@ -1,23 +1,28 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>
-/// What every dialect does the same way: request building through <see cref="RequestBuilder"/> limited to the
-/// dialect's read-only set, the validation ladder with the dialect's VER and CID1, the cross-dialect refusal
-/// ("looks like seplos"), and the plausibility pass over analog readings. A dialect supplies its layouts.
+/// What every dialect of the ASCII family does the same way: one <c>~...CR</c> frame per command on
+/// <see cref="AsciiWire"/>, request building through <see cref="RequestBuilder"/> limited to the dialect's read-only set,
+/// the validation ladder with the dialect's VER and CID1, the cross-dialect refusal ("looks like seplos"), and the
+/// plausibility pass over analog readings. A dialect supplies its layouts.
 /// </summary>
 internal abstract class DialectBase : IBmsDialect
 {
     public abstract string Name { get; }
 
     public abstract string Manufacturer { get; }
+
+    public IWireFormat Wire => AsciiWire.Instance;
 
     public abstract byte DefaultVersion { get; }
 
@@ -52,28 +57,40 @@ internal abstract class DialectBase : IBmsDialect
     /// <summary>Decodes INFO with this dialect's alarm layout only.</summary>
     internal abstract AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options);
 
-    public abstract IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame);
+    public IdentityReading DecodeIdentity(CommandKind kind, IReadOnlyList<DialectReply> replies) => DecodeIdentity(kind, Single(replies));
 
-    public virtual int? DecodePackCount(ResponseFrame frame) => throw NotOurs(CommandKind.PackCount);
+    public int? DecodePackCount(IReadOnlyList<DialectReply> replies) => DecodePackCount(Single(replies));
 
-    public virtual CapacityReading DecodeCapacity(ResponseFrame frame) => throw NotOurs(CommandKind.Capacity);
+    public CapacityReading DecodeCapacity(IReadOnlyList<DialectReply> replies) => DecodeCapacity(Single(replies));
 
-    public virtual DateTime DecodeDateTime(ResponseFrame frame) => throw NotOurs(CommandKind.DateTime);
+    public DateTime DecodeDateTime(IReadOnlyList<DialectReply> replies) => DecodeDateTime(Single(replies));
+
+    /// <summary>Decodes the INFO of one of <see cref="IdentityCommands"/>.</summary>
+    internal abstract IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame);
+
+    internal virtual int? DecodePackCount(ResponseFrame frame) => throw NotOurs(CommandKind.PackCount);
+
+    internal virtual CapacityReading DecodeCapacity(ResponseFrame frame) => throw NotOurs(CommandKind.Capacity);
+
+    internal virtual DateTime DecodeDateTime(ResponseFrame frame) => throw NotOurs(CommandKind.DateTime);
 
     protected PaceProtocolException NotOurs(CommandKind kind) =>
         new(FrameError.Decode, $"the {Name} dialect has no {kind.ToLabel()} command");
 
-    public string BuildRequest(CommandKind kind, byte address, byte packByte = RequestBuilder.AllPacks, byte? versionOverride = null)
+    public IReadOnlyList<byte[]> BuildRequests(CommandKind kind, byte address, byte packByte = RequestBuilder.AllPacks, byte? versionOverride = null)
     {
         if (Cid2Of(kind) is not { } cid2 || !ReadOnlyCid2s.Contains(cid2))
         {
             throw new ArgumentException($"the {Name} dialect has no {kind.ToLabel()} read", nameof(kind));
         }
 
-        return RequestBuilder.Build(versionOverride ?? DefaultVersion, address, Cid1, cid2, RequestInfo(kind, address, packByte));
+        return [Encoding.Latin1.GetBytes(RequestBuilder.Build(versionOverride ?? DefaultVersion, address, Cid1, cid2, RequestInfo(kind, address, packByte)))];
     }
 
-    public ResponseFrame Validate(ReadOnlySpan<char> frame, string? request = null, byte? versionOverride = null)
+    public DialectReply Validate(ReadOnlySpan<byte> reply, ReadOnlySpan<byte> request = default, byte? versionOverride = null) =>
+        Validate(Encoding.Latin1.GetString(reply), request.IsEmpty ? null : Encoding.Latin1.GetString(request), versionOverride);
+
+    private ResponseFrame Validate(string frame, string? request, byte? versionOverride)
     {
         try
         {
@@ -92,9 +109,19 @@ internal abstract class DialectBase : IBmsDialect
         }
     }
 
-    public AnalogReading DecodeAnalog(ResponseFrame frame, byte packByte, DecoderOptions options)
+    /// <summary>The one frame an ASCII command is answered with.</summary>
+    /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> for anything but one frame this family validated.</exception>
+    protected ResponseFrame Single(IReadOnlyList<DialectReply> replies)
     {
-        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(replies);
+        return replies is [ResponseFrame frame]
+            ? frame
+            : throw new PaceProtocolException(FrameError.Decode, $"the {Name} dialect decodes one ASCII frame per command, not {replies.Count} replies of {string.Join(", ", replies.Select(r => r.GetType().Name).Distinct())}");
+    }
+
+    public AnalogReading DecodeAnalog(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options)
+    {
+        var frame = Single(replies);
         var reading = Guarded(frame, CommandKind.Analog, packByte, () => DecodeAnalogLayout(frame, packByte, options));
         return reading with
         {
@@ -103,17 +130,17 @@ internal abstract class DialectBase : IBmsDialect
         };
     }
 
-    public AlarmReading DecodeAlarm(ResponseFrame frame, byte packByte, DecoderOptions options)
+    public AlarmReading DecodeAlarm(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options)
     {
-        ArgumentNullException.ThrowIfNull(frame);
+        var frame = Single(replies);
         var reading = Guarded(frame, CommandKind.Alarm, packByte, () => DecodeAlarmLayout(frame, packByte, options));
         return reading with { Protocol = Name };
     }
 
-    public bool Explains(ResponseFrame frame, CommandKind kind, byte packByte, byte? versionOverride = null)
+    public bool Explains(IReadOnlyList<DialectReply> replies, CommandKind kind, byte packByte, byte? versionOverride = null)
     {
-        ArgumentNullException.ThrowIfNull(frame);
-        if (frame.Version != (versionOverride ?? DefaultVersion) || frame.Cid1 != Cid1 || frame.ReturnCode != 0)
+        ArgumentNullException.ThrowIfNull(replies);
+        if (replies is not [ResponseFrame frame] || frame.Version != (versionOverride ?? DefaultVersion) || frame.Cid1 != Cid1 || frame.ReturnCode != 0)
         {
             return false;
         }

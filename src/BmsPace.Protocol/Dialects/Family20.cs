@@ -33,7 +33,7 @@ internal abstract class Family20Dialect : DialectBase
 
     public override byte? Cid2Of(CommandKind kind) => Cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
 
-    public override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
+    internal override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (!IdentityCommands.Contains(kind))

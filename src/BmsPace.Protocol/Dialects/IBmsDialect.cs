@@ -4,28 +4,28 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>
-/// One protocol family of the PACE ASCII protocol (PROTOCOL.md sections 1 and 13): everything that differs between
-/// PACE, EG4, Seplos and Pylontech lives behind this interface, so the poller, <c>decode</c>, <c>probe</c> and the
-/// simulator never call one family's decoder directly. Get instances from <see cref="BmsDialects"/>.
+/// One dialect of a battery protocol family (PROTOCOL.md sections 1 and 13): everything that differs between PACE,
+/// EG4, Seplos and Pylontech (and between wire formats) lives behind this interface, so the poller, <c>decode</c>,
+/// <c>probe</c> and the simulator never call one family's decoder directly. Get instances from <see cref="BmsDialects"/>.
 /// </summary>
 /// <remarks>
 /// <para>How to use it:</para>
 /// <list type="bullet">
-/// <item><b>Build a request</b>: <c>dialect.BuildRequest(CommandKind.Analog, address, packByte)</c>. Only the dialect's
-/// read-only commands can be built (<see cref="ReadOnlyCid2s"/>); anything else is an <see cref="ArgumentException"/>.
-/// The dialect decides the INFO of 0x42/0x44 (PACE: COMMAND FF or the pack; EG4: none; Seplos: the group;
-/// Pylontech: the address) and the CID2 of each kind (<see cref="Cid2Of"/>).</item>
-/// <item><b>Validate and decode a reply</b>: <c>var frame = dialect.Validate(text, request)</c> runs the envelope
-/// ladder and checks VER and CID1 against the dialect (or the <c>versionOverride</c> given for firmware that
-/// reports another VER); then <see cref="DecodeAnalog"/>, <see cref="DecodeAlarm"/> or <see cref="DecodeIdentity"/>.
-/// Every failure is a <see cref="PaceProtocolException"/> with its METRICS.md reason; a layout the dialect does
-/// not explain is <see cref="FrameError.Decode"/>, and when another dialect explains the frame the detail names
-/// it ("looks like seplos").</item>
-/// <item><b>Detection</b>: <see cref="Explains"/> says whether this dialect's layout accounts for a valid frame;
+/// <item><b>Build the requests</b>: <c>dialect.BuildRequests(CommandKind.Analog, address, packByte)</c> gives the bytes
+/// to send, one exchange each, framed by <see cref="Wire"/> (an ASCII dialect always needs one; a register map may need
+/// several). Only the dialect's read-only set can be built; anything else is an <see cref="ArgumentException"/>.</item>
+/// <item><b>Validate each reply</b>: <c>dialect.Validate(replyBytes, requestBytes)</c> runs the envelope checks and the
+/// dialect's header checks and returns a <see cref="DialectReply"/> that only this dialect decodes. Then
+/// <see cref="DecodeAnalog"/>, <see cref="DecodeAlarm"/> or <see cref="DecodeIdentity"/> take the validated replies of
+/// one command, in request order. Every failure is a <see cref="PaceProtocolException"/> with its METRICS.md reason; a
+/// layout the dialect does not explain is <see cref="FrameError.Decode"/>, and when another dialect explains the frame
+/// the detail names it ("looks like seplos").</item>
+/// <item><b>Detection</b>: <see cref="Explains"/> says whether this dialect's layout accounts for valid replies;
 /// <see cref="BmsDialects.Detect"/> asks every dialect in order (PACE first).</item>
 /// </list>
 /// <para>A new dialect is one folder with a class implementing this interface and one line in
@@ -38,6 +38,9 @@ public interface IBmsDialect
 
     /// <summary>Who makes the BMS boards that speak this dialect (for logs and <c>probe</c>).</summary>
     string Manufacturer { get; }
+
+    /// <summary>How this dialect's frames are cut from the line, for the transport, the simulator and <c>probe</c>.</summary>
+    IWireFormat Wire { get; }
 
     /// <summary>The VER the dialect's documents use (0x25 for PACE, 0x20 for the others).</summary>
     byte DefaultVersion { get; }
@@ -66,49 +69,51 @@ public interface IBmsDialect
     /// <summary>The CID2 of <paramref name="kind"/> in this dialect, or null when the dialect has no such command.</summary>
     byte? Cid2Of(CommandKind kind);
 
-    /// <summary>Builds the request for <paramref name="kind"/>.</summary>
+    /// <summary>Builds the requests for <paramref name="kind"/>, in the order they are sent; each is one exchange.</summary>
     /// <param name="address">ADR of the request.</param>
     /// <param name="packByte">The COMMAND/group byte of 0x42/0x44 where the dialect sends one (FF = all packs).</param>
     /// <param name="versionOverride">VER to send instead of <see cref="DefaultVersion"/> (config <c>protocol_version</c>).</param>
     /// <exception cref="ArgumentException">The dialect has no such read-only command.</exception>
-    string BuildRequest(CommandKind kind, byte address, byte packByte = RequestBuilder.AllPacks, byte? versionOverride = null);
+    IReadOnlyList<byte[]> BuildRequests(CommandKind kind, byte address, byte packByte = RequestBuilder.AllPacks, byte? versionOverride = null);
 
     /// <summary>
-    /// The envelope ladder of PROTOCOL.md section 6 plus this dialect's VER (or <paramref name="versionOverride"/>)
-    /// and CID1, then RTN. A frame of another dialect fails with <see cref="FrameError.Version"/> or
-    /// <see cref="FrameError.Cid1"/> and a detail naming the dialect it looks like.
+    /// The envelope checks of the dialect's wire format (for ASCII, the ladder of PROTOCOL.md section 6) plus this
+    /// dialect's header (VER, or <paramref name="versionOverride"/>, and CID1), then the return code. A frame of another
+    /// dialect fails with <see cref="FrameError.Version"/> or <see cref="FrameError.Cid1"/> and a detail naming the
+    /// dialect it looks like. <paramref name="request"/>, when not empty, is the request the reply answers (its echo is
+    /// refused).
     /// </summary>
     /// <exception cref="PaceProtocolException">The first check that fails.</exception>
-    ResponseFrame Validate(ReadOnlySpan<char> frame, string? request = null, byte? versionOverride = null);
+    DialectReply Validate(ReadOnlySpan<byte> reply, ReadOnlySpan<byte> request = default, byte? versionOverride = null);
 
-    /// <summary>Decodes a 0x42 answer. <paramref name="packByte"/> is what the request carried (for EG4, the address).</summary>
+    /// <summary>Decodes the 0x42 answers. <paramref name="packByte"/> is what the request carried (for EG4, the address).</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when the layout does not fit.</exception>
-    AnalogReading DecodeAnalog(ResponseFrame frame, byte packByte, DecoderOptions options);
+    AnalogReading DecodeAnalog(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options);
 
-    /// <summary>Decodes a 0x44 answer into the shared alarm reading with the dialect's status bytes and flags.</summary>
+    /// <summary>Decodes the 0x44 answers into the shared alarm reading with the dialect's status bytes and flags.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when the layout does not fit.</exception>
-    AlarmReading DecodeAlarm(ResponseFrame frame, byte packByte, DecoderOptions options);
+    AlarmReading DecodeAlarm(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options);
 
-    /// <summary>Decodes one of <see cref="IdentityCommands"/>.</summary>
+    /// <summary>Decodes the answers of one of <see cref="IdentityCommands"/>.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when INFO does not fit.</exception>
-    IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame);
+    IdentityReading DecodeIdentity(CommandKind kind, IReadOnlyList<DialectReply> replies);
 
     /// <summary>0x90 (PACE): the pack count; null when the answer carries no INFO.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/>, also when the dialect has no such command.</exception>
-    int? DecodePackCount(ResponseFrame frame);
+    int? DecodePackCount(IReadOnlyList<DialectReply> replies);
 
     /// <summary>0xA6 (PACE): remaining, full and design capacity.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/>, also when the dialect has no such command.</exception>
-    CapacityReading DecodeCapacity(ResponseFrame frame);
+    CapacityReading DecodeCapacity(IReadOnlyList<DialectReply> replies);
 
     /// <summary>The BMS clock (PACE 0xB1, EG4 0x4D), no zone.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/>, also when the dialect has no such command.</exception>
-    DateTime DecodeDateTime(ResponseFrame frame);
+    DateTime DecodeDateTime(IReadOnlyList<DialectReply> replies);
 
     /// <summary>
-    /// Whether this dialect's layout explains a frame that passed the envelope checks, for detection: VER (or
+    /// Whether this dialect's layout explains replies that passed the envelope checks, for detection: VER (or
     /// <paramref name="versionOverride"/>), CID1, RTN 00 and, for 0x42/0x44, a layout that fits INFO exactly.
     /// Never throws for bad input.
     /// </summary>
-    bool Explains(ResponseFrame frame, CommandKind kind, byte packByte, byte? versionOverride = null);
+    bool Explains(IReadOnlyList<DialectReply> replies, CommandKind kind, byte packByte, byte? versionOverride = null);
 }

@@ -152,12 +152,16 @@ internal static class DecodeCommand
 
     private static int Run(string frameText, Settings settings, bool json, TextWriter output, TextWriter error)
     {
-        ResponseFrame frame;
+        RequestFrame frame;
         IBmsDialect dialect;
         object decoded;
         try
         {
-            (dialect, frame) = Validate(frameText, settings);
+            (dialect, var reply) = Validate(frameText, settings);
+
+            // The header fields decode prints are the ASCII envelope's, read again from the frame that passed.
+            frame = FrameDecoder.ParseRequest(frameText);
+            IReadOnlyList<DialectReply> replies = [reply];
             var options = new DecoderOptions
             {
                 TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin,
@@ -165,14 +169,14 @@ internal static class DecodeCommand
             };
             decoded = settings.Kind switch
             {
-                CommandKind.Analog => dialect.DecodeAnalog(frame, settings.PackByte, options),
-                CommandKind.Alarm => dialect.DecodeAlarm(frame, settings.PackByte, options),
-                CommandKind.SoftwareVersion when dialect == BmsDialects.Pace => dialect.DecodeIdentity(settings.Kind, frame).SoftwareVersion!,
-                CommandKind.SerialNumber when dialect == BmsDialects.Pace => ToSerials(dialect.DecodeIdentity(settings.Kind, frame)),
-                CommandKind.PackCount => new PackCountAnswer(dialect.DecodePackCount(frame)),
-                CommandKind.Capacity => dialect.DecodeCapacity(frame),
-                CommandKind.DateTime => dialect.DecodeDateTime(frame),
-                _ => dialect.DecodeIdentity(settings.Kind, frame),
+                CommandKind.Analog => dialect.DecodeAnalog(replies, settings.PackByte, options),
+                CommandKind.Alarm => dialect.DecodeAlarm(replies, settings.PackByte, options),
+                CommandKind.SoftwareVersion when dialect == BmsDialects.Pace => dialect.DecodeIdentity(settings.Kind, replies).SoftwareVersion!,
+                CommandKind.SerialNumber when dialect == BmsDialects.Pace => ToSerials(dialect.DecodeIdentity(settings.Kind, replies)),
+                CommandKind.PackCount => new PackCountAnswer(dialect.DecodePackCount(replies)),
+                CommandKind.Capacity => dialect.DecodeCapacity(replies),
+                CommandKind.DateTime => dialect.DecodeDateTime(replies),
+                _ => dialect.DecodeIdentity(settings.Kind, replies),
             };
         }
         catch (PaceProtocolException failure)
@@ -206,17 +210,19 @@ internal static class DecodeCommand
     /// <c>auto</c> the frame's VER, CID1 and layout choose it. Explicit <c>--protocol-version</c> and <c>--cid1</c>
     /// are expectations either way.
     /// </summary>
-    private static (IBmsDialect Dialect, ResponseFrame Frame) Validate(string frameText, Settings settings)
+    private static (IBmsDialect Dialect, DialectReply Reply) Validate(string frameText, Settings settings)
     {
+        byte[] reply = Encoding.Latin1.GetBytes(frameText);
+        byte[] request = settings.Request is null ? [] : Encoding.Latin1.GetBytes(settings.Request);
         if (settings.Dialect is { } named)
         {
-            var frame = named.Validate(frameText, settings.Request, settings.VersionOverride);
-            if (settings.Cid1 is { } cid1 && frame.Cid1 != cid1)
+            var validated = named.Validate(reply, request, settings.VersionOverride);
+            if (settings.Cid1 is { } cid1 && FrameDecoder.ParseRequest(frameText).Cid1 is var actual && actual != cid1)
             {
-                throw new PaceProtocolException(FrameError.Cid1, string.Create(CultureInfo.InvariantCulture, $"CID1 is {frame.Cid1:X2}, expected {cid1:X2}"));
+                throw new PaceProtocolException(FrameError.Cid1, string.Create(CultureInfo.InvariantCulture, $"CID1 is {actual:X2}, expected {cid1:X2}"));
             }
 
-            return (named, frame);
+            return (named, validated);
         }
 
         var envelope = FrameDecoder.ParseRequest(frameText);
@@ -230,7 +236,7 @@ internal static class DecodeCommand
             throw new PaceProtocolException(FrameError.Cid1, string.Create(CultureInfo.InvariantCulture, $"CID1 is {envelope.Cid1:X2}, expected {expectedCid1:X2}"));
         }
 
-        return BmsDialects.ValidateAndDetect(frameText, settings.Kind, settings.PackByte, settings.Request);
+        return BmsDialects.ValidateAndDetect(reply, settings.Kind, settings.PackByte, request);
     }
 
     private static bool SameFrame(string frame, string request) =>
@@ -240,14 +246,14 @@ internal static class DecodeCommand
 
     private sealed record PackCountAnswer(int? Count);
 
-    private static void WriteJson(Utf8JsonWriter writer, CommandKind kind, IBmsDialect dialect, ResponseFrame frame, object decoded)
+    private static void WriteJson(Utf8JsonWriter writer, CommandKind kind, IBmsDialect dialect, RequestFrame frame, object decoded)
     {
         writer.WriteStartObject();
         writer.WriteString("kind", kind.ToLabel());
         writer.WriteString("protocol", dialect.Name);
         writer.WriteString("version", frame.Version.ToString("X2", CultureInfo.InvariantCulture));
         writer.WriteNumber("address", frame.Address);
-        writer.WriteNumber("rtn", frame.ReturnCode);
+        writer.WriteNumber("rtn", frame.Cid2);
         switch (decoded)
         {
             case Protocol.Readings.AnalogReading analog:
@@ -321,9 +327,9 @@ internal static class DecodeCommand
         }
     }
 
-    private static void WriteText(TextWriter output, CommandKind kind, IBmsDialect dialect, ResponseFrame frame, object decoded)
+    private static void WriteText(TextWriter output, CommandKind kind, IBmsDialect dialect, RequestFrame frame, object decoded)
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind.ToLabel()} answer ({dialect.Name}): version {frame.Version:X2}, address {frame.Address}, RTN {frame.ReturnCode:X2} ({ReturnCodes.Describe(frame.ReturnCode)})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind.ToLabel()} answer ({dialect.Name}): version {frame.Version:X2}, address {frame.Address}, RTN {frame.Cid2:X2} ({ReturnCodes.Describe(frame.Cid2)})"));
         switch (decoded)
         {
             case Protocol.Readings.AnalogReading analog:

@@ -13,7 +13,7 @@ public static class TransportFactory
     /// <see cref="InProcessTransport"/> to its own <see cref="SimulatedBms"/>. Nothing is opened until the first exchange.
     /// </summary>
     /// <exception cref="ArgumentException">The simulator the connection describes cannot be built (e.g. more than 16 packs).</exception>
-    public static IBmsTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
+    public static StreamTransport Create(ConnectionSpec spec, ILoggerFactory loggerFactory) => spec switch
     {
         TcpConnectionSpec tcp => new TcpTransport(tcp.Host, tcp.Port, loggerFactory),
         SerialConnectionSpec serial => new SerialTransport(serial, loggerFactory),

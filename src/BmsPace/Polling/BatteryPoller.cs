@@ -55,7 +55,7 @@ public sealed class BatteryPoller
     private IBmsDialect? _dialect;
 
     /// <summary>The analog answer that decided detection, used as that cycle's analog reading.</summary>
-    private (byte Address, byte PackByte, ResponseFrame Frame)? _detectionAnswer;
+    private (byte Address, byte PackByte, IReadOnlyList<DialectReply> Frame)? _detectionAnswer;
 
     /// <summary>Why the last request returned nothing (null after a good frame).</summary>
     private FrameError? _lastFailure;
@@ -252,7 +252,7 @@ public sealed class BatteryPoller
         {
             _dialect = found.Dialect;
             _detectionAnswer = (address, packByte, found.Analog);
-            PollerLog.DialectDetected(_logger, _battery.Name, found.Dialect.Name, found.Analog.Version, found.Analog.Cid1, _transport.Description);
+            PollerLog.DialectDetected(_logger, _battery.Name, found.Dialect.Name, found.Analog[0].DescribeHeader(), _transport.Description);
         }
         else
         {
@@ -260,14 +260,14 @@ public sealed class BatteryPoller
         }
     }
 
-    private async Task<(ResponseFrame? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AnalogReading? Reading)> ReadAnalogAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect is not { } dialect)
         {
             return (null, null);
         }
 
-        ResponseFrame? frame;
+        IReadOnlyList<DialectReply>? frame;
         if (_detectionAnswer is { } answer && answer.Address == address && answer.PackByte == packByte)
         {
             frame = answer.Frame;
@@ -285,7 +285,7 @@ public sealed class BatteryPoller
             {
                 foreach (var dropped in pack.Implausible)
                 {
-                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, Convert.ToHexString(frame!.Info.AsSpan()));
+                    PollerLog.ImplausibleValue(_logger, _battery.Name, pack.Pack, dropped.Field, dropped.Detail, string.Join(" ", frame!.Select(r => Convert.ToHexString(r.Payload.AsSpan()))));
                 }
             }
         }
@@ -293,7 +293,7 @@ public sealed class BatteryPoller
         return (frame, reading);
     }
 
-    private async Task<(ResponseFrame? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<DialectReply>? Frame, AlarmReading? Reading)> ReadAlarmAsync(byte address, byte packByte, CancellationToken cancellationToken)
     {
         if (_dialect is not { } dialect)
         {
@@ -328,9 +328,10 @@ public sealed class BatteryPoller
     }
 
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
-    private bool NamesAskedPack(ResponseFrame frame, int pack, CommandKind kind)
+    private bool NamesAskedPack(IReadOnlyList<DialectReply> replies, int pack, CommandKind kind)
     {
-        int echoed = frame.Info.Length > 1 ? frame.Info[1] : -1;
+        var info = replies[0].Payload;
+        int echoed = info.Length > 1 ? info[1] : -1;
         if (echoed == pack)
         {
             return true;
@@ -437,10 +438,27 @@ public sealed class BatteryPoller
     /// the failure. A refusal is retried like a damaged frame unless it says the command is unknown (RTN 04). Identity reads and detection probes get no retries: firmware without an identity command answers
     /// RTN 04 or nothing, a pack of another dialect stays silent, and that must not slow every cycle.
     /// </summary>
-    private async Task<ResponseFrame?> RequestAsync(IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
+    private async Task<IReadOnlyList<DialectReply>?> RequestAsync(IBmsDialect dialect, CommandKind kind, byte address, byte packByte, CancellationToken cancellationToken, bool singleAttempt = false)
+    {
+        var requests = dialect.BuildRequests(kind, address, packByte, _battery.ProtocolVersion);
+        var replies = new DialectReply[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            if (await ExchangeAsync(dialect, kind, requests[i], singleAttempt, cancellationToken) is not { } reply)
+            {
+                return null;
+            }
+
+            replies[i] = reply;
+        }
+
+        return replies;
+    }
+
+    /// <summary>One exchange of a command (with retries): the validated reply, or null after counting the failure.</summary>
+    private async Task<DialectReply?> ExchangeAsync(IBmsDialect dialect, CommandKind kind, byte[] request, bool singleAttempt, CancellationToken cancellationToken)
     {
         bool identity = dialect.IdentityCommands.Contains(kind);
-        string request = dialect.BuildRequest(kind, address, packByte, _battery.ProtocolVersion);
         int attempts = singleAttempt ? 1 : 1 + _options.Retries;
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
@@ -450,11 +468,11 @@ public sealed class BatteryPoller
             bool finalRefusal = false;
             try
             {
-                LogFrame("->", kind, request);
-                string response = await _transport.ExchangeAsync(request, _options.RequestTimeout, cancellationToken);
+                LogFrame("->", kind, dialect, request);
+                byte[] response = await _transport.ExchangeAsync(request, dialect.Wire, _options.RequestTimeout, cancellationToken);
                 Count(_requests, kind.ToLabel());
                 _link.Answered();
-                LogFrame("<-", kind, response);
+                LogFrame("<-", kind, dialect, response);
 
                 // Without a VER override a frame with another dialect's header cannot be ours (with one, the dialect's
                 // decoder refuses a frame that another dialect's layout explains).
@@ -589,7 +607,7 @@ public sealed class BatteryPoller
                 return (null, false);
             }
 
-            if (frame.Address != pack)
+            if (frame.Any(reply => reply.Address != pack))
             {
                 return (null, true);
             }
@@ -684,14 +702,14 @@ public sealed class BatteryPoller
     }
 
     /// <summary>A frame as ASCII with CR shown at Debug, and with its bytes in hex at Trace.</summary>
-    private void LogFrame(string direction, CommandKind kind, string frame)
+    private void LogFrame(string direction, CommandKind kind, IBmsDialect dialect, byte[] frame)
     {
         if (!_frames.IsEnabled(LogLevel.Debug))
         {
             return;
         }
 
-        string ascii = frame.Replace("\r", "\\r", StringComparison.Ordinal);
+        string ascii = dialect.Wire.Describe(frame).Replace("\r", "\\r", StringComparison.Ordinal);
         if (!_frames.IsEnabled(LogLevel.Trace))
         {
             PollerLog.Frame(_frames, _battery.Name, direction, kind.ToLabel(), ascii);
@@ -699,9 +717,9 @@ public sealed class BatteryPoller
         }
 
         var hex = new StringBuilder(frame.Length * 3);
-        foreach (char c in frame)
+        foreach (byte b in frame)
         {
-            hex.Append(((int)c).ToString("X2", CultureInfo.InvariantCulture)).Append(' ');
+            hex.Append(b.ToString("X2", CultureInfo.InvariantCulture)).Append(' ');
         }
 
         PollerLog.FrameWithHex(_frames, _battery.Name, direction, kind.ToLabel(), ascii, hex.ToString().TrimEnd());

@@ -1,3 +1,4 @@
+using System.Text;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
@@ -15,8 +16,8 @@ internal static class DialectDetector
     /// <param name="askAnalog">Sends one dialect's analog request and returns the validated frame, or null and why (already counted).</param>
     /// <param name="packByte">The COMMAND byte the analog request carries.</param>
     /// <param name="versionOverride">The configured VER override, if any.</param>
-    public static async Task<(IBmsDialect Dialect, ResponseFrame Analog)?> DetectAsync(
-        Func<IBmsDialect, Task<(ResponseFrame? Frame, FrameError? Failure)>> askAnalog, byte packByte, byte? versionOverride)
+    public static async Task<(IBmsDialect Dialect, IReadOnlyList<DialectReply> Analog)?> DetectAsync(
+        Func<IBmsDialect, Task<(IReadOnlyList<DialectReply>? Frame, FrameError? Failure)>> askAnalog, byte packByte, byte? versionOverride)
     {
         foreach (var dialect in BmsDialects.All)
         {
@@ -45,11 +46,11 @@ internal static class DialectDetector
     /// The dialect whose VER and CID1 a reply carries when it is not <paramref name="configured"/>: such a frame is refused
     /// with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout.
     /// </summary>
-    public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
+    public static IBmsDialect? LookAlike(byte[] response, IBmsDialect configured)
     {
         try
         {
-            var envelope = FrameDecoder.ParseRequest(response);
+            var envelope = FrameDecoder.ParseRequest(Encoding.Latin1.GetString(response));
             return BmsDialects.All.FirstOrDefault(d => d != configured && d.DefaultVersion == envelope.Version && d.Cid1 == envelope.Cid1);
         }
         catch (PaceProtocolException)

@@ -38,8 +38,8 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "{Battery}: link back after {Downtime} down")]
     public static partial void LinkBack(ILogger logger, string battery, string downtime);
 
-    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "{Battery}: the BMS speaks {Protocol} (VER {Version:X2}, CID1 {Cid1:X2}), detected on {Transport}")]
-    public static partial void DialectDetected(ILogger logger, string battery, string protocol, byte version, byte cid1, string transport);
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "{Battery}: the BMS speaks {Protocol} ({Header}), detected on {Transport}")]
+    public static partial void DialectDetected(ILogger logger, string battery, string protocol, string header, string transport);
 
     [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: no dialect ({Dialects}) answered the analog request; trying again next cycle")]
     public static partial void NoDialectAnswered(ILogger logger, string battery, string dialects);

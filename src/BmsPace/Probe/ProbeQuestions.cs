@@ -12,20 +12,26 @@ internal static class ProbeQuestions
     /// The analog request at <paramref name="address"/>: PACE asks the master for every pack (COMMAND FF); the 0x20
     /// family name the pack they address (Seplos's group and Pylontech's COMMAND are the address; EG4 sends none).
     /// </summary>
-    public static string AnalogRequest(IBmsDialect dialect, byte address) =>
-        dialect.BuildRequest(CommandKind.Analog, address, PackByte(dialect, address));
+    public static byte[] AnalogRequest(IBmsDialect dialect, byte address) =>
+        dialect.BuildRequests(CommandKind.Analog, address, PackByte(dialect, address))[0];
+
+    /// <summary>The analog request at <paramref name="address"/> as an attempt line shows it.</summary>
+    public static string AnalogRequestText(IBmsDialect dialect, byte address) => dialect.Wire.Describe(AnalogRequest(dialect, address));
+
+    /// <summary>The identity read of <see cref="IdentityKind"/> at <paramref name="address"/>.</summary>
+    public static byte[] IdentityRequest(IBmsDialect dialect, byte address) => dialect.BuildRequests(IdentityKind(dialect), address)[0];
 
     /// <summary>The pack count when the dialect's own layout explains <paramref name="frame"/> as the answer to <see cref="AnalogRequest"/>; else null.</summary>
-    public static int? ExplainAnalog(IBmsDialect dialect, ResponseFrame frame, byte address)
+    public static int? ExplainAnalog(IBmsDialect dialect, DialectReply frame, byte address)
     {
         byte packByte = PackByte(dialect, address);
-        if (!dialect.Explains(frame, CommandKind.Analog, packByte))
+        if (!dialect.Explains([frame], CommandKind.Analog, packByte))
         {
             return null;
         }
 
         var options = DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
-        return dialect.DecodeAnalog(frame, packByte, options).PackCount;
+        return dialect.DecodeAnalog([frame], packByte, options).PackCount;
     }
 
     /// <summary>The read that names the firmware: PACE 0xC1, else the 0x20 family's 0x51, else the dialect's first identity read.</summary>
@@ -35,11 +41,11 @@ internal static class ProbeQuestions
         : dialect.IdentityCommands[0];
 
     /// <summary>The firmware named by an identity answer (device name and version where the dialect sends both), or null.</summary>
-    public static string? SoftwareVersion(IBmsDialect dialect, ResponseFrame frame)
+    public static string? SoftwareVersion(IBmsDialect dialect, DialectReply frame)
     {
         try
         {
-            var identity = dialect.DecodeIdentity(IdentityKind(dialect), frame);
+            var identity = dialect.DecodeIdentity(IdentityKind(dialect), [frame]);
             return identity switch
             {
                 { DeviceName: { Length: > 0 } name, SoftwareVersion: { } version } => $"{name} {version}",

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using BmsPace.Configuration;
+using BmsPace.Hosting;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BmsPace.Probe;
 
@@ -72,8 +74,8 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             return run.Result(null);
         }
 
-        (ProbeLink Link, int? Baud, ProbeAttemptResult Answer)? found = null;
-        ProbeLink? link = null;
+        (StreamTransport Link, int? Baud, ProbeAttemptResult Answer)? found = null;
+        StreamTransport? link = null;
         try
         {
             foreach (int? baud in target.Speeds)
@@ -153,7 +155,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         }
     }
 
-    private static async Task<(ProbeLink Link, int? Baud, ProbeAttemptResult Answer)?> ScanOtherAddressesAsync(Run run, ProbeLink link, int? baud, CancellationToken cancellationToken)
+    private static async Task<(StreamTransport Link, int? Baud, ProbeAttemptResult Answer)?> ScanOtherAddressesAsync(Run run, StreamTransport link, int? baud, CancellationToken cancellationToken)
     {
         for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
         {
@@ -177,7 +179,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
 
     /// <summary>Dialects whose requests at <paramref name="address"/> are the same bytes share one attempt.</summary>
     private static IEnumerable<IBmsDialect[]> Groups(IReadOnlyList<IBmsDialect> dialects, byte address) =>
-        dialects.GroupBy(d => ProbeQuestions.AnalogRequest(d, address), StringComparer.Ordinal).Select(g => g.ToArray());
+        dialects.GroupBy(d => ProbeQuestions.AnalogRequestText(d, address), StringComparer.Ordinal).Select(g => g.ToArray());
 
     private static async Task<bool> CheckDeviceAsync(Run run, SerialConnectionSpec serial)
     {
@@ -198,24 +200,43 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         return true;
     }
 
-    private static async Task<ProbeLink?> OpenAsync(Run run, int? baud, CancellationToken cancellationToken)
+    /// <summary>Opens the connection through the transports the poller uses; a serial port at <paramref name="baud"/>.</summary>
+    private static async Task<StreamTransport?> OpenAsync(Run run, int? baud, CancellationToken cancellationToken)
     {
+        var connection = run.Target.Connection is SerialConnectionSpec serial && baud is int speed ? serial with { BaudRate = speed } : run.Target.Connection;
+        var link = TransportFactory.Create(connection, NullLoggerFactory.Instance);
         try
         {
-            return await ProbeLink.OpenAsync(run.Target.Connection, baud, UsualTimeout * 3, cancellationToken);
+            await link.ConnectAsync(UsualTimeout * 3, cancellationToken);
+            return link;
         }
-        catch (TransportException ex)
+        catch (Exception ex) when (ex is TransportException or ArgumentException)
         {
+            await link.DisposeAsync();
             await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, null, null, ProbeOutcome.Io, ex.Message, null));
             return null;
         }
     }
 
-    private static async Task<ProbeAttemptResult> AttemptAsync(
-        Run run, ProbeLink link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>One request and what came back; a link that cannot be used any more is the listen's failure.</summary>
+    private static async Task<TransportListen> ListenAsync(StreamTransport link, byte[] request, IBmsDialect dialect, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        string request = ProbeQuestions.AnalogRequest(dialects[0], address);
-        var listen = await link.ExchangeAsync(request, timeout, cancellationToken);
+        try
+        {
+            return await link.ListenAsync(request, dialect.Wire, timeout, cancellationToken);
+        }
+        catch (TransportException ex)
+        {
+            return new TransportListen([], TimeSpan.Zero, ex.Message);
+        }
+    }
+
+    private static async Task<ProbeAttemptResult> AttemptAsync(
+        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        byte[] request = ProbeQuestions.AnalogRequest(dialects[0], address);
+        string requestText = dialects[0].Wire.Describe(request);
+        var listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
         var classification = ReplyClassifier.Classify(listen, request, dialects, address);
         ProbeAttemptResult? late = null;
         if (classification is { Outcome: ProbeOutcome.Answer, Frame: { } frame, Dialect: { } lateDialect }
@@ -225,25 +246,25 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             // The answer names the address asked just before, whose attempt timed out: it is that address's reply,
             // come late. Credit it there and ask this address again, rather than naming a pack that may not exist.
             await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, lateDialect.Name, frame.Address, ProbeOutcome.Answer,
-                $"{classification.Detail}, late: after its own request timed out", ProbeQuestions.AnalogRequest(lateDialect, frame.Address)));
+                $"{classification.Detail}, late: after its own request timed out", ProbeQuestions.AnalogRequestText(lateDialect, frame.Address)));
             late = new ProbeAttemptResult(classification, frame.Address);
-            listen = await link.ExchangeAsync(request, timeout, cancellationToken);
+            listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
             classification = ReplyClassifier.Classify(listen, request, dialects, address);
         }
 
         string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
-        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, request));
+        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, requestText));
         return classification.Outcome != ProbeOutcome.Answer && late is not null ? late : new ProbeAttemptResult(classification, address);
     }
 
-    private static async Task<ProbeFinding> DescribeAsync(Run run, ProbeLink link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
+    private static async Task<ProbeFinding> DescribeAsync(Run run, StreamTransport link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
     {
         var dialect = first.Classification.Dialect!;
         var frame = first.Classification.Frame!;
         string? softwareVersion = await ReadIdentityAsync(run, link, baud, dialect, first.Address, cancellationToken);
 
         var tried = run.Attempts
-            .Where(a => a.Baud == baud && a.Request == ProbeQuestions.AnalogRequest(dialect, (byte)(a.Address ?? 0)) && a.Address is not null)
+            .Where(a => a.Baud == baud && a.Request == ProbeQuestions.AnalogRequestText(dialect, (byte)(a.Address ?? 0)) && a.Address is not null)
             .Select(a => a.Address!.Value)
             .ToHashSet();
         var answered = run.Attempts
@@ -300,10 +321,10 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             softwareVersion);
     }
 
-    private static async Task<string?> ReadIdentityAsync(Run run, ProbeLink link, int? baud, IBmsDialect dialect, byte address, CancellationToken cancellationToken)
+    private static async Task<string?> ReadIdentityAsync(Run run, StreamTransport link, int? baud, IBmsDialect dialect, byte address, CancellationToken cancellationToken)
     {
-        string request = dialect.BuildRequest(ProbeQuestions.IdentityKind(dialect), address);
-        var listen = await link.ExchangeAsync(request, UsualTimeout, cancellationToken);
+        byte[] request = ProbeQuestions.IdentityRequest(dialect, address);
+        var listen = await ListenAsync(link, request, dialect, UsualTimeout, cancellationToken);
         var classification = ReplyClassifier.Classify(listen, request, [dialect], address);
         string? version = null;
         var outcome = classification.Outcome;
@@ -316,7 +337,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             detail = version is null ? "identity read answered" : $"software version {version}";
         }
 
-        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, dialect.Name, address, outcome, detail, request));
+        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, dialect.Name, address, outcome, detail, dialect.Wire.Describe(request)));
         return version;
     }
 

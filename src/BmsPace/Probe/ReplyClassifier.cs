@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Transport;
 
 namespace BmsPace.Probe;
 
@@ -57,7 +59,7 @@ internal static class ReplyClassifier
 
     /// <param name="candidates">The dialects that sent exactly this request; the first whose layout explains a valid answer names it.</param>
     /// <param name="address">The ADR the request carried.</param>
-    public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IBmsDialect> candidates, byte address)
+    public static ReplyClassification Classify(TransportListen listen, byte[] request, IReadOnlyList<IBmsDialect> candidates, byte address)
     {
         var received = listen.Received;
         if (received.Length == 0)
@@ -67,22 +69,23 @@ internal static class ReplyClassifier
                 : new ReplyClassification(ProbeOutcome.Io, listen.LinkFailure);
         }
 
-        var assembler = new FrameAssembler();
-        assembler.Append(received);
+        var wire = candidates[0].Wire;
+        var buffer = new ReadOnlySequence<byte>(received);
         bool sawEcho = false;
-        while (assembler.TryTakeFrame(out string frame))
+        while (wire.TryCutReply(ref buffer, request, out var cut))
         {
-            if (string.Equals(frame, request, StringComparison.Ordinal))
+            byte[] frame = cut.ToArray();
+            if (wire.IsEchoOf(frame, request))
             {
                 sawEcho = true;
                 continue;
             }
 
-            return ClassifyFrame(frame, candidates, address, listen.Elapsed);
+            return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed);
         }
 
         string text = Encoding.Latin1.GetString(received);
-        string rest = text.Replace(request, "", StringComparison.Ordinal);
+        string rest = text.Replace(Encoding.Latin1.GetString(request), "", StringComparison.Ordinal);
         if (sawEcho)
         {
             string extra = rest.Length == 0 ? "" : $", then {rest.Length} other bytes";

@@ -1,3 +1,5 @@
+using BmsPace.Protocol.Wire;
+
 namespace BmsPace.Transport;
 
 /// <summary>
@@ -10,11 +12,12 @@ public interface IBmsTransport : IAsyncDisposable
     string Description { get; }
 
     /// <summary>
-    /// Flushes stale input, sends <paramref name="request"/>, and returns the next complete frame (from <c>~</c> to CR,
-    /// CR included) that is not a byte-identical echo of the request. Opens the link first when it is closed.
+    /// Flushes stale input, sends <paramref name="request"/>, and returns the next complete reply frame that
+    /// <paramref name="wire"/> cuts (for ASCII, from <c>~</c> to CR, CR included) and that is not an echo of the
+    /// request. Opens the link first when it is closed.
     /// </summary>
     /// <exception cref="TransportException">timeout, io, echo (a timeout after an echo) or truncated (a frame started but did not end in time).</exception>
-    Task<string> ExchangeAsync(string request, TimeSpan timeout, CancellationToken cancellationToken);
+    Task<byte[]> ExchangeAsync(ReadOnlyMemory<byte> request, IWireFormat wire, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>Closes the link so the next exchange opens it afresh (after repeated failures).</summary>
     Task ResetAsync(CancellationToken cancellationToken);

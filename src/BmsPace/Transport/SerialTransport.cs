@@ -25,6 +25,8 @@ public sealed class SerialTransport : StreamTransport
         _line = line ?? new SerialLineOptions();
     }
 
+    protected override int? BaudRate => _spec.BaudRate;
+
     protected override Task<Stream> OpenStreamAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (!File.Exists(_spec.Path))

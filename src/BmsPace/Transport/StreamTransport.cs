@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Text;
 using System.Threading.Channels;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 using BmsPace.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,13 +12,14 @@ namespace BmsPace.Transport;
 
 /// <summary>
 /// The one frame reader behind every transport; a subclass only opens the link's <see cref="Stream"/>. While a link is
-/// open, one read loop drains it through a <see cref="PipeReader"/>, cuts frames with <see cref="FrameCutter"/> and
-/// hands them on through a <see cref="Channel{T}"/>, so no read is ever left pending between exchanges (a pending
-/// <c>SerialPort.BaseStream.ReadAsync</c> would swallow the next reply). An exchange writes the request and waits for
-/// the first frame cut after it that is not an echo of it; frames cut before the request are stale and skipped.
+/// open, one read loop drains it through a <see cref="PipeReader"/>, cuts frames with the wire format of the request
+/// in flight (<see cref="IWireFormat"/>) and hands them on through a <see cref="Channel{T}"/>, so no read is ever left
+/// pending between exchanges (a pending <c>SerialPort.BaseStream.ReadAsync</c> would swallow the next reply). An
+/// exchange writes the request and waits for the first frame cut after it that is not an echo of it; frames cut before
+/// the request are stale and skipped. <c>probe</c> listens instead (<see cref="ListenAsync"/>): it keeps every byte.
 /// </summary>
 /// <remarks>Exchanges take turns: a second caller waits for the first to finish.</remarks>
-public abstract class StreamTransport : IBmsTransport
+public abstract partial class StreamTransport : IBmsTransport
 {
     /// <summary>The longest unfinished frame kept for a log line or an error's <see cref="TransportException.Partial"/>.</summary>
     private const int PartialTextLimit = 200;
@@ -64,18 +65,21 @@ public abstract class StreamTransport : IBmsTransport
     /// <summary>Releases what a subclass holds beyond the link.</summary>
     protected virtual ValueTask ReleaseResourcesAsync() => ValueTask.CompletedTask;
 
-    public async Task<string> ExchangeAsync(string request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The line speed when the link is a serial port (how long the longest frame takes to arrive), else null.</summary>
+    protected virtual int? BaudRate => null;
+
+    public async Task<byte[]> ExchangeAsync(ReadOnlyMemory<byte> request, IWireFormat wire, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(wire);
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _turn.WaitAsync(cancellationToken);
         try
         {
             long started = _time.GetTimestamp();
             var link = await EnsureOpenAsync(timeout, cancellationToken);
-            long serial = Interlocked.Increment(ref _requestSerial);
+            long serial = Expect(link, wire, request);
             await WriteRequestAsync(link, request, Remaining(started, timeout), cancellationToken);
-            return await AwaitReplyAsync(link, request, serial, Remaining(started, timeout), timeout, cancellationToken);
+            return await AwaitReplyAsync(link, wire, request, serial, Remaining(started, timeout), timeout, cancellationToken);
         }
         finally
         {
@@ -176,16 +180,21 @@ public abstract class StreamTransport : IBmsTransport
         return link;
     }
 
-    private async Task WriteRequestAsync(Link link, string request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Stamps the frames cut from now on as following a new request, cut by <paramref name="wire"/>.</summary>
+    private long Expect(Link link, IWireFormat wire, ReadOnlyMemory<byte> request)
     {
-        int length = Encoding.ASCII.GetByteCount(request);
-        byte[] bytes = ArrayPool<byte>.Shared.Rent(length);
+        long serial = Interlocked.Increment(ref _requestSerial);
+        link.Expected = new Expectation(serial, wire, request);
+        return serial;
+    }
+
+    private async Task WriteRequestAsync(Link link, ReadOnlyMemory<byte> request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         try
         {
-            Encoding.ASCII.GetBytes(request, bytes);
             using var writeTimeout = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.FromMilliseconds(1), _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, writeTimeout.Token);
-            await link.Stream.WriteAsync(bytes.AsMemory(0, length), linked.Token);
+            await link.Stream.WriteAsync(request, linked.Token);
             await link.Stream.FlushAsync(linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -204,13 +213,9 @@ public abstract class StreamTransport : IBmsTransport
             await FailLinkAsync(link, ex);
             throw new TransportException(FrameError.Io, $"{Description}: writing the request failed: {ex.Message}", ex);
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
     }
 
-    private async Task<string> AwaitReplyAsync(Link link, string request, long serial, TimeSpan remaining, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<byte[]> AwaitReplyAsync(Link link, IWireFormat wire, ReadOnlyMemory<byte> request, long serial, TimeSpan remaining, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1), _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
@@ -232,7 +237,7 @@ public abstract class StreamTransport : IBmsTransport
                     continue;
                 }
 
-                if (string.Equals(arrived.Text, request, StringComparison.Ordinal))
+                if (wire.IsEchoOf(arrived.Bytes, request.Span))
                 {
                     sawEcho = true;
                     TransportLog.EchoDiscarded(Logger, Description);
@@ -240,7 +245,7 @@ public abstract class StreamTransport : IBmsTransport
                 }
 
                 _consecutiveLinkFailures = 0;
-                return arrived.Text;
+                return arrived.Bytes;
             }
         }
         catch (ChannelClosedException)
@@ -294,15 +299,23 @@ public abstract class StreamTransport : IBmsTransport
                     TransportLog.Chunk(FrameLogger, Description, (int)chunk.Length, Convert.ToHexString(chunk.ToArray()));
                 }
 
-                long serial = Volatile.Read(ref _requestSerial);
-                while (FrameCutter.TryCut(ref buffer, out var frame))
+                link.Capture?.Add(buffer.Slice(kept), _time.GetTimestamp());
+                if (link.Expected is not { } expected)
                 {
-                    link.Frames.Writer.TryWrite(new ArrivedFrame(Encoding.ASCII.GetString(frame), serial));
+                    // Nothing was asked on this link yet: whatever arrives answers no request.
+                    buffer = buffer.Slice(buffer.End);
+                }
+                else
+                {
+                    while (expected.Wire.TryCutReply(ref buffer, expected.Request.Span, out var frame))
+                    {
+                        link.Frames.Writer.TryWrite(new ArrivedFrame(frame.ToArray(), expected.Serial));
+                    }
                 }
 
-                link.Partial = buffer.IsEmpty
+                link.Partial = buffer.IsEmpty || link.Expected is not { } cutBy
                     ? null
-                    : new PartialFrame(Encoding.ASCII.GetString(buffer.Slice(0, Math.Min(buffer.Length, PartialTextLimit))), serial);
+                    : new PartialFrame(cutBy.Wire.Describe(buffer.Slice(0, Math.Min(buffer.Length, PartialTextLimit)).ToArray()), cutBy.Serial);
                 kept = buffer.Length;
                 reader.AdvanceTo(buffer.Start, result.Buffer.End);
                 if (result.IsCompleted)
@@ -388,43 +401,4 @@ public abstract class StreamTransport : IBmsTransport
         SocketException socket => $"socket error {socket.SocketErrorCode}: {socket.Message}",
         _ => failure.Message,
     };
-
-    /// <summary>Why a link is closed: only a failure counts towards the reconnect backoff and is logged as lost.</summary>
-    private enum LinkEnd
-    {
-        Failed,
-        Reset,
-        Disposed,
-    }
-
-    /// <summary>A frame as it came off the line, with the serial of the last request written before it was cut.</summary>
-    private readonly record struct ArrivedFrame(string Text, long Serial);
-
-    /// <summary>The start of a frame (<c>~</c> without CR yet) buffered after the last complete frame, and the request it followed.</summary>
-    private sealed record PartialFrame(string Text, long Serial);
-
-    private sealed class Link(Stream stream)
-    {
-        private Exception? _failure;
-        private PartialFrame? _partial;
-
-        public Stream Stream { get; } = stream;
-
-        public CancellationTokenSource Stop { get; } = new();
-
-        public Channel<ArrivedFrame> Frames { get; } = Channel.CreateUnbounded<ArrivedFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-
-        public Task? ReadLoop { get; set; }
-
-        /// <summary>The first reason the link failed; set once, read by the exchange.</summary>
-        public Exception? Failure => Volatile.Read(ref _failure);
-
-        public PartialFrame? Partial
-        {
-            get => Volatile.Read(ref _partial);
-            set => Volatile.Write(ref _partial, value);
-        }
-
-        public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
-    }
 }

@@ -73,7 +73,7 @@ public sealed class DialectDetectionTests
         {
             byte cid2 = Frames.Cid2Of(request);
             var kind = cid2 == 0x44 ? CommandKind.Alarm : CommandKind.Analog;
-            return Encoding.ASCII.GetString(pace.Respond(RequestBuilder.Build(kind, 0x25, 1)).Bytes);
+            return Encoding.ASCII.GetString(pace.Respond(AsciiDialectCalls.PaceRequest(kind, 0x25, 1)).Bytes);
         });
         var log = new ListLogger();
         var poller = new BatteryPoller(new BatteryOptions { Name = "shed", Protocol = "eg4" }, Options, transport, _time, log);

@@ -1,3 +1,5 @@
+using System.Text;
+using BmsPace.Protocol.Wire;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Simulator;
@@ -81,8 +83,11 @@ public sealed class LateReplyTests
 
         public LineTiming Line => bms.Line;
 
-        public SimulatorReply Respond(string request)
+        public IWireFormat Wire => bms.Wire;
+
+        public SimulatorReply Respond(ReadOnlySpan<byte> bytes)
         {
+            string request = Encoding.Latin1.GetString(bytes);
             var reply = bms.Respond(request);
             bool target = request.Length > 8 && request.AsSpan(7, 2).SequenceEqual(lateFor);
             if (!target)

@@ -1,4 +1,6 @@
+using System.Text;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 
 namespace BmsPace.Tests.Polling;
@@ -19,12 +21,13 @@ internal sealed class ScriptedTransport : IBmsTransport
 
     public string Description => "scripted";
 
-    public Task<string> ExchangeAsync(string request, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<byte[]> ExchangeAsync(ReadOnlyMemory<byte> requestBytes, IWireFormat wire, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        string request = Encoding.Latin1.GetString(requestBytes.Span);
         Requests.Add(request);
         return _answer(request) is { } response
-            ? Task.FromResult(response)
-            : Task.FromException<string>(new TransportException(FrameError.Timeout, "no answer within the timeout") { RequestSent = true });
+            ? Task.FromResult(Encoding.Latin1.GetBytes(response))
+            : Task.FromException<byte[]>(new TransportException(FrameError.Timeout, "no answer within the timeout") { RequestSent = true });
     }
 
     public Task ResetAsync(CancellationToken cancellationToken)

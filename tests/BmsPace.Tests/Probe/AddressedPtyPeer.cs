@@ -1,4 +1,5 @@
-using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Tests;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 using BmsPace.Tests.Transport;
 
@@ -61,7 +62,7 @@ internal sealed class AddressedPtyPeer : IAsyncDisposable
 
     private async Task ServeAsync(ISimulatedDevice bms, IReadOnlySet<int> addresses)
     {
-        var assembler = new FrameAssembler();
+        var assembler = new WireBuffer(AsciiWire.Instance);
         var buffer = new byte[1024];
         while (!_stop.IsCancellationRequested)
         {
@@ -80,8 +81,7 @@ internal sealed class AddressedPtyPeer : IAsyncDisposable
                 return;
             }
 
-            assembler.Append(buffer.AsSpan(0, count));
-            while (assembler.TryTakeFrame(out string request))
+            foreach (string request in assembler.Feed(buffer.AsSpan(0, count)))
             {
                 lock (_requests)
                 {

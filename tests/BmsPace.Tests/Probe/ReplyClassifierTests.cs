@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Probe;
+using BmsPace.Transport;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Tests.Shipping;
 
@@ -32,18 +33,18 @@ public sealed class ReplyClassifierTests
         const string request = "~25014642E002FFFD05\r";
 
         byte address = Convert.ToByte(frame[3..5], 16);
-        var explaining = BmsDialects.All.Where(d => ReplyClassifier.Classify(Listen(frame), request, [d], address).Outcome == ProbeOutcome.Answer).ToList();
+        var explaining = BmsDialects.All.Where(d => ReplyClassifier.Classify(Listen(frame), AsciiDialectCalls.Bytes(request), [d], address).Outcome == ProbeOutcome.Answer).ToList();
 
         var only = Assert.Single(explaining);
         Assert.Equal(dialect, only.Name);
-        var classification = ReplyClassifier.Classify(Listen(frame), request, BmsDialects.All, address);
+        var classification = ReplyClassifier.Classify(Listen(frame), AsciiDialectCalls.Bytes(request), BmsDialects.All, address);
         Assert.Equal(packs, classification.PackCount);
     }
 
     [Fact]
     public void A_frame_with_a_wrong_checksum_is_a_bad_frame_even_from_a_document()
     {
-        var classification = ReplyClassifier.Classify(Listen(Field("pylon-doc-rs485-v33-42-p4", "frame")), Field("pylon-doc-rs485-v33-42-p4", "request"), BmsDialects.All, 0x01);
+        var classification = ReplyClassifier.Classify(Listen(Field("pylon-doc-rs485-v33-42-p4", "frame")), AsciiDialectCalls.Bytes(Field("pylon-doc-rs485-v33-42-p4", "request")), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.BadFrame, classification.Outcome);
         Assert.StartsWith("checksum: CHKSUM is E1A2, computed E27A", classification.Detail, StringComparison.Ordinal);
@@ -52,7 +53,7 @@ public sealed class ReplyClassifierTests
     [Fact]
     public void An_rtn_frame_is_rtn_with_its_meaning()
     {
-        var classification = ReplyClassifier.Classify(Listen(Field("rtn04-emulator", "frame")), "~25004642E002FFFD06\r", BmsDialects.All, 0x01);
+        var classification = ReplyClassifier.Classify(Listen(Field("rtn04-emulator", "frame")), AsciiDialectCalls.Bytes("~25004642E002FFFD06\r"), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Rtn, classification.Outcome);
         Assert.Equal("RTN 04: CID2 invalid (VER 25 ADR 00 CID1 46)", classification.Detail);
@@ -63,7 +64,7 @@ public sealed class ReplyClassifierTests
     {
         string request = Field("bad-echo-issue16", "request");
 
-        var classification = ReplyClassifier.Classify(Listen(Field("bad-echo-issue16", "frame")), request, BmsDialects.All, 0x01);
+        var classification = ReplyClassifier.Classify(Listen(Field("bad-echo-issue16", "frame")), AsciiDialectCalls.Bytes(request), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Echo, classification.Outcome);
         Assert.Equal("the request itself came back", classification.Detail);
@@ -74,7 +75,7 @@ public sealed class ReplyClassifierTests
     {
         string request = Field("jakiper-nkinnan-42", "request");
 
-        var classification = ReplyClassifier.Classify(Listen(request + Field("jakiper-nkinnan-42", "frame")), request, BmsDialects.All, 0x01);
+        var classification = ReplyClassifier.Classify(Listen(request + Field("jakiper-nkinnan-42", "frame")), AsciiDialectCalls.Bytes(request), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.Answer, classification.Outcome);
         Assert.Equal("pace", classification.Dialect!.Name);
@@ -85,7 +86,7 @@ public sealed class ReplyClassifierTests
     {
         string frame = Field("bad-truncated-tcp-issue17", "frame");
 
-        var classification = ReplyClassifier.Classify(Listen(frame), "~25014642E002FFFD05\r", BmsDialects.All, 0x01);
+        var classification = ReplyClassifier.Classify(Listen(frame), AsciiDialectCalls.Bytes("~25014642E002FFFD05\r"), BmsDialects.All, 0x01);
 
         Assert.Equal(ProbeOutcome.BadFrame, classification.Outcome);
     }
@@ -125,7 +126,7 @@ public sealed class ReplyClassifierTests
         Assert.Equal(devices.Count, devices.Select(d => d.Path).Distinct().Count());
     }
 
-    private static ProbeListen Listen(string bytes) => new(Encoding.ASCII.GetBytes(bytes), TimeSpan.FromMilliseconds(42), null);
+    private static TransportListen Listen(string bytes) => new(Encoding.ASCII.GetBytes(bytes), TimeSpan.FromMilliseconds(42), null);
 
     private static string Field(string id, string field) =>
         Vectors.Value.RootElement.GetProperty("vectors").EnumerateArray().Single(v => v.GetProperty("id").GetString() == id).GetProperty(field).GetString()!;

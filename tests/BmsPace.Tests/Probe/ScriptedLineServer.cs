@@ -1,7 +1,8 @@
+using BmsPace.Protocol.Tests;
+using BmsPace.Protocol.Wire;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using BmsPace.Protocol.Framing;
 
 namespace BmsPace.Tests.Probe;
 
@@ -99,7 +100,7 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket)
     {
-        var assembler = new FrameAssembler();
+        var assembler = new WireBuffer(AsciiWire.Instance);
         var buffer = new byte[1024];
         try
         {
@@ -111,8 +112,7 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
                     return;
                 }
 
-                assembler.Append(buffer.AsSpan(0, count));
-                while (assembler.TryTakeFrame(out string request))
+                foreach (string request in assembler.Feed(buffer.AsSpan(0, count)))
                 {
                     lock (_requests)
                     {

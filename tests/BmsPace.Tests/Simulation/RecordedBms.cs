@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 
 namespace BmsPace.Tests.Simulation;
@@ -152,11 +153,14 @@ internal sealed class RecordedBms : ISimulatedDevice
         }
     }
 
-    public SimulatorReply Respond(string request)
+    public IWireFormat Wire => _bms.Wire;
+
+    public SimulatorReply Respond(ReadOnlySpan<byte> bytes)
     {
+        string request = Encoding.Latin1.GetString(bytes);
         lock (_gate)
         {
-            var reply = _line.Respond(request);
+            var reply = _line.Respond(bytes);
             _requests.Add(request);
             if (HeaderByte(request, 7) is { } cid2)
             {

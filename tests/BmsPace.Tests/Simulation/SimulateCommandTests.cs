@@ -12,7 +12,7 @@ namespace BmsPace.Tests.Simulation;
 
 public partial class SimulateCommandTests
 {
-    private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+    private static readonly string AnalogRequest = AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1);
 
     [Theory]
     [InlineData(new string[] { "simulate" }, "exactly one of --tcp")]

@@ -15,7 +15,7 @@ public class SimulatedBmsTests
 
     private static string Ask(ISimulatedDevice bms, CommandKind kind, byte address = 1, byte packByte = 0xFF)
     {
-        var reply = bms.Respond(RequestBuilder.Build(kind, 0x25, address, packByte));
+        var reply = bms.Respond(AsciiDialectCalls.PaceRequest(kind, 0x25, address, packByte));
         return Encoding.ASCII.GetString(reply.Bytes);
     }
 
@@ -339,7 +339,7 @@ public class SimulatedBmsTests
     {
         var bms = Create();
         string good = Ask(bms, CommandKind.SoftwareVersion);
-        string request = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
+        string request = AsciiDialectCalls.PaceRequest(CommandKind.SoftwareVersion, 0x25, 1);
 
         SimulatorReply With(string fault)
         {

@@ -173,8 +173,8 @@ public sealed partial class SimulatedDayTests
 
     private static void Ask(RecordedBms bms)
     {
-        bms.Respond(RequestBuilder.Build(CommandKind.Analog, 0x25, 1, 0xFF));
-        bms.Respond(RequestBuilder.Build(CommandKind.Alarm, 0x25, 1, 0xFF));
+        bms.Respond(AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1, 0xFF));
+        bms.Respond(AsciiDialectCalls.PaceRequest(CommandKind.Alarm, 0x25, 1, 0xFF));
     }
 
     private static List<AlertRule> AlertRules()

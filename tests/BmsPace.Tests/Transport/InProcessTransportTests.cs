@@ -13,7 +13,7 @@ namespace BmsPace.Tests.Transport;
 /// <summary>The in-process simulator link: the same reader over an in-memory pipe.</summary>
 public class InProcessTransportTests
 {
-    private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+    private static readonly string AnalogRequest = AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1);
 
     [Fact]
     public async Task The_factory_builds_the_simulator_the_connection_describes()

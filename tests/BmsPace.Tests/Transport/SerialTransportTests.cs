@@ -11,7 +11,7 @@ namespace BmsPace.Tests.Transport;
 /// <summary>SerialTransport (System.IO.Ports) on real pseudo-terminals: a socat pair, and the simulator's own pty.</summary>
 public class SerialTransportTests
 {
-    private static readonly string AnalogRequest = RequestBuilder.Build(CommandKind.Analog, 0x25, 1);
+    private static readonly string AnalogRequest = AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1);
     private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
 
     [Fact]
@@ -28,7 +28,7 @@ public class SerialTransportTests
             await using var transport = new SerialTransport(new SerialConnectionSpec(pair.PathB), log.Factory, reconnect: Fast);
             foreach (var kind in CommandKinds.All)
             {
-                string frame = await transport.ExchangeAsync(RequestBuilder.Build(kind, 0x25, 1), TimeSpan.FromSeconds(5), CancellationToken.None);
+                string frame = await transport.ExchangeAsync(AsciiDialectCalls.PaceRequest(kind, 0x25, 1), TimeSpan.FromSeconds(5), CancellationToken.None);
                 EnvelopeCheck.AssertValid(frame);
                 Assert.Equal(bms.LastReply(kind.ToCid2()), frame);
             }

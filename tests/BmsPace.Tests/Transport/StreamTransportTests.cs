@@ -1,6 +1,8 @@
 using System.Text;
 using System.Threading.Channels;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Tests;
+using BmsPace.Protocol.Wire;
 using BmsPace.Resilience;
 using BmsPace.Simulator;
 using BmsPace.Transport;
@@ -187,7 +189,8 @@ public class StreamTransportTests
 
     private sealed class Peer(Stream stream)
     {
-        private readonly FrameAssembler _assembler = new();
+        private readonly WireBuffer _requests = new(AsciiWire.Instance);
+        private readonly Queue<string> _cut = [];
 
         public Stream Stream { get; } = stream;
 
@@ -195,17 +198,18 @@ public class StreamTransportTests
         {
             var buffer = new byte[256];
             using var timeout = new CancellationTokenSource(Long);
-            while (!_assembler.TryTakeFrame(out _lastFrame))
+            while (_cut.Count == 0)
             {
                 int n = await Stream.ReadAsync(buffer, timeout.Token);
                 Assert.NotEqual(0, n);
-                _assembler.Append(buffer.AsSpan(0, n));
+                foreach (string frame in _requests.Feed(buffer.AsSpan(0, n)))
+                {
+                    _cut.Enqueue(frame);
+                }
             }
 
-            return _lastFrame;
+            return _cut.Dequeue();
         }
-
-        private string _lastFrame = "";
 
         public async Task SendAsync(string text)
         {

@@ -14,7 +14,7 @@ public class TcpTransportTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(400);
     private static readonly BackoffPolicy Fast = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200));
-    private static readonly string VersionRequest = RequestBuilder.Build(CommandKind.SoftwareVersion, 0x25, 1);
+    private static readonly string VersionRequest = AsciiDialectCalls.PaceRequest(CommandKind.SoftwareVersion, 0x25, 1);
 
     private static CountingServer StartServer(RecordedBms bms, int port = 0) => new(bms, port);
 
@@ -44,7 +44,7 @@ public class TcpTransportTests
         await using var transport = Connect(server);
         foreach (var kind in CommandKinds.All)
         {
-            string frame = await transport.ExchangeAsync(RequestBuilder.Build(kind, 0x25, 1), TimeSpan.FromSeconds(3), CancellationToken.None);
+            string frame = await transport.ExchangeAsync(AsciiDialectCalls.PaceRequest(kind, 0x25, 1), TimeSpan.FromSeconds(3), CancellationToken.None);
             EnvelopeCheck.AssertValid(frame);
             Assert.Equal(bms.LastReply(kind.ToCid2()), frame);
         }

@@ -43,7 +43,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
     }
 
     /// <summary>0x4D: year (u16), month, day, hour, minute, second.</summary>
-    public override DateTime DecodeDateTime(ResponseFrame frame)
+    internal override DateTime DecodeDateTime(ResponseFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var reader = new InfoReader(frame.Info.AsSpan());

@@ -45,7 +45,7 @@ internal sealed class PaceDialect : DialectBase
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options) =>
         PaceDecoders.DecodeAlarm(frame.Info.AsSpan(), packByte, options);
 
-    public override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
+    internal override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         switch (kind)
@@ -60,9 +60,9 @@ internal sealed class PaceDialect : DialectBase
         }
     }
 
-    public override int? DecodePackCount(ResponseFrame frame) => PaceDecoders.DecodePackCount(frame.Info.AsSpan());
+    internal override int? DecodePackCount(ResponseFrame frame) => PaceDecoders.DecodePackCount(frame.Info.AsSpan());
 
-    public override CapacityReading DecodeCapacity(ResponseFrame frame) => PaceDecoders.DecodeCapacity(frame.Info.AsSpan());
+    internal override CapacityReading DecodeCapacity(ResponseFrame frame) => PaceDecoders.DecodeCapacity(frame.Info.AsSpan());
 
-    public override DateTime DecodeDateTime(ResponseFrame frame) => PaceDecoders.DecodeDateTime(frame.Info.AsSpan());
+    internal override DateTime DecodeDateTime(ResponseFrame frame) => PaceDecoders.DecodeDateTime(frame.Info.AsSpan());
 }

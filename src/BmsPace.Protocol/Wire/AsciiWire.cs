@@ -1,24 +1,45 @@
 using System.Buffers;
+using System.Text;
 
-namespace BmsPace.Protocol.Framing;
+namespace BmsPace.Protocol.Wire;
 
 /// <summary>
-/// Cuts <c>~ ... CR</c> frames off the front of buffered bytes, such as a <c>PipeReader</c>'s buffer, by the rules of
-/// <see cref="FrameAssembler"/> (PROTOCOL.md section 6): bytes before <c>~</c> are noise, a second <c>~</c> before CR
-/// means the first frame was cut off, and a frame longer than <see cref="FrameAssembler.MaxFrameLength"/> is dropped so
-/// the reader resyncs on the next <c>~</c>. The caller keeps whatever is left for the next read.
+/// The wire format of the PACE ASCII family (PROTOCOL.md section 6): a frame runs from <c>~</c> to CR. Bytes before
+/// <c>~</c> are noise, a second <c>~</c> before CR means the first frame was cut off, and a frame longer than
+/// <see cref="MaxFrameLength"/> is dropped so the reader resyncs on the next <c>~</c>. Requests and replies are cut
+/// alike; the caller keeps whatever is left for the next read.
 /// </summary>
-public static class FrameCutter
+public sealed class AsciiWire : IWireFormat
 {
+    /// <summary>
+    /// LENID can describe 4095 INFO characters, so no valid frame exceeds 18 + 4095 = 4113 characters; the margin keeps a
+    /// slightly malformed but complete frame reachable for the validator, which reports the real reason.
+    /// </summary>
+    public const int MaxFrameBytes = 4200;
+
     private const byte StartOfFrame = (byte)'~';
     private const byte EndOfFrame = (byte)'\r';
 
-    /// <summary>
-    /// Takes the next complete frame (from <c>~</c> to CR inclusive) off the front of <paramref name="buffer"/>. Noise,
-    /// cut-off and oversize frames before it are consumed too. When no complete frame is buffered it returns false and
-    /// leaves in <paramref name="buffer"/> only an unfinished frame from its <c>~</c> (or nothing at all).
-    /// </summary>
-    public static bool TryCut(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
+    private AsciiWire()
+    {
+    }
+
+    public static AsciiWire Instance { get; } = new();
+
+    public string Name => "ascii";
+
+    public int MaxFrameLength => MaxFrameBytes;
+
+    public bool TryCutReply(ref ReadOnlySequence<byte> buffer, ReadOnlySpan<byte> request, out ReadOnlySequence<byte> frame) =>
+        TryCut(ref buffer, out frame);
+
+    public bool TryCutRequest(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame) => TryCut(ref buffer, out frame);
+
+    public bool IsEchoOf(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> request) => frame.SequenceEqual(request);
+
+    public string Describe(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
+
+    private static bool TryCut(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
     {
         while (true)
         {
@@ -35,7 +56,7 @@ public static class FrameCutter
             {
                 // Neither ~ nor CR can occur inside a frame: the frame is the last ~ of the line up to its CR.
                 long length = line.Slice(start).Length + 1;
-                if (length <= FrameAssembler.MaxFrameLength)
+                if (length <= MaxFrameBytes)
                 {
                     frame = buffer.Slice(start, length);
                     buffer = buffer.Slice(afterLine);
@@ -55,7 +76,7 @@ public static class FrameCutter
         }
 
         var unfinished = buffer.Slice(start);
-        return unfinished.Length > FrameAssembler.MaxFrameLength ? buffer.Slice(buffer.End) : unfinished;
+        return unfinished.Length > MaxFrameBytes ? buffer.Slice(buffer.End) : unfinished;
     }
 
     private static SequencePosition? LastStart(ReadOnlySequence<byte> bytes)
