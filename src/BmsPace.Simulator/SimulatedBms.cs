@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Wire;
+using BmsPace.Simulator.Modbus;
 
 namespace BmsPace.Simulator;
 
@@ -39,10 +40,20 @@ public sealed class SimulatedBms : ISimulatedDevice
 
     public LineTiming Line { get; }
 
-    public IWireFormat Wire => AsciiWire.Instance;
+    public IWireFormat Wire => _options.Dialect.IsModbus ? ModbusRtuWire.Instance : AsciiWire.Instance;
 
     public SimulatorReply Respond(ReadOnlySpan<byte> request)
     {
+        if (_options.Dialect.IsModbus)
+        {
+            lock (_gate)
+            {
+                AdvanceByClock();
+                var reply = ModbusSlaves.Answer(_options.Dialect.Name, request, _model.Sample(), _options);
+                return reply is null ? SimulatorReply.None : SimulatorReply.Frame(reply);
+            }
+        }
+
         string text = Encoding.Latin1.GetString(request);
         lock (_gate)
         {

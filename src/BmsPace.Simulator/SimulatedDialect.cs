@@ -14,7 +14,13 @@ public sealed record SimulatedDialect(string Name, byte Version, byte Cid1)
 
     public static SimulatedDialect Pylontech { get; } = new("pylontech", 0x20, 0x46);
 
-    public static IReadOnlyList<SimulatedDialect> All { get; } = [Pace, Eg4, Seplos, Pylontech];
+    /// <summary>The Modbus RTU families (MODBUS.md): no VER or CID1; their slaves are <see cref="Modbus.ModbusSlaves"/>.</summary>
+    public static IReadOnlyList<SimulatedDialect> Modbus { get; } = [.. BmsPace.Simulator.Modbus.ModbusSlaves.Families.Select(name => new SimulatedDialect(name, 0, 0))];
+
+    public static IReadOnlyList<SimulatedDialect> All { get; } = [Pace, Eg4, Seplos, Pylontech, .. Modbus];
+
+    /// <summary>Whether this is a Modbus RTU family (answered by register maps, framed by CRC).</summary>
+    public bool IsModbus => Modbus.Any(m => m.Name == Name);
 
     /// <summary>The dialect called <paramref name="name"/>, case-insensitive.</summary>
     public static bool TryFind(string? name, out SimulatedDialect dialect)

@@ -7,6 +7,7 @@ using BmsPace.Protocol.Dialects.Pace;
 using BmsPace.Protocol.Dialects.Pylontech;
 using BmsPace.Protocol.Dialects.Seplos;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Modbus;
 
 namespace BmsPace.Protocol.Dialects;
 
@@ -27,8 +28,11 @@ public static class BmsDialects
 
     public static IBmsDialect Pylontech { get; } = new PylontechDialect();
 
-    /// <summary>Every dialect, in the order detection tries them.</summary>
-    public static ImmutableArray<IBmsDialect> All { get; } = [Pace, Eg4, Seplos, Pylontech];
+    /// <summary>
+    /// Every dialect, in the order detection tries them: the ASCII dialects first, then the Modbus RTU families, so an
+    /// ASCII port is sent Modbus frames only after every ASCII dialect stayed silent (MODBUS.md section 4).
+    /// </summary>
+    public static ImmutableArray<IBmsDialect> All { get; } = [Pace, Eg4, Seplos, Pylontech, .. ModbusDialects.All];
 
     public static ImmutableArray<string> Names { get; } = [.. All.Select(d => d.Name)];
 

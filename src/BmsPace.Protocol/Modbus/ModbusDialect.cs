@@ -20,7 +20,7 @@ public sealed record ModbusBlock(CommandKind Kind, ModbusFunction Function, int 
 /// register map into <see cref="ModbusValues"/>, which become the shared readings. A family supplies its blocks,
 /// its map, its flag table and its sanity rule.
 /// </summary>
-public abstract class ModbusDialect
+public abstract partial class ModbusDialect
 {
     /// <summary>The <c>protocol</c> name of CLI.md and the config (<c>eg4-ll</c>, <c>seplos-v3</c>, <c>pace-modbus</c>).</summary>
     public abstract string Name { get; }

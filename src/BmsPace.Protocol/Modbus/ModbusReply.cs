@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
+using BmsPace.Protocol.Dialects;
 
 namespace BmsPace.Protocol.Modbus;
 
@@ -7,7 +9,7 @@ namespace BmsPace.Protocol.Modbus;
 /// A reply that passed <see cref="ModbusFraming.Validate"/>, with its request: the data addressed by register (or
 /// coil) number, so a register map reads the same whichever block the reply came in.
 /// </summary>
-public sealed class ModbusReply
+public sealed record ModbusReply : DialectReply
 {
     public ModbusReply(ModbusRead request, ImmutableArray<byte> data)
     {
@@ -26,6 +28,12 @@ public sealed class ModbusReply
     public ImmutableArray<byte> Data { get; }
 
     public byte Slave => Request.Slave;
+
+    public override byte Address => Slave;
+
+    public override ImmutableArray<byte> Payload => Data;
+
+    public override string DescribeHeader() => string.Create(CultureInfo.InvariantCulture, $"Modbus RTU, slave {Slave}, function 0x{(byte)Function:X2}");
 
     public ModbusFunction Function => Request.Function;
 

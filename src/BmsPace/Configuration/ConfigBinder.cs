@@ -11,9 +11,9 @@ namespace BmsPace.Configuration;
 internal sealed partial class ConfigBinder
 {
     /// <summary>The values of a battery's <c>protocol</c> key and of <c>--protocol</c>.</summary>
-    public static readonly string[] Protocols = ["auto", "pace", "eg4", "seplos", "pylontech"];
+    public static readonly string[] Protocols = ["auto", "pace", "eg4", "seplos", "pylontech", "pace-modbus", "eg4-ll", "seplos-v3"];
 
-    public const string ProtocolsAllowed = "auto, pace, eg4, seplos or pylontech";
+    public const string ProtocolsAllowed = "auto, pace, eg4, seplos, pylontech, pace-modbus, eg4-ll or seplos-v3";
 
     public const string DurationAllowed = "a duration such as 250ms, 5s or 1m, or a plain number of seconds";
 
