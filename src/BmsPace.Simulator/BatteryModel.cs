@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 
+using BmsPace.Protocol.Simulation;
+
 namespace BmsPace.Simulator;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using BmsPace.Protocol.Dialects;
+
 namespace BmsPace.Simulator;
 
 /// <summary>What the simulated BMS looks like and how it behaves on the line.</summary>
@@ -25,13 +27,13 @@ public sealed record SimulatedBmsOptions
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>The dialect the pack speaks (PROTOCOL.md 13); it answers only frames with the dialect's VER and CID1.</summary>
-    public SimulatedDialect Dialect { get; init; } = SimulatedDialect.Pace;
+    /// <summary>The dialect the pack speaks (PROTOCOL.md 13), the registry's first unless chosen; it answers only its own frames.</summary>
+    public IBmsDialect Dialect { get; init; } = BmsDialects.All[0];
 
     /// <summary>VER expected in requests and written in replies: the dialect's own unless firmware reports another.</summary>
     public byte Version
     {
-        get => _version ?? Dialect.Version;
+        get => _version ?? Dialect.DefaultVersion;
         init => _version = value;
     }
 
@@ -118,9 +120,9 @@ public sealed record SimulatedBmsOptions
             problems.Add($"design capacity {DesignAmpHours} Ah is not allowed: expected more than 0 and at most 600");
         }
 
-        if (Dialect == SimulatedDialect.Eg4 && Temperatures != 6)
+        if (Dialect.Replies.RefuseShape(Packs, Cells, Temperatures) is { } refusal)
         {
-            problems.Add($"temps={Temperatures} is not allowed for eg4: an EG4 pack always sends six sensors");
+            problems.Add(refusal);
         }
 
         return problems;

@@ -4,6 +4,8 @@ using System.Net;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Polling;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Modbus;
 using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 using BmsPace.Transport;
@@ -43,10 +45,10 @@ internal static class ModbusPollCycleBenchmark
     {
         const int Baud = 9600;
         var think = TimeSpan.FromMilliseconds(20);
-        SimulatedDialect.TryFind(family, out var dialect);
+        BmsDialects.TryFind(family, out var dialect);
         var bms = new ByteTap(new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = packs, Cells = 16, BaudRate = Baud, ThinkTime = think }));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
-        var addresses = Simulator.Modbus.ModbusSlaves.Addresses(family, packs);
+        var addresses = ModbusSlaves.Addresses(family, packs);
         var battery = new BatteryOptions
         {
             Name = "bench",

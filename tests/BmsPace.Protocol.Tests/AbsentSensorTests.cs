@@ -1,4 +1,5 @@
 using BmsPace.Protocol.Decoding;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Tests;
 

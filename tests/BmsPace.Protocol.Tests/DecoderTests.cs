@@ -1,5 +1,6 @@
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Tests;
 

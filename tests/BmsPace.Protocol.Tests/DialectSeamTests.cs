@@ -2,6 +2,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Tests;
 

@@ -2,6 +2,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 using CsCheck;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Tests;
 

@@ -4,6 +4,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Tests;
 

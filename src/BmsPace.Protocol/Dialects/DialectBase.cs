@@ -6,6 +6,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Dialects;
@@ -23,6 +24,8 @@ internal abstract class DialectBase : IBmsDialect
     public abstract string Manufacturer { get; }
 
     public IWireFormat Wire => AsciiWire.Instance;
+
+    public abstract IReplyEncoder Replies { get; }
 
     public abstract byte DefaultVersion { get; }
 

@@ -63,9 +63,9 @@ internal abstract class Family20Dialect : DialectBase
 
         return new IdentityReading
         {
-            DeviceName = PaceDecoders.Text(info[..10]),
+            DeviceName = InfoFields.Text(info[..10]),
             SoftwareVersion = string.Create(CultureInfo.InvariantCulture, $"{info[10]}.{info[11]}"),
-            Manufacturer = PaceDecoders.Text(info[12..]),
+            Manufacturer = InfoFields.Text(info[12..]),
         };
     }
 
@@ -77,7 +77,7 @@ internal abstract class Family20Dialect : DialectBase
             throw DecodeError($"a 0x93 answer has 17 INFO bytes (command echo and 16 characters), this one {info.Length}");
         }
 
-        return new IdentityReading { BmsSerial = PaceDecoders.Text(info[1..]) };
+        return new IdentityReading { BmsSerial = InfoFields.Text(info[1..]) };
     }
 
     /// <summary>Most cells any of these packs has; a larger count is not a frame of this layout.</summary>
@@ -183,7 +183,7 @@ internal abstract class Family20Dialect : DialectBase
 
     /// <summary>Sensor temperature in C from 0.1 K; PACE V3.1's absent-sensor marker is honoured here too.</summary>
     protected static double Celsius(int deciKelvin, DecoderOptions options) =>
-        deciKelvin == PaceDecoders.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0;
+        deciKelvin == InfoFields.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0;
 }
 
 internal static class LayoutAttempts

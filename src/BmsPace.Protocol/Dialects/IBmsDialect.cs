@@ -4,6 +4,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Dialects;
@@ -41,6 +42,9 @@ public interface IBmsDialect
 
     /// <summary>How this dialect's frames are cut from the line, for the transport, the simulator and <c>probe</c>.</summary>
     IWireFormat Wire { get; }
+
+    /// <summary>How a simulated pack of this dialect answers (<c>simulate</c>, <c>simulator?protocol=</c>).</summary>
+    IReplyEncoder Replies { get; }
 
     /// <summary>The VER the dialect's documents use (0x25 for PACE, 0x20 for the others).</summary>
     byte DefaultVersion { get; }

@@ -5,6 +5,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Modbus;
@@ -16,7 +17,12 @@ namespace BmsPace.Protocol.Modbus;
 /// </summary>
 public abstract partial class ModbusDialect : IBmsDialect
 {
+    private ModbusReplies? _replies;
+
     public IWireFormat Wire => ModbusRtuWire.Instance;
+
+    /// <summary>The simulated bus of this family (MODBUS.md's tables, not our decoder).</summary>
+    public IReplyEncoder Replies => _replies ??= new ModbusReplies(Name);
 
     /// <summary>Modbus frames carry no VER: 0.</summary>
     public byte DefaultVersion => 0;

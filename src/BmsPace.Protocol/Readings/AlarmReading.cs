@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Readings;
 
@@ -75,7 +76,7 @@ public sealed record AlarmPack
     }
 
     /// <summary>The flag table the <see cref="Status"/> bytes are read with: PACE's unless the dialect sets its own.</summary>
-    public ImmutableArray<FlagDefinition> FlagDefinitions { get; init; } = FlagTable.All;
+    public ImmutableArray<FlagDefinition> FlagDefinitions { get; init; } = PaceFlagTable.All;
 
     /// <summary>1-based numbers of the cells whose balance bit is set, limited to the pack's cell count.</summary>
     public ImmutableArray<int> BalancingCells

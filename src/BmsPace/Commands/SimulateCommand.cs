@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 
 namespace BmsPace.Commands;
@@ -14,19 +15,20 @@ internal static class SimulateCommand
     {
         var tcp = new Option<string?>("--tcp") { HelpName = "HOST:PORT", Description = "listen on HOST:PORT like a TCP serial server (port 0 picks a free one)" };
         var pty = new Option<string?>("--pty") { HelpName = "PATH", Description = "create a pseudo-terminal and make PATH a symlink to it (removed on exit)" };
-        var packs = new Option<int>("--packs") { HelpName = "N", Description = "packs behind the master, 1 to 16", DefaultValueFactory = _ => 3 };
-        var cells = new Option<int>("--cells") { HelpName = "M", Description = "cells per pack, 1 to 32", DefaultValueFactory = _ => 16 };
-        var temps = new Option<int>("--temps") { HelpName = "K", Description = "temperature sensors per pack, 0 to 16", DefaultValueFactory = _ => 6 };
-        var tail = new Option<int>("--tail") { HelpName = "T", Description = "extra bytes after design capacity in each analog block: 0, 1, 14 or 22", DefaultValueFactory = _ => 14 };
-        var userDefinedP = new Option<int>("--user-defined-p") { HelpName = "P", Description = "the user-defined count P written in each analog block", DefaultValueFactory = _ => 3 };
-        var seed = new Option<int>("--seed") { HelpName = "S", Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => 1 };
-        var baud = new Option<int>("--baud") { HelpName = "B", Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => 0 };
+        var defaults = new SimulatedBmsOptions();
+        var packs = new Option<int>("--packs") { HelpName = "N", Description = "packs behind the master, 1 to 16", DefaultValueFactory = _ => defaults.Packs };
+        var cells = new Option<int>("--cells") { HelpName = "M", Description = "cells per pack, 1 to 32", DefaultValueFactory = _ => defaults.Cells };
+        var temps = new Option<int>("--temps") { HelpName = "K", Description = "temperature sensors per pack, 0 to 16", DefaultValueFactory = _ => defaults.Temperatures };
+        var tail = new Option<int>("--tail") { HelpName = "T", Description = "extra bytes after design capacity in each analog block: 0, 1, 14 or 22", DefaultValueFactory = _ => defaults.TailBytes };
+        var userDefinedP = new Option<int>("--user-defined-p") { HelpName = "P", Description = "the user-defined count P written in each analog block", DefaultValueFactory = _ => defaults.UserDefinedP };
+        var seed = new Option<int>("--seed") { HelpName = "S", Description = "random seed (same seed, same battery)", DefaultValueFactory = _ => defaults.Seed };
+        var baud = new Option<int>("--baud") { HelpName = "B", Description = "pace bytes like a line at this baud rate (10 bits per byte); 0 = no pacing", DefaultValueFactory = _ => defaults.BaudRate };
         var thinkMs = new Option<int?>("--think-ms") { HelpName = "T", Description = "milliseconds between a request and its reply (default 20 when --baud is set, else 0)" };
         var protocol = new Option<string>("--protocol")
         {
             HelpName = "NAME",
             Description = "the dialect to speak: pace (VER 25, CID1 46), eg4 (VER 20, CID1 4A), seplos or pylontech (VER 20, CID1 46)",
-            DefaultValueFactory = _ => "pace",
+            DefaultValueFactory = _ => defaults.Dialect.Name,
         };
         var fault = new Option<string[]>("--fault")
         {
@@ -45,8 +47,8 @@ internal static class SimulateCommand
             {
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
-                Protocol = parseResult.GetValue(protocol) ?? "pace",
-                Options = new SimulatedBmsOptions
+                Protocol = parseResult.GetValue(protocol) ?? defaults.Dialect.Name,
+                Options = defaults with
                 {
                     Packs = parseResult.GetValue(packs),
                     Cells = parseResult.GetValue(cells),
@@ -69,14 +71,14 @@ internal static class SimulateCommand
     {
         var options = settings.Options;
         var problems = new List<string>();
-        if (SimulatedDialect.TryFind(settings.Protocol, out var dialect))
+        if (BmsDialects.TryFind(settings.Protocol, out var dialect))
         {
             options = options with { Dialect = dialect };
             problems.AddRange(options.Validate());
         }
         else
         {
-            problems.Add($"--protocol {settings.Protocol}: expected one of {string.Join(", ", SimulatedDialect.All)}");
+            problems.Add($"--protocol {settings.Protocol}: expected one of {string.Join(", ", BmsDialects.Names)}");
         }
 
         if ((settings.Tcp is null) == (settings.Pty is null))
@@ -158,7 +160,7 @@ internal static class SimulateCommand
             string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bmspace simulate: {o.Dialect} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+                $"bmspace simulate: {o.Dialect.Name} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
             await output.FlushAsync(CancellationToken.None);
             try
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Ports;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 
 namespace BmsPace.Configuration;
@@ -34,9 +35,9 @@ public abstract record ConnectionSpec
                 Seed = ReadInt(query, "seed", sim.Seed, 0, int.MaxValue, errors),
                 Protocol = query.GetValueOrDefault("protocol", sim.Protocol).ToLowerInvariant(),
             };
-            if (!SimulatedDialect.TryFind(sim.Protocol, out _))
+            if (!BmsDialects.TryFind(sim.Protocol, out _))
             {
-                errors.Add($"protocol={sim.Protocol} is not allowed: expected {string.Join(", ", SimulatedDialect.All)}");
+                errors.Add($"protocol={sim.Protocol} is not allowed: expected {string.Join(", ", BmsDialects.Names)}");
             }
             if (sim.TailBytes is not (0 or 1 or 14 or 22))
             {
@@ -198,19 +199,22 @@ public sealed record SerialConnectionSpec(string Path) : ConnectionSpec
 /// <summary>The built-in simulated battery, in-process.</summary>
 public sealed record SimulatorConnectionSpec : ConnectionSpec
 {
-    public int Packs { get; init; } = 3;
+    /// <summary>The simulator's own defaults: a <c>simulator</c> connection without a query is <c>simulate</c> without options.</summary>
+    private static readonly SimulatedBmsOptions Defaults = new();
 
-    public int Cells { get; init; } = 16;
+    public int Packs { get; init; } = Defaults.Packs;
 
-    public int Temperatures { get; init; } = 6;
+    public int Cells { get; init; } = Defaults.Cells;
+
+    public int Temperatures { get; init; } = Defaults.Temperatures;
 
     /// <summary>Extra bytes after each 0x42 pack block: 0, 1, 14 or 22.</summary>
-    public int TailBytes { get; init; } = 14;
+    public int TailBytes { get; init; } = Defaults.TailBytes;
 
-    public int Seed { get; init; } = 1;
+    public int Seed { get; init; } = Defaults.Seed;
 
-    /// <summary>The dialect the simulated pack speaks: pace, eg4, seplos or pylontech.</summary>
-    public string Protocol { get; init; } = "pace";
+    /// <summary>The dialect the simulated pack speaks (a name of the dialect registry).</summary>
+    public string Protocol { get; init; } = Defaults.Dialect.Name;
 
-    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == "pace" ? "" : $"&protocol={Protocol}");
+    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == Defaults.Dialect.Name ? "" : $"&protocol={Protocol}");
 }

@@ -1,4 +1,5 @@
 using BmsPace.Configuration;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,6 @@ public static class TransportFactory
         Temperatures = spec.Temperatures,
         TailBytes = spec.TailBytes,
         Seed = spec.Seed,
-        Dialect = SimulatedDialect.TryFind(spec.Protocol, out var dialect) ? dialect : SimulatedDialect.Pace,
+        Dialect = BmsDialects.TryFind(spec.Protocol, out var dialect) ? dialect : new SimulatedBmsOptions().Dialect,
     };
 }

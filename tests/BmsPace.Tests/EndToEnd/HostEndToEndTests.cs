@@ -8,6 +8,7 @@ using BmsPace.Simulator;
 using BmsPace.Tests.Influx;
 using BmsPace.Tests.Prometheus;
 using BmsPace.Tests.Simulation;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.EndToEnd;
 
@@ -233,7 +234,7 @@ public sealed class HostEndToEndTests
             }
 
             var flags = Assert.Single(await influx.SelectAsync($"SELECT * FROM \"pace_bms_flags\" WHERE {samePoll}", "bms"));
-            foreach (var definition in FlagTable.All)
+            foreach (var definition in PaceFlagTable.All)
             {
                 string field = $"{definition.Family.ToLabel()}_{definition.Name}";
                 Assert.True(flags.TryGetValue(field, out var stored), $"no field {field}");

@@ -10,6 +10,7 @@ using BmsPace.Tests.Simulation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.EndToEnd;
 
@@ -146,7 +147,7 @@ internal static class ExpectedSeries
             }
         }
 
-        foreach (var definition in FlagTable.All)
+        foreach (var definition in PaceFlagTable.All)
         {
             Add("pace_bms_" + definition.Family.ToLabel(), FlagBit(alarm, definition) ? 1 : 0, ("flag", definition.Name));
         }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using BmsPace.Commands;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Simulator;
 
 namespace BmsPace.Tests.EndToEnd;
@@ -25,14 +28,14 @@ public sealed class ModbusOnceEndToEndTests
     [MemberData(nameof(Families))]
     public async Task Once_json_reads_every_pack_of_a_modbus_family_as_the_simulator_model_holds_it(string family, int packs, bool pty)
     {
-        Assert.True(SimulatedDialect.TryFind(family, out var dialect));
+        Assert.True(BmsDialects.TryFind(family, out var dialect));
         var options = new SimulatedBmsOptions { Dialect = dialect, Packs = packs, Cells = 16, Seed = 5, TimeScale = 0 };
         var model = new BatteryModel(options).Sample();
         var bms = new SimulatedBms(options);
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-modbus-{Guid.NewGuid():N}");
         await using var tcp = pty ? null : SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         await using var serial = pty ? PseudoTerminalServer.Start(bms, link) : null;
-        var addresses = Simulator.Modbus.ModbusSlaves.Addresses(family, packs);
+        var addresses = ModbusSlaves.Addresses(family, packs);
         string connection = pty ? $"serial://{link}?baud={(family == "seplos-v3" ? 19200 : 9600)}" : $"tcp://127.0.0.1:{tcp!.EndPoint.Port}";
         string config = Path.Combine(Path.GetTempPath(), $"bmspace-modbus-{Guid.NewGuid():N}.yaml");
         // One case lets auto find the family (after the ASCII dialects stayed silent); the others name it.

@@ -190,7 +190,7 @@ public sealed class OnceEndToEndTests
     [InlineData("pylontech", true)]
     public async Task Once_detects_the_dialect_a_battery_speaks_and_publishes_its_values(string protocol, bool overPty)
     {
-        Assert.True(SimulatedDialect.TryFind(protocol, out var dialect));
+        Assert.True(BmsDialects.TryFind(protocol, out var dialect));
         var options = new SimulatedBmsOptions { Dialect = dialect, Packs = 1, Cells = 16, Temperatures = 6, TailBytes = 0, Seed = 11, TimeScale = 0 };
         var bms = new SimulatedBms(options);
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-pty-{Guid.NewGuid():N}");

@@ -6,6 +6,7 @@ using BmsPace.Resilience;
 using BmsPace.Outputs.Influx;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Influx;
 
@@ -129,7 +130,7 @@ public class InfluxSinkServerTests
             foreach (var pack in snapshot.Packs)
             {
                 var row = Row(flagRows, snapshot.Timestamp, ("pack", $"0{pack.Pack}"));
-                foreach (var flag in FlagTable.All)
+                foreach (var flag in PaceFlagTable.All)
                 {
                     Assert.Equal(pack.Alarm!.IsSet(flag), row[SnapshotPoints.FlagFieldName(flag)].GetBoolean());
                 }

@@ -1,6 +1,7 @@
 using BmsPace.Configuration;
 using BmsPace.Protocol.Readings;
 using BmsPace.Outputs.Influx;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Influx;
 
@@ -103,7 +104,7 @@ public class SnapshotPointsTests
         var flags = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0)).Single(p => p.Measurement == SnapshotPoints.FlagsMeasurement);
 
         var booleans = flags.Fields.Where(f => f.Key != "control_state").ToList();
-        Assert.Equal(FlagTable.All.Length, booleans.Count);
+        Assert.Equal(PaceFlagTable.All.Length, booleans.Count);
         Assert.All(booleans, f => Assert.Equal(InfluxFieldKind.Boolean, f.Value.Kind));
         var controlState = Assert.Single(flags.Fields, f => f.Key == "control_state").Value;
         Assert.Equal((InfluxFieldKind.Integer, 0x0BL), (controlState.Kind, controlState.IntegerValue));

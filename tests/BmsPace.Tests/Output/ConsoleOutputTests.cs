@@ -10,6 +10,7 @@ using BmsPace.Tests.Polling;
 using BmsPace.Tests.Prometheus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Output;
 
@@ -95,7 +96,7 @@ public sealed class ConsoleOutputTests
         string table = PackTable.Render(result);
 
         AssertNarrow(table);
-        foreach (var flag in FlagTable.All.Where(f => f.Family == FlagFamily.Protection && f.Field == "protect_state_1"))
+        foreach (var flag in PaceFlagTable.All.Where(f => f.Family == FlagFamily.Protection && f.Field == "protect_state_1"))
         {
             Assert.Contains(flag.Name, table, StringComparison.Ordinal);
         }

@@ -5,6 +5,7 @@ using BmsPace.Protocol.Readings;
 using BmsPace.Outputs.Prometheus;
 using Microsoft.Extensions.Time.Testing;
 using Prometheus;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Prometheus;
 
@@ -108,8 +109,8 @@ public sealed class PrometheusSinkTests
         Assert.Equal(1, series["pace_bms_poll_duration_seconds_count{battery=\"main\"}"]);
         Assert.Equal(1, series["pace_bms_exporter_build_info{version=\"0.0.0-test\"}"]);
         // Every defined bit, and only those, is exported per family.
-        Assert.Equal(FlagTable.Of(FlagFamily.Protection).Count(), series.Named("pace_bms_protection").Count());
-        Assert.Equal(FlagTable.Of(FlagFamily.Status).Count(), series.Named("pace_bms_status").Count());
+        Assert.Equal(PaceFlagTable.Of(FlagFamily.Protection).Count(), series.Named("pace_bms_protection").Count());
+        Assert.Equal(PaceFlagTable.Of(FlagFamily.Status).Count(), series.Named("pace_bms_status").Count());
         Assert.Equal(16 * 3, series.Named("pace_bms_cell_warning").Count());
     }
 

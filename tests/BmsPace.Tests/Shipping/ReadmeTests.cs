@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using BmsPace.Configuration;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Shipping;
 
@@ -56,7 +57,7 @@ public sealed class ReadmeTests
         Assert.Equal(Enumerable.Range(0, 8), rows.Where(r => r.Field == "instruction_state").Select(r => r.Bit).Order());
         foreach (var (field, bit, python, ours) in rows)
         {
-            var flag = BmsPace.Protocol.Readings.FlagTable.All.SingleOrDefault(f => f.Field == field && f.Bit == bit && f.Family == BmsPace.Protocol.Readings.FlagFamily.Status);
+            var flag = PaceFlagTable.All.SingleOrDefault(f => f.Field == field && f.Bit == bit && f.Family == BmsPace.Protocol.Readings.FlagFamily.Status);
             Assert.True(flag is not null, $"README names `{ours}` for {field} bit {bit}, but our flag table has no status flag there");
             Assert.Equal(flag.Name, ours);
         }

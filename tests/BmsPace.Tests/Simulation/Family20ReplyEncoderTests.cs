@@ -4,6 +4,10 @@ using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Simulator;
 using CsCheck;
+using BmsPace.Protocol.Dialects.Pylontech;
+using BmsPace.Protocol.Dialects.Seplos;
+using BmsPace.Protocol.Dialects.Eg4;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Tests.Simulation;
 

@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Simulator;
 using CsCheck;
+using BmsPace.Protocol.Dialects.Pace;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Tests.Simulation;
 

@@ -264,12 +264,12 @@ public class SimulatedBmsTests
     [InlineData("pylontech", 0x20, 0x46)]
     public void Each_dialect_answers_its_own_frames_only_with_its_own_header(string name, byte version, byte cid1)
     {
-        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        Assert.True(BmsDialects.TryFind(name, out var dialect));
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 2 }, Frozen);
-        foreach (var other in SimulatedDialect.All.Where(d => d.Version != version || d.Cid1 != cid1))
+        foreach (var other in BmsDialects.All.Where(d => d.DefaultVersion != version || d.Cid1 != cid1))
         {
-            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x42, [0x01])).Bytes);
-            Assert.Empty(bms.Respond(RequestBuilder.Build(other.Version, 1, other.Cid1, 0x44, [])).Bytes);
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.DefaultVersion, 1, other.Cid1, 0x42, [0x01])).Bytes);
+            Assert.Empty(bms.Respond(RequestBuilder.Build(other.DefaultVersion, 1, other.Cid1, 0x44, [])).Bytes);
         }
 
         // EG4 requests carry no INFO; the others name the pack (or group) in one byte.
@@ -299,24 +299,24 @@ public class SimulatedBmsTests
     [InlineData("pylontech", new byte[] { 0x42, 0x44, 0x4F, 0x51, 0x93 })]
     public void TheFamily20DialectsAnswerTheirReadCommandsAndRefuseOthers(string name, byte[] answered)
     {
-        Assert.True(SimulatedDialect.TryFind(name, out var dialect));
+        Assert.True(BmsDialects.TryFind(name, out var dialect));
         var bms = new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = 1 }, Frozen);
         foreach (byte cid2 in answered)
         {
             byte[] info = name == "eg4" || cid2 is 0x4F or 0x51 ? [] : [0x01];
-            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, cid2, info)).Bytes);
+            string frame = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.DefaultVersion, 1, dialect.Cid1, cid2, info)).Bytes);
             EnvelopeCheck.AssertValid(frame);
             Assert.Equal(0, EnvelopeCheck.ReturnCode(frame));
         }
 
-        string unknown = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.Version, 1, dialect.Cid1, 0x47, [])).Bytes);
+        string unknown = Encoding.ASCII.GetString(bms.Respond(RequestBuilder.Build(dialect.DefaultVersion, 1, dialect.Cid1, 0x47, [])).Bytes);
         Assert.Equal(0x04, EnvelopeCheck.ReturnCode(unknown));
     }
 
     [Fact]
     public void An_EG4_pack_without_six_sensors_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = SimulatedDialect.Eg4, Temperatures = 4 }));
+        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = BmsDialects.Eg4, Temperatures = 4 }));
         Assert.Contains("temps=4", error.Message, StringComparison.Ordinal);
     }
 

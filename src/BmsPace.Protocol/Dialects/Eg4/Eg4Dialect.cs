@@ -3,6 +3,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Eg4;
 
@@ -12,6 +13,8 @@ internal sealed partial class Eg4Dialect : Family20Dialect
     public override string Name => "eg4";
 
     public override string Manufacturer => "EG4 Electronics (Qualtech BMS)";
+
+    public override IReplyEncoder Replies { get; } = new Eg4Replies();
 
     public override byte Cid1 => 0x4A;
 
@@ -39,7 +42,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
             throw DecodeError($"the eg4 0x51 answer carries no INFO");
         }
 
-        return new IdentityReading { Text = string.Join(' ', PaceDecoders.Text(ReplaceNuls(info)).Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
+        return new IdentityReading { Text = string.Join(' ', InfoFields.Text(ReplaceNuls(info)).Split(' ', StringSplitOptions.RemoveEmptyEntries)) };
     }
 
     /// <summary>0x4D: year (u16), month, day, hour, minute, second.</summary>

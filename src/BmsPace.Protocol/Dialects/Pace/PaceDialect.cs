@@ -4,6 +4,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pace;
 
@@ -13,6 +14,8 @@ internal sealed class PaceDialect : DialectBase
     public override string Name => "pace";
 
     public override string Manufacturer => "PACE (Shenzhen Pace / Peicheng) and its clones";
+
+    public override IReplyEncoder Replies { get; } = new PaceReplies();
 
     public override byte DefaultVersion => 0x25;
 
@@ -30,7 +33,7 @@ internal sealed class PaceDialect : DialectBase
 
     public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.SoftwareVersion, CommandKind.SerialNumber];
 
-    public override ImmutableArray<FlagDefinition> Flags => FlagTable.All;
+    public override ImmutableArray<FlagDefinition> Flags => PaceFlagTable.All;
 
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRoles.Of(index, count);
 

@@ -3,6 +3,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
@@ -12,6 +13,8 @@ internal sealed partial class PylontechDialect : Family20Dialect
     public override string Name => "pylontech";
 
     public override string Manufacturer => "Pylontech (and Pylontech-compatible firmware)";
+
+    public override IReplyEncoder Replies { get; } = new PylontechReplies();
 
     public override byte Cid1 => 0x46;
 

@@ -3,6 +3,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Seplos;
 
@@ -12,6 +13,8 @@ internal sealed partial class SeplosDialect : Family20Dialect
     public override string Name => "seplos";
 
     public override string Manufacturer => "Seplos";
+
+    public override IReplyEncoder Replies { get; } = new SeplosReplies();
 
     public override byte Cid1 => 0x46;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Outputs.Documents;
 
@@ -37,7 +38,7 @@ public static class ReadingText
         output.WriteLine(Invariant($"pack {pack.Pack}"));
         output.WriteLine(Invariant($"  cell warnings ({pack.CellCount}): {string.Join(' ', pack.CellWarnings.Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}"));
         output.WriteLine(Invariant($"  temperature warnings ({pack.TemperatureCount}): {string.Join(' ', pack.TemperatureWarnings.Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}"));
-        if (pack.FlagDefinitions == FlagTable.All)
+        if (pack.FlagDefinitions == PaceFlagTable.All)
         {
             output.WriteLine(Invariant($"  charge current {pack.ChargeCurrentWarning:X2}, pack voltage {pack.PackVoltageWarning:X2}, discharge current {pack.DischargeCurrentWarning:X2}"));
             output.WriteLine(Invariant($"  protect {pack.ProtectState1:X2} {pack.ProtectState2:X2}, instruction {pack.InstructionState:X2}, control {pack.ControlState:X2}, fault {pack.FaultState:X2}, balance {pack.BalanceState1:X2} {pack.BalanceState2:X2}, warn {pack.WarnState1:X2} {pack.WarnState2:X2}"));

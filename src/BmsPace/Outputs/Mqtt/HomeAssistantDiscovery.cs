@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Outputs.Mqtt;
 
@@ -188,7 +189,7 @@ public sealed class HomeAssistantDiscovery
         foreach (var family in new[] { FlagFamily.Protection, FlagFamily.Warning, FlagFamily.Fault })
         {
             string label = family.ToLabel();
-            foreach (var flag in FlagTable.Of(family))
+            foreach (var flag in PaceFlagTable.Of(family))
             {
                 components.Binary($"{label}_{flag.Name}", $"{Title(label)} {flag.Name.Replace('_', ' ')}", "problem", FlagTemplate(label, flag.Name), diagnostic: true);
             }

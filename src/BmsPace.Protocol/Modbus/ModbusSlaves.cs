@@ -1,6 +1,9 @@
-using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Dialects.Eg4Ll;
+using BmsPace.Protocol.Dialects.PaceModbus;
+using BmsPace.Protocol.Dialects.SeplosV3;
+using BmsPace.Protocol.Simulation;
 
-namespace BmsPace.Simulator.Modbus;
+namespace BmsPace.Protocol.Modbus;
 
 /// <summary>
 /// The packs of a simulated Modbus bus, each at its slave address as the family's documents place them, answering
@@ -22,7 +25,7 @@ public static class ModbusSlaves
     };
 
     /// <returns>The reply frame, or null when nobody on the bus answers.</returns>
-    public static byte[]? Answer(string family, ReadOnlySpan<byte> frame, IReadOnlyList<PackSample> stack, SimulatedBmsOptions options, bool eg4Master = false)
+    public static byte[]? Answer(string family, ReadOnlySpan<byte> frame, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool eg4Master = false)
     {
         ArgumentNullException.ThrowIfNull(stack);
         if (frame.Length < 2 || !ModbusCrc.Holds(frame))
@@ -46,7 +49,7 @@ public static class ModbusSlaves
         {
             request = ModbusRead.Parse(frame);
         }
-        catch (Protocol.Framing.PaceProtocolException)
+        catch (Framing.PaceProtocolException)
         {
             return ModbusFraming.Exception(slave, frame[1], 0x03);
         }
@@ -54,7 +57,7 @@ public static class ModbusSlaves
         return ImageOf(family, slave, stack, options, eg4Master).Answer(request);
     }
 
-    private static RegisterImage ImageOf(string family, byte slave, IReadOnlyList<PackSample> stack, SimulatedBmsOptions options, bool eg4Master) => family switch
+    private static RegisterImage ImageOf(string family, byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool eg4Master) => family switch
     {
         "eg4-ll" when eg4Master && slave == 1 => Eg4LlReplyEncoder.Master(stack),
         "eg4-ll" when eg4Master => Eg4LlReplyEncoder.Pack(stack[slave - 2], options),
@@ -64,4 +67,18 @@ public static class ModbusSlaves
         "pace-modbus" => PaceModbusReplyEncoder.Pack(stack[slave - 1], options),
         _ => throw new ArgumentException($"no Modbus family {family}", nameof(family)),
     };
+}
+
+/// <summary>A Modbus family's simulated bus behind <see cref="Dialects.IBmsDialect.Replies"/>.</summary>
+internal sealed class ModbusReplies(string family) : IReplyEncoder
+{
+    public byte[]? Answer(ReadOnlySpan<byte> request, ISimulatedBattery battery)
+    {
+        ArgumentNullException.ThrowIfNull(battery);
+        return ModbusSlaves.Answer(family, request, battery.Sample(), battery);
+    }
+
+    /// <summary>The register maps hold 16 cells at most.</summary>
+    public string? RefuseShape(int packs, int cells, int temperatures) =>
+        cells > 16 ? $"cells={cells} is not allowed for {family}: its register map holds at most 16" : null;
 }

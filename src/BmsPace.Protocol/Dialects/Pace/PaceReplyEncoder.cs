@@ -1,4 +1,6 @@
-namespace BmsPace.Simulator;
+using BmsPace.Protocol.Simulation;
+
+namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>What a PACE pack appends to its blocks and writes as P; it varies between firmwares (PROTOCOL.md 8.3, 10.4, 11.3).</summary>
 /// <param name="TailBytes">Extra bytes after design capacity in each 0x42 block: 0, 1, 14 or 22.</param>
@@ -199,6 +201,63 @@ public static class PaceReplyEncoder
         for (int i = 0; i < shape.AlarmTailBytes; i++)
         {
             writer.U8(0);
+        }
+    }
+}
+
+/// <summary>
+/// A simulated PACE master: COMMAND FF (or no INFO, as EG4 sends) answers every pack, COMMAND n answers pack n, a pack
+/// that does not exist stays silent (RS485), and 0xC2 at a pack's own address gives that pack's serials.
+/// </summary>
+internal sealed class PaceReplies() : AsciiReplyEncoder(0x46)
+{
+    protected override AsciiAnswer? Reply(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery)
+    {
+        switch (cid2)
+        {
+            case 0x42 or 0x44:
+            {
+                byte command = info.Length > 0 ? info[0] : (byte)0xFF;
+                var stack = battery.Sample();
+                PackSample[] blocks;
+                if (command == 0xFF)
+                {
+                    blocks = [.. stack];
+                }
+                else if (command <= battery.Packs)
+                {
+                    blocks = [stack[Math.Max(1, (int)command) - 1]];
+                }
+                else
+                {
+                    return null;
+                }
+
+                byte countOrEcho = command == 0xFF ? (byte)battery.Packs : command;
+                var shape = new PaceBlockShape(battery.TailBytes, battery.UserDefinedP, battery.AlarmTailBytes);
+                return new AsciiAnswer(0, cid2 == 0x42
+                    ? PaceReplyEncoder.Analog(countOrEcho, blocks, stack, shape)
+                    : PaceReplyEncoder.Alarm(countOrEcho, blocks, shape));
+            }
+
+            case 0xC1:
+                return new AsciiAnswer(0, PaceReplyEncoder.SoftwareVersion(battery.SoftwareVersion));
+            case 0xC2:
+            {
+                // 0xC2 describes the pack addressed (PROTOCOL.md 8.4): a pack of the stack at its own address answers
+                // with its own serials; any other address gets the master's.
+                var (bmsSerial, packSerial) = battery.SerialsOf(address >= 2 && address <= battery.Packs ? address : 1);
+                return new AsciiAnswer(0, PaceReplyEncoder.Serials(bmsSerial, packSerial));
+            }
+
+            case 0x90:
+                return new AsciiAnswer(0, PaceReplyEncoder.PackCount(battery.Packs));
+            case 0xA6:
+                return new AsciiAnswer(0, PaceReplyEncoder.Capacity(battery.Sample()[0]));
+            case 0xB1:
+                return new AsciiAnswer(0, PaceReplyEncoder.DateTime(battery.LocalNow));
+            default:
+                return Unknown;
         }
     }
 }

@@ -1,17 +1,15 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
 
-namespace BmsPace.Protocol.Decoding;
+namespace BmsPace.Protocol.Dialects.Pace;
 
-/// <summary>INFO of valid frames to readings. Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>
+/// <summary>PACE 0x25 INFO of valid frames to readings (PROTOCOL.md sections 8-12). Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>
 public static class PaceDecoders
 {
-    /// <summary>The temperature value PACE V3.1 sends for a sensor that is not present (decoded as NaN).</summary>
-    public const int AbsentSensor = 0x8000;
-
     private const int MinCellMillivolts = 1000;
     private const int MaxCellMillivolts = 5000;
 
@@ -62,7 +60,7 @@ public static class PaceDecoders
             throw Decode($"the software version answer carries no INFO");
         }
 
-        return Text(info[..Math.Min(info.Length, 20)]);
+        return InfoFields.Text(info[..Math.Min(info.Length, 20)]);
     }
 
     /// <summary>0xC2: BMS serial (first 20 characters) and pack serial (next 20; empty when INFO holds only the BMS serial).</summary>
@@ -75,7 +73,7 @@ public static class PaceDecoders
 
         var bms = info[..Math.Min(info.Length, 20)];
         var pack = info.Length > 20 ? info[20..Math.Min(info.Length, 40)] : [];
-        return new SerialNumbers(Text(bms), Text(pack));
+        return new SerialNumbers(InfoFields.Text(bms), InfoFields.Text(pack));
     }
 
     /// <summary>0x90; null when the firmware answers with no INFO.</summary>
@@ -257,7 +255,7 @@ public static class PaceDecoders
         {
             int deciKelvin = reader.U16("temperature");
             // PACE V3.1: 0x8000 marks a sensor that is not fitted; it is no temperature.
-            temperatures.Add(deciKelvin == AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0);
+            temperatures.Add(deciKelvin == InfoFields.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0);
         }
 
         int current = reader.S16("current");
@@ -327,23 +325,6 @@ public static class PaceDecoders
     }
 
     private static double? Ratio(int numerator, int denominator) => Resolution.Ratio(numerator, denominator);
-
-    /// <summary>
-    /// ASCII text padded with spaces or NULs. Everything from the first NUL on is padding; other control or non-ASCII
-    /// bytes become '?' so the text is safe in a label or a log line.
-    /// </summary>
-    internal static string Text(ReadOnlySpan<byte> bytes)
-    {
-        int end = bytes.IndexOf((byte)0);
-        var text = end < 0 ? bytes : bytes[..end];
-        var chars = new char[text.Length];
-        for (int i = 0; i < text.Length; i++)
-        {
-            chars[i] = text[i] is >= 0x20 and <= 0x7E ? (char)text[i] : '?';
-        }
-
-        return new string(chars).TrimEnd(' ');
-    }
 
     private static PaceProtocolException Decode(FormattableString detail) =>
         new(FrameError.Decode, detail.ToString(CultureInfo.InvariantCulture));

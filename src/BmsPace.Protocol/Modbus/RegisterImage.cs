@@ -1,6 +1,5 @@
-using BmsPace.Protocol.Modbus;
 
-namespace BmsPace.Simulator.Modbus;
+namespace BmsPace.Protocol.Modbus;
 
 /// <summary>
 /// What one simulated Modbus slave holds: blocks of registers (functions 0x03 / 0x04) and of coils (0x01), as a

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace BmsPace.Simulator;
+namespace BmsPace.Protocol.Simulation;
 
 /// <summary>Builds INFO bytes big-endian, as the protocol writes multi-byte numbers (PROTOCOL.md section 3).</summary>
 internal sealed class InfoWriter

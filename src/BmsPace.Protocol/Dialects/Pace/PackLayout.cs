@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using BmsPace.Protocol.Framing;
 
-namespace BmsPace.Protocol.Decoding;
+namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>Where one pack block sits in INFO: its standard fields, then its extra tail bytes.</summary>
 internal readonly record struct PackBlock(int Start, int FixedLength, int TailLength);

@@ -1,6 +1,7 @@
 using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Simulation;
 
-namespace BmsPace.Simulator.Modbus;
+namespace BmsPace.Protocol.Dialects.SeplosV3;
 
 /// <summary>
 /// A Seplos BMS 3.0 board, written from the XZH "BMS Modbus-RTU protocol" tables of MODBUS.md section 3 (not from
@@ -12,7 +13,7 @@ public static class SeplosV3ReplyEncoder
     /// <summary>0.1 K with 2731.5 for 0 C (the document's offset).</summary>
     private static ushort DeciKelvin(double celsius) => (ushort)RegisterImage.Round(celsius * 10 + 2731.5);
 
-    public static RegisterImage Pack(PackSample pack, SimulatedBmsOptions options, IReadOnlyList<PackSample>? bank = null)
+    public static RegisterImage Pack(PackSample pack, ISimulatedBattery options, IReadOnlyList<PackSample>? bank = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
         ArgumentNullException.ThrowIfNull(options);

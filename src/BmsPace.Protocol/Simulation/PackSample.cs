@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace BmsPace.Simulator;
+namespace BmsPace.Protocol.Simulation;
 
 /// <summary>
 /// One simulated pack as its BMS measures it at one moment, in SI units and dialect-neutral terms. Each dialect's

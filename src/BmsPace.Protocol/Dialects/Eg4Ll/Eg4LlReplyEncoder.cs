@@ -1,6 +1,7 @@
 using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Simulation;
 
-namespace BmsPace.Simulator.Modbus;
+namespace BmsPace.Protocol.Dialects.Eg4Ll;
 
 /// <summary>
 /// The holding registers of an EG4 LL pack and of an LL v2 bank master, written from the EG4-LL Modbus protocol
@@ -9,7 +10,7 @@ namespace BmsPace.Simulator.Modbus;
 public static class Eg4LlReplyEncoder
 {
     /// <summary>Registers 0-127: live block, settings (zero here) and identity.</summary>
-    public static RegisterImage Pack(PackSample pack, SimulatedBmsOptions options)
+    public static RegisterImage Pack(PackSample pack, ISimulatedBattery options)
     {
         ArgumentNullException.ThrowIfNull(pack);
         ArgumentNullException.ThrowIfNull(options);

@@ -1,6 +1,7 @@
 using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Simulation;
 
-namespace BmsPace.Simulator.Modbus;
+namespace BmsPace.Protocol.Dialects.PaceModbus;
 
 /// <summary>
 /// A PACE board with its RS485 port set to PACE_MODBUS, written from PACE's "Modbus protocol for RS485" V1.3 table
@@ -9,7 +10,7 @@ namespace BmsPace.Simulator.Modbus;
 /// </summary>
 public static class PaceModbusReplyEncoder
 {
-    public static RegisterImage Pack(PackSample pack, SimulatedBmsOptions options)
+    public static RegisterImage Pack(PackSample pack, ISimulatedBattery options)
     {
         ArgumentNullException.ThrowIfNull(pack);
         ArgumentNullException.ThrowIfNull(options);
