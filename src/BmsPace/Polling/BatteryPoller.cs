@@ -5,6 +5,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -223,7 +224,9 @@ public sealed class BatteryPoller
 
         var frame = await _link.RequestAsync(dialect, CommandKind.Alarm, address, packByte, cancellationToken);
         var reading = frame is null ? null : _link.Counters.Decode(CommandKind.Alarm, () => dialect.DecodeAlarm(frame, packByte, DecoderOptionsFor(dialect)));
-        return (frame, reading is null || CountsMatchAnalog(reading) ? reading : null);
+        // A binary wire format ties a reply to its request (function, start, byte count), so only an ASCII answer can be a
+        // late reply to another request.
+        return (frame, reading is null || dialect.Wire is not AsciiWire || CountsMatchAnalog(reading) ? reading : null);
     }
 
     /// <summary>
@@ -250,6 +253,12 @@ public sealed class BatteryPoller
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
     private bool NamesAskedPack(IReadOnlyList<DialectReply> replies, int pack, CommandKind kind)
     {
+        if (replies[0] is not ResponseFrame)
+        {
+            // A binary reply carries no echo byte; its slave address was checked when it was validated (wrong_address).
+            return true;
+        }
+
         var info = replies[0].Payload;
         int echoed = info.Length > 1 ? info[1] : -1;
         if (echoed == pack)
