@@ -27,6 +27,8 @@ public abstract partial class ModbusDialect
 
     public abstract string Manufacturer { get; }
 
+    public abstract string SoldAs { get; }
+
     /// <summary>The line speed the family's documents give.</summary>
     public abstract int DefaultBaudRate { get; }
 

@@ -24,6 +24,12 @@ public abstract partial class ModbusDialect : IBmsDialect
     /// <summary>The simulated bus of this family (MODBUS.md's tables, not our decoder).</summary>
     public IReplyEncoder Replies => _replies ??= new ModbusReplies(Name);
 
+    /// <summary>A Modbus request names its pack by slave address alone.</summary>
+    public byte PackByteAt(byte address) => address;
+
+    /// <summary>The register maps convert their own temperature units; the configured offset applies to the ASCII family only.</summary>
+    public int TemperatureOffsetFor(int configuredDeciKelvin) => TemperatureOffsetDeciKelvin;
+
     /// <summary>Modbus frames carry no VER: 0.</summary>
     public byte DefaultVersion => 0;
 

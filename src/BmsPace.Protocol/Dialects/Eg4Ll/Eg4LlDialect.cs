@@ -35,6 +35,9 @@ public sealed class Eg4LlDialect : ModbusDialect
 
     public override string Manufacturer => "EG4 Electronics";
 
+
+    public override string SoldAs => "EG4 LL, LL-S, LL v2 and WallMount (Modbus RTU)";
+
     public override int DefaultBaudRate => 9600;
 
     public override ImmutableArray<ModbusBlock> Blocks { get; } =

@@ -25,6 +25,9 @@ public sealed class PaceModbusDialect : ModbusDialect
 
     public override string Manufacturer => "PACE";
 
+
+    public override string SoldAs => "PACE boards whose RS485 port is set to PACE_MODBUS";
+
     public override int DefaultBaudRate => 9600;
 
     public override ImmutableArray<ModbusBlock> Blocks { get; } =

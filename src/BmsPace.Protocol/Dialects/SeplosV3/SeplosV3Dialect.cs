@@ -29,6 +29,9 @@ public sealed class SeplosV3Dialect : ModbusDialect
 
     public override string Manufacturer => "Seplos";
 
+
+    public override string SoldAs => "Seplos BMS 3.0 (Modbus RTU)";
+
     public override int DefaultBaudRate => 19200;
 
     public override ImmutableArray<ModbusBlock> Blocks { get; } =
