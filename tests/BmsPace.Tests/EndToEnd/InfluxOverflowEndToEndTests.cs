@@ -22,6 +22,7 @@ public sealed class InfluxOverflowEndToEndTests
     private const int Cells = 4;
     private const int Temperatures = 2;
     private const int Capacity = 100;
+    private const int PointsPerCycle = Packs * (2 + Cells + Temperatures);
     private static readonly TimeSpan ScanInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
@@ -115,7 +116,10 @@ public sealed class InfluxOverflowEndToEndTests
                 + await influx.CountAsync("pace_bms_flags", "bms", "status_charge_fet");
 
             Assert.True(dropped >= 500, $"{dropped} dropped");
-            Assert.Equal(written, stored);
+            // A batch in flight when InfluxDB is killed can be stored without an answer: the sink then keeps it, it ages
+            // out of the full buffer and is counted as dropped although it is there. That is at most what one flush
+            // carries before the outage (a cycle or two of points); everything else is stored exactly when counted written.
+            Assert.InRange(stored - written, 0, 2 * PointsPerCycle);
             Assert.Equal(produced, written + dropped);
             Assert.Equal(1, exporter.Lines("InfluxDB buffer full (100 points)"));
 
@@ -127,7 +131,7 @@ public sealed class InfluxOverflowEndToEndTests
             var gap = Assert.Single(gaps);
             Assert.InRange(gap.From, downAt - 3000, downAt + 3000);
             // Each dropped cycle took pack 1's point (the first line of a cycle) with it, and cycles start at least a scan interval apart.
-            double droppedCycles = Math.Floor(dropped / (Packs * (2 + Cells + Temperatures)));
+            double droppedCycles = Math.Floor(dropped / PointsPerCycle);
             Assert.True(gap.To - gap.From >= droppedCycles * ScanInterval.TotalMilliseconds, $"a gap of {gap.To - gap.From} ms for {dropped} points dropped");
         }
         finally
