@@ -3,8 +3,11 @@ namespace BmsPace.Protocol.Decoding;
 /// <summary>Settings that change how INFO is read.</summary>
 public sealed record DecoderOptions
 {
+    /// <summary>PACE's 0.1 K offset (0 C = 273.0 K), the default of the decoder and of the configuration.</summary>
+    public const int DefaultTemperatureOffsetDeciKelvin = 2730;
+
     /// <summary>0.1 K offset of temperatures: 2730 for PACE 0x25 (PACE documents), 2731 for the 0x20 family.</summary>
-    public int TemperatureOffsetDeciKelvin { get; init; } = 2730;
+    public int TemperatureOffsetDeciKelvin { get; init; } = DefaultTemperatureOffsetDeciKelvin;
 
     /// <summary>
     /// Manual override of the tail search of the analog (0x42) answer: extra characters after each pack block (a multiple

@@ -25,6 +25,9 @@ internal abstract class DialectBase : IBmsDialect
 
     public virtual int TemperatureOffsetDeciKelvin => 2731;
 
+    public int TemperatureOffsetFor(int configuredDeciKelvin) =>
+        configuredDeciKelvin == DecoderOptions.DefaultTemperatureOffsetDeciKelvin ? TemperatureOffsetDeciKelvin : configuredDeciKelvin;
+
     public abstract FrozenSet<byte> ReadOnlyCid2s { get; }
 
     public abstract ImmutableArray<CommandKind> Commands { get; }

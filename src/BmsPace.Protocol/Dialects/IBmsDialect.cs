@@ -48,6 +48,13 @@ public interface IBmsDialect
     /// <summary>0.1 K offset of the dialect's temperatures (2730 PACE, 2731 the 0x20 family; PROTOCOL.md 10.3).</summary>
     int TemperatureOffsetDeciKelvin { get; }
 
+    /// <summary>
+    /// The 0.1 K offset to decode with when the configuration says <paramref name="configuredDeciKelvin"/>: a value
+    /// changed from the configuration's default (PACE's 2730) is the user's and wins; the default itself stands for
+    /// "what the battery's documents say", which is <see cref="TemperatureOffsetDeciKelvin"/>.
+    /// </summary>
+    int TemperatureOffsetFor(int configuredDeciKelvin);
+
     /// <summary>Every CID2 this dialect may send; nothing else can be built (PROTOCOL.md section 9).</summary>
     FrozenSet<byte> ReadOnlyCid2s { get; }
 

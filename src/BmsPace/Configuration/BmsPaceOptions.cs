@@ -72,7 +72,7 @@ public sealed record BatteryOptions
     public bool PollsAllPacks => Packs.Count == 0;
 
     /// <summary>0.1 K temperature offset; 2730 for PACE 0x25 (PROTOCOL.md 10.3).</summary>
-    public int TemperatureOffset { get; init; } = 2730;
+    public int TemperatureOffset { get; init; } = global::BmsPace.Protocol.Decoding.DecoderOptions.DefaultTemperatureOffsetDeciKelvin;
 }
 
 public sealed record PrometheusOptions

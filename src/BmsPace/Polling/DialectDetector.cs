@@ -1,41 +1,141 @@
+using BmsPace.Configuration;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using Microsoft.Extensions.Logging;
 
 namespace BmsPace.Polling;
 
 /// <summary>
-/// Finds the dialect a battery speaks when it is configured as <c>protocol: auto</c>: at connect time it asks for the
-/// analog values in each dialect, in <see cref="BmsDialects.All"/> order (PACE first), and keeps the first whose answer is
-/// a valid frame that dialect's layout explains. The deciding frame is handed back so the cycle uses it as its analog
-/// answer: a PACE battery pays no extra request for detection.
+/// The dialect a link's battery speaks: the configured one, or under <c>protocol: auto</c> the one detected by asking
+/// for the analog values in each dialect and keeping the first whose answer is a valid frame that dialect's layout
+/// explains. The deciding frame is handed to the cycle as its analog answer, so a PACE battery pays no extra request.
 /// </summary>
-internal static class DialectDetector
+/// <remarks>
+/// <para>Order: the dialect last detected on this link first (it is remembered across silences and reconnects, until
+/// detection finds another), then <see cref="BmsDialects.All"/> (PACE first).</para>
+/// <para>Cost on a dead link: the first round asks every dialect in one cycle (so <c>bmspace once</c> finds any
+/// battery). When a whole round got no frame back, the link is silent: from then on each cycle asks one dialect, the
+/// next in turn, until a frame comes back. A dead link then costs one request timeout per cycle, and a battery
+/// switched on later is detected within as many cycles as there are dialects.</para>
+/// </remarks>
+internal sealed class DialectDetector
 {
-    /// <param name="askAnalog">Sends one dialect's analog request and returns the validated frame, or null and why (already counted).</param>
-    /// <param name="packByte">The COMMAND byte the analog request carries.</param>
-    /// <param name="versionOverride">The configured VER override, if any.</param>
-    public static async Task<(IBmsDialect Dialect, ResponseFrame Analog)?> DetectAsync(
-        Func<IBmsDialect, Task<(ResponseFrame? Frame, FrameError? Failure)>> askAnalog, byte packByte, byte? versionOverride)
-    {
-        foreach (var dialect in BmsDialects.All)
-        {
-            var (frame, failure) = await askAnalog(dialect);
-            if (frame is not null && dialect.Explains(frame, CommandKind.Analog, packByte, versionOverride))
-            {
-                return (dialect, frame);
-            }
+    private readonly BatteryOptions _battery;
+    private readonly RequestLink _link;
+    private readonly ILogger _logger;
+    private readonly IBmsDialect? _configured;
 
-            if (failure is { } reason && IsDamage(reason))
-            {
-                // Frames in this dialect's header arrive, only damaged: the line is noisy, not another dialect's.
-                // Asking in the others would add requests and prove nothing; detection runs again next cycle.
-                return null;
-            }
+    /// <summary>The dialect detected last on this link, kept across reconnects as the first to ask.</summary>
+    private IBmsDialect? _remembered;
+
+    /// <summary>A whole round got no frame back: one dialect per cycle, from <see cref="_nextTurn"/>, until a frame comes.</summary>
+    private bool _silent;
+    private int _nextTurn;
+
+    /// <summary>The analog answer that decided detection, used as that cycle's analog reading.</summary>
+    private (byte Address, byte PackByte, ResponseFrame Frame)? _deciding;
+
+    public DialectDetector(BatteryOptions battery, RequestLink link, ILogger logger)
+    {
+        _battery = battery;
+        _link = link;
+        _logger = logger;
+        _configured = BmsDialects.TryFind(battery.Protocol, out var dialect) ? dialect : null;
+        Current = _configured;
+        link.Reconnected += () =>
+        {
+            // A reconnect may find another battery behind the link: detect again, asking the last dialect first.
+            _remembered = Current ?? _remembered;
+            Current = _configured;
+            _deciding = null;
+        };
+    }
+
+    /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
+    public IBmsDialect? Current { get; private set; }
+
+    /// <summary>
+    /// The dialect to read the battery's identity in before detection: the remembered one, else PACE (so a PACE battery
+    /// is read exactly as one configured as pace: same requests, same order); none while the link is silent, where
+    /// every request would be another timeout.
+    /// </summary>
+    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Pace);
+
+    /// <summary>The deciding analog answer when it was asked at <paramref name="address"/> with <paramref name="packByte"/> (once).</summary>
+    public ResponseFrame? TakeDecidingAnswer(byte address, byte packByte)
+    {
+        if (_deciding is { } answer && answer.Address == address && answer.PackByte == packByte)
+        {
+            _deciding = null;
+            return answer.Frame;
         }
 
         return null;
     }
+
+    /// <summary>Asks for the analog values of the first pack this battery polls, in one dialect or each, as the remarks say.</summary>
+    public async Task DetectAsync(CancellationToken cancellationToken)
+    {
+        if (Current is not null)
+        {
+            return;
+        }
+
+        byte address = _battery.PollsAllPacks ? _battery.Address : (byte)_battery.Packs[0];
+        byte packByte = _battery.PollsAllPacks ? RequestBuilder.AllPacks : address;
+        var order = Order();
+        int first = _silent ? _nextTurn % order.Count : 0;
+        bool anyFrame = false;
+        for (int turn = first; turn < first + order.Count; turn++)
+        {
+            var dialect = order[turn % order.Count];
+
+            // PACE is asked exactly as a PACE battery always was (with retries); the others, and all on a silent link, once.
+            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Pace);
+            if (frame is not null && dialect.Explains(frame, CommandKind.Analog, packByte, _battery.ProtocolVersion))
+            {
+                Found(dialect, address, packByte, frame);
+                return;
+            }
+
+            if (_link.LastFailure is { } reason && IsDamage(reason))
+            {
+                // Frames in this dialect's header arrive, only damaged: the line is noisy, not another dialect's.
+                // Asking in the others would add requests and prove nothing; this dialect is asked again next cycle.
+                _nextTurn = turn;
+                PollerLog.NoDialectAnswered(_logger, _battery.Name, string.Join(", ", order.Select(d => d.Name)));
+                return;
+            }
+
+            anyFrame |= !_link.LastRequestUnanswered;
+            if (_silent && !anyFrame)
+            {
+                _nextTurn = turn + 1;
+                PollerLog.SilentLinkNextDialect(_logger, _battery.Name, dialect.Name, order[(turn + 1) % order.Count].Name);
+                return;
+            }
+
+            // A frame came back: something is there, so the other dialects are worth their requests now.
+            _silent = false;
+        }
+
+        _silent = !anyFrame;
+        _nextTurn = 0;
+        PollerLog.NoDialectAnswered(_logger, _battery.Name, string.Join(", ", order.Select(d => d.Name)));
+    }
+
+    private void Found(IBmsDialect dialect, byte address, byte packByte, ResponseFrame frame)
+    {
+        Current = dialect;
+        _remembered = dialect;
+        _silent = false;
+        _nextTurn = 0;
+        _deciding = (address, packByte, frame);
+        PollerLog.DialectDetected(_logger, _battery.Name, dialect.Name, frame.Version, frame.Cid1, _link.Description);
+    }
+
+    private List<IBmsDialect> Order() => _remembered is { } last ? [last, .. BmsDialects.All.Where(d => d != last)] : [.. BmsDialects.All];
 
     /// <summary>Failures that show a frame arrived in the asked dialect's envelope but damaged on the way.</summary>
     private static bool IsDamage(FrameError reason) =>

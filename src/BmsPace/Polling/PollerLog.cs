@@ -44,6 +44,9 @@ internal static partial class PollerLog
     [LoggerMessage(EventId = 221, Level = LogLevel.Debug, Message = "{Battery}: no dialect ({Dialects}) answered the analog request; trying again next cycle")]
     public static partial void NoDialectAnswered(ILogger logger, string battery, string dialects);
 
+    [LoggerMessage(EventId = 224, Level = LogLevel.Debug, Message = "{Battery}: the link is silent, no answer in {Protocol} either; the next cycle asks in {Next}")]
+    public static partial void SilentLinkNextDialect(ILogger logger, string battery, string protocol, string next);
+
     [LoggerMessage(EventId = 223, Level = LogLevel.Debug, Message = "{Battery}: pack {Pack} does not answer version and serial for itself ({Detail}); its identity stays empty")]
     public static partial void PackIdentityNotOwn(ILogger logger, string battery, int pack, string detail);
 
