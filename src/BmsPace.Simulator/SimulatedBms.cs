@@ -153,19 +153,20 @@ public sealed class SimulatedBms : ISimulatedDevice
     }
 
     /// <summary>
-    /// The 0x20 family: one pack per answer, chosen by ADR (RS485: a slave answers its own address; 0 is a stand-alone
-    /// pack). The 0x42/0x44 INFO byte (Seplos group, Pylontech command) is echoed; EG4 requests carry none.
+    /// The 0x20 family: one pack per answer, chosen by ADR (RS485: pack n answers its own address n, 1 to the pack count;
+    /// no pack of a stack answers 0, the stand-alone address). The 0x42/0x44 INFO byte (Seplos group, Pylontech command)
+    /// is echoed; EG4 requests carry none.
     /// </summary>
     private string? ReplyFamily20(byte address, byte cid2, ReadOnlySpan<byte> info)
     {
         var dialect = _options.Dialect;
         byte echo = info.Length > 0 ? info[0] : address;
-        int packNumber = Math.Max(1, (int)address);
+        int packNumber = address;
         switch (cid2)
         {
             case 0x42 or 0x44:
             {
-                if (packNumber > _options.Packs)
+                if (packNumber < 1 || packNumber > _options.Packs)
                 {
                     return null;
                 }

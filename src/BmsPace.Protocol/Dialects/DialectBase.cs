@@ -19,6 +19,8 @@ internal abstract class DialectBase : IBmsDialect
 
     public abstract string Manufacturer { get; }
 
+    public abstract PackAddressing Addressing { get; }
+
     public abstract byte DefaultVersion { get; }
 
     public abstract byte Cid1 { get; }

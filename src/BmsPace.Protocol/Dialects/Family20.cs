@@ -13,6 +13,9 @@ internal abstract class Family20Dialect : DialectBase
 {
     public override byte DefaultVersion => 0x20;
 
+    /// <summary>One pack per answer, each at its own ADR (PROTOCOL.md 13.4).</summary>
+    public override PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+
     public override int TemperatureOffsetDeciKelvin => 2731;
 
     /// <summary>The CID2 of each kind this dialect has.</summary>

@@ -39,6 +39,9 @@ public interface IBmsDialect
     /// <summary>Who makes the BMS boards that speak this dialect (for logs and <c>probe</c>).</summary>
     string Manufacturer { get; }
 
+    /// <summary>How the packs of a battery are reached, and so what the configuration's <c>address</c> and <c>packs</c> mean.</summary>
+    PackAddressing Addressing { get; }
+
     /// <summary>The VER the dialect's documents use (0x25 for PACE, 0x20 for the others).</summary>
     byte DefaultVersion { get; }
 

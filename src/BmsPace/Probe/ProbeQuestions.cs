@@ -54,5 +54,5 @@ internal static class ProbeQuestions
     }
 
     private static byte PackByte(IBmsDialect dialect, byte address) =>
-        dialect.Name == BmsDialects.Pace.Name ? RequestBuilder.AllPacks : address;
+        dialect.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : address;
 }
