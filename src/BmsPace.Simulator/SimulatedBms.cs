@@ -69,12 +69,41 @@ public sealed class SimulatedBms : ISimulatedDevice
                 : null;
         }
 
+        if (_options.Bus == SimulatedBus.OwnAddress)
+        {
+            return AnswerOwnAddress(parsed);
+        }
+
         if (!IsOurs(parsed.Version, parsed.Cid1))
         {
             return null;
         }
 
         return Reply(parsed.Address, parsed.Cid2, parsed.Info.AsSpan());
+    }
+
+    /// <summary>
+    /// <see cref="SimulatedBus.OwnAddress"/>: only pack ADR (1 to the pack count) answers; a 0x42/0x44 only with COMMAND
+    /// ADR or 00; a question of our CID1 in another VER gets RTN 01 in our VER 25 header.
+    /// </summary>
+    private string? AnswerOwnAddress(RequestFrame request)
+    {
+        if (request.Address < 1 || request.Address > _options.Packs || request.Cid1 != _options.Dialect.Cid1)
+        {
+            return null;
+        }
+
+        if (request.Version != _options.Version)
+        {
+            return Encode(request.Address, 0x01, []);
+        }
+
+        if (request.Cid2 is 0x42 or 0x44 && (request.Info.Length == 0 || (request.Info[0] != request.Address && request.Info[0] != 0)))
+        {
+            return null;
+        }
+
+        return Reply(request.Address, request.Cid2, request.Info.Length > 0 && request.Info[0] == 0 ? [request.Address] : request.Info.AsSpan());
     }
 
     private bool IsOurs(byte version, byte cid1) => version == _options.Version && cid1 == _options.Dialect.Cid1;

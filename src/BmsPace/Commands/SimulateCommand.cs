@@ -28,6 +28,12 @@ internal static class SimulateCommand
             Description = "the dialect to speak: pace (VER 25, CID1 46), eg4 (VER 20, CID1 4A), seplos or pylontech (VER 20, CID1 46)",
             DefaultValueFactory = _ => "pace",
         };
+        var bus = new Option<string>("--bus")
+        {
+            HelpName = "KIND",
+            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            DefaultValueFactory = _ => "master",
+        };
         var fault = new Option<string[]>("--fault")
         {
             HelpName = "MODE[:ARG]",
@@ -37,7 +43,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "serve a simulated BMS (PACE 0x25, or --protocol eg4, seplos, pylontech) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
+            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -46,6 +52,7 @@ internal static class SimulateCommand
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
                 Protocol = parseResult.GetValue(protocol) ?? "pace",
+                Bus = parseResult.GetValue(bus) ?? "master",
                 Options = new SimulatedBmsOptions
                 {
                     Packs = parseResult.GetValue(packs),
@@ -69,9 +76,14 @@ internal static class SimulateCommand
     {
         var options = settings.Options;
         var problems = new List<string>();
+        if (!SimulatedBuses.TryParse(settings.Bus, out var simulatedBus))
+        {
+            problems.Add($"--bus {settings.Bus}: expected one of {string.Join(", ", SimulatedBuses.Names)}");
+        }
+
         if (SimulatedDialect.TryFind(settings.Protocol, out var dialect))
         {
-            options = options with { Dialect = dialect };
+            options = options with { Dialect = dialect, Bus = simulatedBus };
             problems.AddRange(options.Validate());
         }
         else
@@ -220,6 +232,9 @@ internal sealed record SimulateSettings
 
     /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
     public string Protocol { get; init; } = "pace";
+
+    /// <summary>How the packs share the line, as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
+    public string Bus { get; init; } = "master";
 
     public SimulatedBmsOptions Options { get; init; } = new();
 

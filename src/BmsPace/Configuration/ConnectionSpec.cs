@@ -38,12 +38,29 @@ public abstract record ConnectionSpec
             {
                 errors.Add($"protocol={sim.Protocol} is not allowed: expected {string.Join(", ", SimulatedDialect.All)}");
             }
+            if (query.TryGetValue("bus", out string? busText))
+            {
+                if (SimulatedBuses.TryParse(busText, out var bus))
+                {
+                    sim = sim with { Bus = bus };
+                }
+                else
+                {
+                    errors.Add($"bus={busText} is not allowed: expected {string.Join(", ", SimulatedBuses.Names)}");
+                }
+            }
+
+            if (sim.Bus == SimulatedBus.OwnAddress && sim.Protocol != SimulatedDialect.Pace.Name)
+            {
+                errors.Add($"bus=own-address is not allowed with protocol={sim.Protocol}: its packs already answer only their own address");
+            }
+
             if (sim.TailBytes is not (0 or 1 or 14 or 22))
             {
                 errors.Add($"tail={sim.TailBytes} is not allowed: expected 0, 1, 14 or 22");
             }
 
-            Unknown(query, ["packs", "cells", "temps", "tail", "seed", "protocol"], errors);
+            Unknown(query, ["packs", "cells", "temps", "tail", "seed", "protocol", "bus"], errors);
             return Finish(sim, errors, out spec, out error);
         }
 
@@ -212,5 +229,9 @@ public sealed record SimulatorConnectionSpec : ConnectionSpec
     /// <summary>The dialect the simulated pack speaks: pace, eg4, seplos or pylontech.</summary>
     public string Protocol { get; init; } = "pace";
 
-    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == "pace" ? "" : $"&protocol={Protocol}");
+    /// <summary>How the simulated PACE packs share the line (master, or an RS485 bus where each answers its own address).</summary>
+    public SimulatedBus Bus { get; init; } = SimulatedBus.Master;
+
+    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}"
+        + (Protocol == "pace" ? "" : $"&protocol={Protocol}") + (Bus == SimulatedBus.Master ? "" : $"&bus={SimulatedBuses.Name(Bus)}");
 }

@@ -36,5 +36,6 @@ public static class TransportFactory
         TailBytes = spec.TailBytes,
         Seed = spec.Seed,
         Dialect = SimulatedDialect.TryFind(spec.Protocol, out var dialect) ? dialect : SimulatedDialect.Pace,
+        Bus = spec.Bus,
     };
 }

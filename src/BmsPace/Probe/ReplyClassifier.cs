@@ -57,7 +57,8 @@ internal static class ReplyClassifier
 
     /// <param name="candidates">The dialects that sent exactly this request; the first whose layout explains a valid answer names it.</param>
     /// <param name="address">The ADR the request carried.</param>
-    public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IBmsDialect> candidates, byte address)
+    /// <param name="ownAddress">The request asked the pack at <paramref name="address"/> for itself (COMMAND = address).</param>
+    public static ReplyClassification Classify(ProbeListen listen, string request, IReadOnlyList<IBmsDialect> candidates, byte address, bool ownAddress = false)
     {
         var received = listen.Received;
         if (received.Length == 0)
@@ -78,7 +79,7 @@ internal static class ReplyClassifier
                 continue;
             }
 
-            return ClassifyFrame(frame, candidates, address, listen.Elapsed);
+            return ClassifyFrame(frame, candidates, address, listen.Elapsed, ownAddress);
         }
 
         string text = Encoding.Latin1.GetString(received);
@@ -98,7 +99,7 @@ internal static class ReplyClassifier
         return new ReplyClassification(ProbeOutcome.Foreign, DescribeForeign(received));
     }
 
-    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed)
+    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed, bool ownAddress)
     {
         RequestFrame envelope;
         try
@@ -123,7 +124,7 @@ internal static class ReplyClassifier
 
         foreach (var dialect in candidates)
         {
-            if (ProbeQuestions.ExplainAnalog(dialect, response, address) is int packCount)
+            if (ProbeQuestions.ExplainAnalog(dialect, response, address, ownAddress) is int packCount)
             {
                 string packs = packCount == 1 ? "1 pack" : Invariant($"{packCount} packs");
                 return new ReplyClassification(ProbeOutcome.Answer, $"{header}, {packs}, in {Milliseconds(elapsed)}")

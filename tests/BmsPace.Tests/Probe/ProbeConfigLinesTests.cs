@@ -75,6 +75,50 @@ public sealed class ProbeConfigLinesTests
         Assert.DoesNotContain("packs", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 22 item 3: PACE packs on an RS485 bus without a master answer only their own address, only COMMAND = that
+    /// address (or 00, never FF), and a VER 20 question with RTN 01 in a VER 25 header. probe must find packs 1, 2 and 3
+    /// within a minute and print lines that read them; the master (RS232) form still prints <c>packs: all</c>.
+    /// </summary>
+    [Theory]
+    [InlineData(SimulatedBus.Master, "    address: 1\n    protocol: pace\n    packs: all\n")]
+    [InlineData(SimulatedBus.OwnAddress, "    address: 1\n    protocol: pace\n    packs: [1, 2, 3]\n")]
+    public async Task Probe_finds_every_pace_pack_of_a_bus_whether_a_master_answers_or_each_pack_only_for_itself(SimulatedBus bus, string expectedLines)
+    {
+        var options = Stack("pace", 3) with { Bus = bus };
+        var bms = new Simulation.RecordedBms(options);
+        await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
+
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+
+        Assert.True(run.Exit == 0, string.Join("\n", run.Verdict));
+        var found = Assert.Single(run.Found);
+        Assert.Equal("pace", found.GetProperty("protocol").GetString());
+        Assert.EndsWith(expectedLines, found.GetProperty("config").GetString(), StringComparison.Ordinal);
+        Assert.True(run.Elapsed < ProbeRuns.OneConnectionLimit, $"took {run.Elapsed}");
+        ProbeRuns.AssertOnlyReadOnly(bms.ReceivedRequests);
+        if (bus == SimulatedBus.OwnAddress)
+        {
+            // The version error came in a VER 25 header from a device at address 1: asked for itself, it answered.
+            Assert.Contains(run.Attempts, a => a.Address == 1 && a.Outcome == "rtn" && a.Detail.StartsWith("RTN 01", StringComparison.Ordinal));
+            Assert.Contains(run.Attempts, a => a.Address == 1 && a.Outcome == "answer" && a.Request!.Contains("4642E00201", StringComparison.Ordinal));
+        }
+
+        var packs = await OnceAsync(found.GetProperty("config").GetString()!);
+        AssertEveryPackRead(options, packs);
+    }
+
+    [Fact]
+    public async Task The_in_process_simulator_serves_the_own_address_bus_from_its_uri()
+    {
+        var packs = await OnceAsync("batteries:\n  - name: main\n    connection: simulator?packs=3&tail=0&seed=5&bus=own-address\n    protocol: pace\n    packs: [1, 2, 3]\n");
+        Assert.Equal([1, 2, 3], packs.Select(p => p.GetProperty("pack").GetInt32()));
+
+        var (exit, _, error) = await RunAsync("batteries:\n  - connection: simulator?bus=own-address&protocol=seplos\n", "once", "--json");
+        Assert.Equal(2, exit);
+        Assert.Contains("bus=own-address is not allowed with protocol=seplos", error, StringComparison.Ordinal);
+    }
+
     private static void AssertEveryPackRead(SimulatedBmsOptions options, IReadOnlyList<JsonElement> packs)
     {
         var model = new BatteryModel(options).Sample();
