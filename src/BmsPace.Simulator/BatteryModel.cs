@@ -119,6 +119,7 @@ internal sealed class BatteryModel
             Charging = IsCharging,
             Discharging = IsDischarging,
             BalancingCells = balancing.ToImmutable(),
+            EveryFlagRaised = _options.EveryFlagRaised,
         };
     }
 

@@ -110,14 +110,14 @@ public static class Eg4ReplyEncoder
         w.U8(0); // current alarm
         w.U8(0); // voltage alarm
         w.U8(9); // user-defined count
-        w.U8(0); // balance event
-        w.U8(0); // voltage event
-        w.U16(0); // temperature event
-        w.U8(0); // current event
-        w.U8(pack.StateOfCharge < 0.22 ? 0x01 : 0x00); // remaining-capacity alarm: bit 0 SOC low
-        w.U8(0x03); // FET status: bit 0 discharge MOS, bit 1 charge MOS, both on
+        w.U8(pack.Flags(0)); // balance event
+        w.U8(pack.Flags(0)); // voltage event
+        w.U16(pack.Flags(0, 16)); // temperature event
+        w.U8(pack.Flags(0)); // current event
+        w.U8(pack.Flags(pack.StateOfCharge < 0.22 ? 0x01 : 0x00)); // remaining-capacity alarm: bit 0 SOC low
+        w.U8(pack.Flags(0x03)); // FET status: bit 0 discharge MOS, bit 1 charge MOS, both on
         int system = pack.Charging ? 0x02 : pack.Discharging && pack.CurrentAmperes < 0 ? 0x01 : 0x08;
-        w.U8(system); // system status: bit 0 discharging, bit 1 charging, bit 3 standby
+        w.U8(pack.Flags(system)); // system status: bit 0 discharging, bit 1 charging, bit 3 standby
         w.U32(Family20Units.Balancing(pack));
         w.U8(0); // reserved
         return w.ToArray();
@@ -206,19 +206,19 @@ public static class SeplosReplyEncoder
         w.U8(20); // custom P
         for (int i = 0; i < 6; i++)
         {
-            w.U8(0); // alarm events 1-6
+            w.U8(pack.Flags(0)); // alarm events 1-6
         }
 
-        w.U8(0x03); // on/off state: bit 0 discharge switch, bit 1 charge switch
+        w.U8(pack.Flags(0x03)); // on/off state: bit 0 discharge switch, bit 1 charge switch
         int balance = Family20Units.Balancing(pack);
         w.U8(balance & 0xFF); // equilibrium state 1: cells 1-8
         w.U8((balance >> 8) & 0xFF); // equilibrium state 2: cells 9-16
         int system = pack.Charging ? 0x02 : pack.Discharging && pack.CurrentAmperes < 0 ? 0x01 : 0x10;
-        w.U8(system); // system state: bit 0 discharge, bit 1 charge, bit 4 standby
+        w.U8(pack.Flags(system)); // system state: bit 0 discharge, bit 1 charge, bit 4 standby
         w.U8(0); // disconnection state 1
         w.U8(0); // disconnection state 2
-        w.U8(0); // alarm event 7
-        w.U8(0); // alarm event 8
+        w.U8(pack.Flags(0)); // alarm event 7
+        w.U8(pack.Flags(0)); // alarm event 8
         for (int i = 0; i < 6; i++)
         {
             w.U8(0); // reserved
@@ -290,12 +290,12 @@ public static class PylontechReplyEncoder
         w.U8(0); // charge current alarm
         w.U8(0); // module voltage alarm
         w.U8(0); // discharge current alarm
-        w.U8(0); // status 1: protections
-        w.U8(0x06); // status 2: bit 1 charge MOSFET, bit 2 discharge MOSFET
+        w.U8(pack.Flags(0)); // status 1: protections
+        w.U8(pack.Flags(0x06)); // status 2: bit 1 charge MOSFET, bit 2 discharge MOSFET
         int status3 = (pack.Charging ? 0x80 : 0) | (pack.Discharging && pack.CurrentAmperes < 0 ? 0x40 : 0) | (pack.StateOfCharge >= 0.99 ? 0x08 : 0);
-        w.U8(status3); // status 3: bit 7 charging, bit 6 discharging, bit 3 fully charged
-        w.U8(0); // status 4: cell faults 1-8
-        w.U8(0); // status 5: cell faults 9-16
+        w.U8(pack.Flags(status3)); // status 3: bit 7 charging, bit 6 discharging, bit 3 fully charged
+        w.U8(pack.Flags(0)); // status 4: cell faults 1-8
+        w.U8(pack.Flags(0)); // status 5: cell faults 9-16
         return w.ToArray();
     }
 }

@@ -187,15 +187,15 @@ public static class PaceReplyEncoder
         writer.U8(0); // charge current warning
         writer.U8(0); // pack voltage warning
         writer.U8(0); // discharge current warning
-        writer.U8(0); // protect state 1
-        writer.U8(pack.StateOfCharge >= 0.99 ? 0x80 : 0x00); // protect state 2, bit 7 "fully charged"
-        writer.U8(instruction);
+        writer.U8(pack.Flags(0)); // protect state 1
+        writer.U8(pack.Flags(pack.StateOfCharge >= 0.99 ? 0x80 : 0x00)); // protect state 2, bit 7 "fully charged"
+        writer.U8(pack.Flags(instruction));
         writer.U8(0); // control state
-        writer.U8(0); // fault state
+        writer.U8(pack.Flags(0)); // fault state
         writer.U8(balance & 0xFF); // cells 1-8
         writer.U8((balance >> 8) & 0xFF); // cells 9-16
-        writer.U8(warn1);
-        writer.U8(pack.StateOfCharge < 0.22 ? 0x80 : 0x00); // warn state 2, bit 7 low capacity
+        writer.U8(pack.Flags(warn1));
+        writer.U8(pack.Flags(pack.StateOfCharge < 0.22 ? 0x80 : 0x00)); // warn state 2, bit 7 low capacity
         for (int i = 0; i < shape.AlarmTailBytes; i++)
         {
             writer.U8(0);

@@ -35,6 +35,12 @@ public sealed record PackSample
     /// <summary>1-based numbers of the cells the BMS is bleeding right now.</summary>
     public ImmutableArray<int> BalancingCells { get; init; } = [];
 
+    /// <summary>Every alarm and status bit is to be sent set (<see cref="SimulatedBmsOptions.EveryFlagRaised"/>).</summary>
+    public bool EveryFlagRaised { get; init; }
+
+    /// <summary>An alarm or status byte (or word of <paramref name="bits"/> bits): <paramref name="modelled"/>, or every bit set when <see cref="EveryFlagRaised"/>.</summary>
+    public int Flags(int modelled, int bits = 8) => EveryFlagRaised ? (1 << bits) - 1 : modelled;
+
     /// <summary>Remaining / full, 0 when full is 0.</summary>
     public double StateOfCharge => FullAmpHours <= 0 ? 0 : RemainingAmpHours / FullAmpHours;
 }

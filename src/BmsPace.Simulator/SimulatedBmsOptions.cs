@@ -35,6 +35,12 @@ public sealed record SimulatedBmsOptions
         init => _version = value;
     }
 
+    /// <summary>
+    /// Every alarm and status bit of the dialect's 0x44 answer set, as a pack in the worst trouble would send them, so that
+    /// an output can be seen to show every flag (<c>simulate --every-flag</c>); false = the bits the model's state raises.
+    /// </summary>
+    public bool EveryFlagRaised { get; init; }
+
     /// <summary>Nominal capacity of every pack.</summary>
     public double DesignAmpHours { get; init; } = 100;
 

@@ -8,6 +8,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
 using BmsPace.Outputs.Prometheus;
+using BmsPace.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -65,7 +66,7 @@ internal static partial class MetricsEndpointBenchmark
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddPrometheusExporter(new BmsPaceOptions());
         await using var app = builder.Build();
-        app.MapBmsPaceEndpoints();
+        app.MapWebEndpoints();
         await app.StartAsync();
         Process? nginx = null;
         try

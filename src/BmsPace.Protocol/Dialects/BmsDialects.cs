@@ -31,6 +31,12 @@ public static class BmsDialects
 
     public static ImmutableArray<string> Names { get; } = [.. All.Select(d => d.Name)];
 
+    /// <summary>
+    /// The first of <see cref="All"/>: what <c>auto</c> asks in first (and reads with until another answers), what a bare
+    /// VER override means, and what the simulator speaks unless told.
+    /// </summary>
+    public static IBmsDialect Default => All[0];
+
     /// <summary>The dialect called <paramref name="name"/> (case-insensitive); false for <c>auto</c> and unknown names.</summary>
     public static bool TryFind(string name, out IBmsDialect dialect)
     {

@@ -20,6 +20,7 @@ internal abstract class DialectBase : IBmsDialect
     public abstract string Manufacturer { get; }
 
     public abstract PackAddressing Addressing { get; }
+    public abstract string SoldAs { get; }
 
     public abstract byte DefaultVersion { get; }
 
@@ -44,6 +45,8 @@ internal abstract class DialectBase : IBmsDialect
     protected ImmutableArray<TemperatureRole> RolesOfSensors(int count) => [.. Enumerable.Range(0, count).Select(i => RoleOfSensor(i, count))];
 
     public abstract byte? Cid2Of(CommandKind kind);
+
+    public virtual byte PackByteAt(byte address) => address;
 
     /// <summary>What FFFF in a 16-bit capacity field decodes to in this dialect's units (a placeholder, never a capacity).</summary>
     protected virtual ImmutableArray<double> PlaceholderAmpHours => [Plausibility.PlaceholderTenMilliampHours];

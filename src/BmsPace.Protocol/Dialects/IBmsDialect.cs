@@ -36,11 +36,13 @@ public interface IBmsDialect
     /// <summary>The <c>protocol</c> name of CLI.md and the config: <c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>.</summary>
     string Name { get; }
 
-    /// <summary>Who makes the BMS boards that speak this dialect (for logs and <c>probe</c>).</summary>
+    /// <summary>Who makes the BMS boards that speak this dialect, as short as a brand (MQTT discovery's device <c>manufacturer</c>).</summary>
     string Manufacturer { get; }
 
     /// <summary>How the packs of a battery are reached, and so what the configuration's <c>address</c> and <c>packs</c> mean.</summary>
     PackAddressing Addressing { get; }
+    /// <summary>The batteries sold with this dialect's boards, for <c>--help</c> and the config reference (<c>Seplos V2.0</c>).</summary>
+    string SoldAs { get; }
 
     /// <summary>The VER the dialect's documents use (0x25 for PACE, 0x20 for the others).</summary>
     byte DefaultVersion { get; }
@@ -72,6 +74,12 @@ public interface IBmsDialect
 
     /// <summary>What temperature sensor <paramref name="index"/> (0-based) of <paramref name="count"/> measures.</summary>
     TemperatureRole RoleOfSensor(int index, int count);
+
+    /// <summary>
+    /// The COMMAND/group byte of a 0x42/0x44 that asks whatever answers at <paramref name="address"/> (what <c>probe</c>
+    /// sends): the whole stack where the dialect lets a master answer for it (COMMAND FF), else that address's own pack.
+    /// </summary>
+    byte PackByteAt(byte address);
 
     /// <summary>The CID2 of <paramref name="kind"/> in this dialect, or null when the dialect has no such command.</summary>
     byte? Cid2Of(CommandKind kind);

@@ -36,7 +36,7 @@ public sealed class ConfigCommandLine
 
     public Option<string?> Protocol { get; } = new("--protocol")
     {
-        Description = "Dialect of the single battery (overrides its protocol key): auto, pace, eg4, seplos or pylontech.",
+        Description = $"Dialect of the single battery (overrides its protocol key): {ConfigBinder.ProtocolsAllowed}.",
         HelpName = "NAME",
     };
 

@@ -20,7 +20,7 @@ internal static class DecodeCommand
         var request = new Option<string?>("--request") { HelpName = "FRAME", Description = "the request that was sent; the kind, protocol version, CID1 and pack byte are taken from it, and an echo of it is recognised" };
         var kind = new Option<string?>("--command") { HelpName = "KIND", Description = "what the frame answers: " + string.Join(", ", CommandKinds.Every.Select(k => k.ToLabel())) };
         kind.AcceptOnlyFromAmong([.. CommandKinds.Every.Select(k => k.ToLabel())]);
-        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names)} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, pace)" };
+        var protocol = new Option<string?>("--protocol") { HelpName = "NAME", Description = $"the dialect: {string.Join(", ", BmsDialects.Names)} or {BmsDialects.Auto} (the default: told from VER, CID1 and the INFO layout; with --protocol-version alone, {BmsDialects.Default.Name})" };
         protocol.AcceptOnlyFromAmong([.. BmsDialects.Names, BmsDialects.Auto]);
         var packByte = new Option<string?>("--pack-byte") { HelpName = "HH", Description = "the COMMAND byte of the 0x42/0x44 request in hex: FF (all packs, the default) makes the second INFO byte a pack count, anything else an echo" };
         var version = new Option<string?>("--protocol-version") { HelpName = "HH", Description = "the protocol version (VER) the reply must carry, in hex, for firmware that reports another VER than its dialect's; it never changes the layout" };
@@ -86,7 +86,7 @@ internal static class DecodeCommand
         byte? cid1 = cid1Text is null ? null : ParseHexByte(cid1Text, "--cid1", problems);
         byte packByte = packByteText is null ? RequestBuilder.AllPacks : ParseHexByte(packByteText, "--pack-byte", problems);
 
-        // A VER override belongs to a dialect; before dialects existed it was PACE's option, and it still means PACE.
+        // A VER override belongs to a dialect; before dialects existed it was the first dialect's option, and it still means that one.
         IBmsDialect? dialect = null;
         if (protocolName is not null && protocolName != BmsDialects.Auto)
         {
@@ -94,7 +94,7 @@ internal static class DecodeCommand
         }
         else if (protocolName is null && versionText is not null)
         {
-            dialect = BmsDialects.Pace;
+            dialect = BmsDialects.Default;
         }
 
         var kind = CommandKind.Analog;
@@ -160,8 +160,9 @@ internal static class DecodeCommand
             {
                 CommandKind.Analog => dialect.DecodeAnalog(frame, settings.PackByte, options),
                 CommandKind.Alarm => dialect.DecodeAlarm(frame, settings.PackByte, options),
-                CommandKind.SoftwareVersion when dialect == BmsDialects.Pace => dialect.DecodeIdentity(settings.Kind, frame).SoftwareVersion!,
-                CommandKind.SerialNumber when dialect == BmsDialects.Pace => ToSerials(dialect.DecodeIdentity(settings.Kind, frame)),
+                // A dialect without these reads refuses them in DecodeIdentity, as any read it lacks.
+                CommandKind.SoftwareVersion => dialect.DecodeIdentity(settings.Kind, frame).SoftwareVersion!,
+                CommandKind.SerialNumber => ToSerials(dialect.DecodeIdentity(settings.Kind, frame)),
                 CommandKind.PackCount => new PackCountAnswer(dialect.DecodePackCount(frame)),
                 CommandKind.Capacity => dialect.DecodeCapacity(frame),
                 CommandKind.DateTime => dialect.DecodeDateTime(frame),

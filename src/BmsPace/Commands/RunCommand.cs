@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Net;
 using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
+using BmsPace.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,13 +37,20 @@ internal static class RunCommand
         }
 
         var options = loaded.Options;
-        if (options.Prometheus.Enabled && CannotBind(options.Prometheus.Listen) is { } bindProblem)
+        var webErrors = new List<string>();
+        var web = await WebHostSettings.LoadAsync(options, webErrors, cancellationToken);
+        if (webErrors.Count > 0)
+        {
+            return await ConfigCommandLine.ReportErrorsAsync(loaded with { Options = null, Errors = webErrors }, console.Error);
+        }
+
+        if (web is not null && CannotBind(web.Listen, options.Prometheus.Listen) is { } bindProblem)
         {
             await console.Error.WriteLineAsync(bindProblem);
             return BmsPaceCli.ExitDeviceFailed;
         }
 
-        var app = BmsPaceHost.Build(options, console.Output);
+        var app = BmsPaceHost.Build(options, web, console.Output);
         try
         {
             return await RunHostAsync(app, loaded, console, cancellationToken);
@@ -92,9 +101,8 @@ internal static class RunCommand
     /// Binds the metrics address once before the host starts, so a busy port or an address this machine does not have
     /// is one line and exit 1 (a run-time failure that can clear, which systemd retries) rather than the host's trace.
     /// </summary>
-    private static string? CannotBind(string listen)
+    private static string? CannotBind(IPEndPoint endpoint, string listen)
     {
-        var endpoint = ListenAddress.Parse(listen);
         try
         {
             using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 
 namespace BmsPace.Commands;
@@ -25,8 +26,8 @@ internal static class SimulateCommand
         var protocol = new Option<string>("--protocol")
         {
             HelpName = "NAME",
-            Description = "the dialect to speak: pace (VER 25, CID1 46), eg4 (VER 20, CID1 4A), seplos or pylontech (VER 20, CID1 46)",
-            DefaultValueFactory = _ => "pace",
+            Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (VER {d.DefaultVersion:X2}, CID1 {d.Cid1:X2})"))),
+            DefaultValueFactory = _ => BmsDialects.Default.Name,
         };
         var bus = new Option<string>("--bus")
         {
@@ -34,6 +35,7 @@ internal static class SimulateCommand
             Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
             DefaultValueFactory = _ => "master",
         };
+        var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
         var fault = new Option<string[]>("--fault")
         {
             HelpName = "MODE[:ARG]",
@@ -41,9 +43,9 @@ internal static class SimulateCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var command = new Command("simulate", "serve a simulated BMS (PACE 0x25, or --protocol eg4, seplos, pylontech) over TCP or a pseudo-terminal, until Ctrl-C")
+        var command = new Command("simulate", $"serve a simulated BMS ({BmsDialects.Default.Name}, or another dialect with --protocol) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, fault,
+            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -51,7 +53,7 @@ internal static class SimulateCommand
             {
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
-                Protocol = parseResult.GetValue(protocol) ?? "pace",
+                Protocol = parseResult.GetValue(protocol) ?? BmsDialects.Default.Name,
                 Bus = parseResult.GetValue(bus) ?? "master",
                 Options = new SimulatedBmsOptions
                 {
@@ -63,6 +65,7 @@ internal static class SimulateCommand
                     Seed = parseResult.GetValue(seed),
                     BaudRate = parseResult.GetValue(baud),
                     ThinkTime = parseResult.GetValue(thinkMs) is int ms ? TimeSpan.FromMilliseconds(ms) : null,
+                    EveryFlagRaised = parseResult.GetValue(everyFlag),
                 },
                 Faults = parseResult.GetValue(fault) ?? [],
             };
@@ -231,7 +234,7 @@ internal sealed record SimulateSettings
     public string? Pty { get; init; }
 
     /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
-    public string Protocol { get; init; } = "pace";
+    public string Protocol { get; init; } = BmsDialects.Default.Name;
 
     /// <summary>How the packs share the line, as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
     public string Bus { get; init; } = "master";

@@ -1,3 +1,5 @@
+using BmsPace.Protocol.Dialects;
+
 namespace BmsPace.Configuration;
 
 /// <summary>
@@ -57,14 +59,14 @@ public sealed record BatteryOptions
     /// <summary>ADR in requests (0-15).</summary>
     public byte Address { get; init; } = 1;
 
-    /// <summary>The dialect: <c>auto</c> (detected at connect time), <c>pace</c>, <c>eg4</c>, <c>seplos</c> or <c>pylontech</c>.</summary>
+    /// <summary>The dialect: <c>auto</c> (detected at connect time) or a name of <see cref="BmsDialects.Names"/>.</summary>
     public string Protocol { get; init; } = "auto";
 
     /// <summary>A VER override for firmware that reports another version; null = the dialect's own.</summary>
     public byte? ProtocolVersion { get; init; }
 
-    /// <summary>VER of requests and expected in replies: the override, else the dialect's own (PACE 0x25, the others 0x20; auto starts with PACE's).</summary>
-    public byte EffectiveProtocolVersion => ProtocolVersion ?? (Protocol is "eg4" or "seplos" or "pylontech" ? (byte)0x20 : (byte)0x25);
+    /// <summary>VER of requests and expected in replies: the override, else the dialect's own (auto starts with <see cref="BmsDialects.Default"/>'s).</summary>
+    public byte EffectiveProtocolVersion => ProtocolVersion ?? (BmsDialects.TryFind(Protocol, out var dialect) ? dialect : BmsDialects.Default).DefaultVersion;
 
     /// <summary>Empty = all packs (COMMAND FF to the master); otherwise pack addresses polled one by one (RS485: ADR = COMMAND = pack).</summary>
     public IReadOnlyList<int> Packs { get; init; } = [];
@@ -84,9 +86,6 @@ public sealed record PrometheusOptions
 
     /// <summary>The exporter-toolkit web configuration file (TLS, basic auth); null = plain HTTP, no authentication.</summary>
     public string? WebConfigFile { get; init; }
-
-    /// <summary>The file above as checked when the configuration was loaded; the host re-reads it when it changes.</summary>
-    internal Hosting.WebConfig? WebConfig { get; init; }
 }
 
 public sealed record ConsoleOptions

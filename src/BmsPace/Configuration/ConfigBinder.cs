@@ -12,9 +12,9 @@ namespace BmsPace.Configuration;
 internal sealed partial class ConfigBinder
 {
     /// <summary>The values of a battery's <c>protocol</c> key and of <c>--protocol</c>.</summary>
-    public static readonly string[] Protocols = ["auto", "pace", "eg4", "seplos", "pylontech"];
+    public static readonly string[] Protocols = [BmsDialects.Auto, .. BmsDialects.Names];
 
-    public const string ProtocolsAllowed = "auto, pace, eg4, seplos or pylontech";
+    public static readonly string ProtocolsAllowed = OneOfText(Protocols);
 
     public const string DurationAllowed = "a duration such as 250ms, 5s or 1m, or a plain number of seconds";
 
@@ -249,6 +249,10 @@ internal sealed partial class ConfigBinder
         value = text.ToLowerInvariant();
         return allowed.Contains(value, StringComparer.Ordinal) ? null : $"'{text}' is not one of them";
     };
+
+    /// <summary>The choices as a sentence says them: <c>a, b or c</c>.</summary>
+    public static string OneOfText(IReadOnlyList<string> choices) =>
+        choices.Count < 2 ? string.Concat(choices) : string.Join(", ", choices.Take(choices.Count - 1)) + " or " + choices[^1];
 
     public static string? InfluxApiVersion(string text, out InfluxApi value)
     {

@@ -18,6 +18,16 @@ namespace BmsPace.Configuration;
 /// </remarks>
 internal static class ConfigKeys
 {
+    /// <summary>Each dialect of the registry with what it is sold as and its VER, as the config reference lists them.</summary>
+    private static string DialectChoices =>
+        string.Join(", ", BmsDialects.All.Select(d => Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
+
+    /// <summary>The registry's VERs, each after the names of the dialects that use it.</summary>
+    private static string DialectVersions =>
+        string.Join(", ", BmsDialects.All.GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
     private const string SerialForms = "serial:///dev/PATH?baud=9600&data_bits=8&parity=none&stop_bits=1";
 
     public static ConfigSection<BatteryOptions> Battery { get; } = new(
@@ -38,11 +48,11 @@ internal static class ConfigKeys
             "The BMS address (ADR) put in requests: the address of the master pack, 0 to 15 (usually 1)."),
         new ValueKey<BatteryOptions, string>(
             "protocol", o => o.Protocol, (o, v) => o with { Protocol = v }, Scalar(OneOf(Protocols), ProtocolsAllowed), v => v,
-            "The dialect the BMS speaks: `pace` (VER 0x25), `eg4` (EG4 LifePower4 / LL), `seplos` (Seplos V2.0), `pylontech` (Pylontech and compatible packs), or `auto`: tried when connecting, the first that answers is kept. `--protocol NAME` overrides it for a single battery."),
+            $"The dialect the BMS speaks: {DialectChoices}, or `auto`: tried when connecting, the first that answers is kept. `--protocol NAME` overrides it for a single battery."),
         new ValueKey<BatteryOptions, byte?>(
             "protocol_version", o => o.ProtocolVersion, (o, v) => o with { ProtocolVersion = v },
             Scalar<byte?>(ProtocolVersion, "two hex digits such as 0x25 or 25 (both mean 0x25)"), v => "0x" + v!.Value.ToString("X2", CultureInfo.InvariantCulture),
-            "A protocol version (VER) override, in hex as the protocol writes it (`25` means 0x25 too). Unset = the dialect's own (`pace` 0x25, the others 0x20); set it only for firmware that reports another version.")
+            $"A protocol version (VER) override, in hex as the protocol writes it (`25` means 0x25 too). Unset = the dialect's own ({DialectVersions}); set it only for firmware that reports another version.")
         {
             Example = "0x25",
         },

@@ -130,7 +130,7 @@ public static class ConfigLoader
         }
 
         options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
-        options = await ReadWebConfigAsync(options, sources, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
+        options = ResolveWebConfigFile(options, sources, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors);
         return errors.Count == 0
             ? new ConfigLoadResult(options, errors, notices, file)
             : new ConfigLoadResult(null, errors, notices, file);
@@ -264,7 +264,7 @@ public static class ConfigLoader
         }
     }
 
-    private static async Task<BmsPaceOptions> ReadWebConfigAsync(BmsPaceOptions options, ConfigSources sources, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    private static BmsPaceOptions ResolveWebConfigFile(BmsPaceOptions options, ConfigSources sources, string baseDirectory, List<string> errors)
     {
         string? path = sources.WebConfigFile is { } flag ? Path.GetFullPath(flag, sources.WorkingDirectory)
             : options.Prometheus.WebConfigFile is { } key ? Path.GetFullPath(key, baseDirectory)
@@ -280,8 +280,8 @@ public static class ConfigLoader
             return options;
         }
 
-        var web = await Hosting.WebConfig.LoadAsync(path, errors, cancellationToken);
-        return options with { Prometheus = options.Prometheus with { WebConfigFile = path, WebConfig = web } };
+        // Its content (TLS, basic auth) is the web host's to read and check (Web/WebHostSettings).
+        return options with { Prometheus = options.Prometheus with { WebConfigFile = path } };
     }
 
     private static async Task<Secret> ReadSecretAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)

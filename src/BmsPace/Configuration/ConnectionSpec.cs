@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Ports;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 
 namespace BmsPace.Configuration;
@@ -226,12 +227,12 @@ public sealed record SimulatorConnectionSpec : ConnectionSpec
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>The dialect the simulated pack speaks: pace, eg4, seplos or pylontech.</summary>
-    public string Protocol { get; init; } = "pace";
+    /// <summary>The dialect the simulated pack speaks, a name of the dialect registry.</summary>
+    public string Protocol { get; init; } = BmsDialects.Default.Name;
 
     /// <summary>How the simulated PACE packs share the line (master, or an RS485 bus where each answers its own address).</summary>
     public SimulatedBus Bus { get; init; } = SimulatedBus.Master;
 
     public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}"
-        + (Protocol == "pace" ? "" : $"&protocol={Protocol}") + (Bus == SimulatedBus.Master ? "" : $"&bus={SimulatedBuses.Name(Bus)}");
+        + (Protocol == BmsDialects.Default.Name ? "" : $"&protocol={Protocol}") + (Bus == SimulatedBus.Master ? "" : $"&bus={SimulatedBuses.Name(Bus)}");
 }

@@ -5,10 +5,7 @@ using BmsPace.Outputs.Influx;
 using BmsPace.Outputs.Mqtt;
 using BmsPace.Outputs.Prometheus;
 using BmsPace.Transport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.AspNetCore.Hosting;
+using BmsPace.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,13 +13,17 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace BmsPace.Hosting;
 
-/// <summary>The composition root of <c>bmspace run</c>: one poller service per battery, the sinks, and the HTTP endpoints.</summary>
+/// <summary>The composition root of <c>bmspace run</c>: one poller service per battery, the board and the sinks, and the web host.</summary>
 public static class BmsPaceHost
 {
-    /// <summary>Builds the host for <paramref name="options"/>; the caller runs it. Kestrel runs only when the exporter is on.</summary>
-    public static IHost Build(BmsPaceOptions options, TextWriter consoleOutput)
+    /// <summary>
+    /// Builds the host for <paramref name="options"/>; the caller runs it. With <paramref name="web"/> (see
+    /// <see cref="WebHostSettings.LoadAsync"/>) the web host serves the status page, health and, when the Prometheus
+    /// output is on, <c>/metrics</c>; without it no port is opened.
+    /// </summary>
+    public static IHost Build(BmsPaceOptions options, WebHostSettings? web, TextWriter consoleOutput)
     {
-        if (!options.Prometheus.Enabled)
+        if (web is null)
         {
             var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
             ConfigureLogging(plain.Logging, options);
@@ -31,67 +32,13 @@ public static class BmsPaceHost
             return plain.Build();
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        ConfigureLogging(builder.Logging, options);
-        builder.Services.AddSystemd();
-        builder.WebHost.UseKestrel(kestrel =>
+        return WebServer.Build(web, builder =>
         {
-            LimitConnections(kestrel.Limits);
-            kestrel.Listen(ListenAddress.Parse(options.Prometheus.Listen), listen =>
-            {
-                if (options.Prometheus.WebConfig?.Tls is not null)
-                {
-                    var guard = kestrel.ApplicationServices.GetRequiredService<WebConfigGuard>();
-                    listen.UseHttps(new TlsHandshakeCallbackOptions
-                    {
-                        OnConnection = connection => guard.TlsOptionsAsync(connection.CancellationToken),
-                        HandshakeTimeout = HeaderTimeout,
-                    });
-                }
-            });
+            ConfigureLogging(builder.Logging, options);
+            builder.Services.AddSystemd();
+            AddBmsPace(builder.Services, options, consoleOutput);
+            builder.Services.AddWebParts(options);
         });
-        if (options.Prometheus.WebConfig is { } webConfig)
-        {
-            builder.Services.AddSingleton(sp => new WebConfigGuard(
-                options.Prometheus.WebConfigFile!, webConfig, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<WebConfigGuard>()));
-        }
-
-        AddBmsPace(builder.Services, options, consoleOutput);
-        var app = builder.Build();
-        if (options.Prometheus.WebConfig is not null)
-        {
-            var guard = app.Services.GetRequiredService<WebConfigGuard>();
-            app.Use(guard.AuthenticateAsync);
-        }
-
-        app.MapBmsPaceEndpoints();
-        return app;
-    }
-
-    /// <summary>
-    /// How long a client may take to send its request headers (or finish a TLS handshake) before the connection is
-    /// closed: a scraper sends them at once, so idle or trickling connections are dropped long before they pile up.
-    /// </summary>
-    internal static readonly TimeSpan HeaderTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// Kestrel limits so idle and slow clients cannot starve /metrics: the endpoints take no request bodies, headers
-    /// of a scrape are small, a connection silent for 20 s is closed (Kestrel times a connection that never sent a
-    /// byte by the keep-alive timeout; a 15 s scrape interval still reuses its connection), and the number of open
-    /// connections is bounded far below the process's descriptor limit.
-    /// </summary>
-    internal static void LimitConnections(KestrelServerLimits limits)
-    {
-        limits.MaxConcurrentConnections = 1024;
-        limits.MaxConcurrentUpgradedConnections = 0;
-        limits.RequestHeadersTimeout = HeaderTimeout;
-        limits.KeepAliveTimeout = TimeSpan.FromSeconds(20);
-        limits.MaxRequestHeadersTotalSize = 16 * 1024;
-        limits.MaxRequestHeaderCount = 50;
-        limits.MaxRequestLineSize = 4 * 1024;
-        limits.MaxRequestBodySize = 16 * 1024;
-        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: HeaderTimeout);
-        limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: HeaderTimeout);
     }
 
     /// <summary>Disposes either kind of host asynchronously (both the generic host and the web application support it).</summary>
@@ -110,7 +57,11 @@ public static class BmsPaceHost
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddPrometheusExporter(options);
+        services.AddBatteryBoard(options);
+        if (options.Prometheus.Enabled)
+        {
+            services.AddPrometheusExporter(options);
+        }
 
         // Hosted services stop in reverse order: the InfluxDB writer, registered before the pollers, flushes after
         // the last snapshot has been published.

@@ -43,6 +43,12 @@ public sealed class BatteryPoller
         _link = new RequestLink(battery, options, transport, time, logger, frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         _identity = new LinkIdentity(battery, _link, time, logger);
         _dialect = new DialectDetector(battery, _link, logger);
+        _dialect.BatteryReplaced += () =>
+        {
+            // Nothing read from the old battery may be exported as the new one's: not a stale value, not a pack, not a serial.
+            _packs.Clear();
+            _identity.Forget();
+        };
     }
 
     public string Battery => _battery.Name;
@@ -91,6 +97,7 @@ public sealed class BatteryPoller
             Timestamp = startedAt,
             Duration = _time.GetElapsedTime(startTimestamp),
             Up = analogPacks.Any(p => !p.Offline),
+            LinkAnswered = _link.IsUp,
             PacksReported = _packsReported,
             PacksDecoded = analogPacks.Count(p => !p.Offline),
             Protocol = _dialect.Current?.Name,

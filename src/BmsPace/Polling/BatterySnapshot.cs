@@ -21,6 +21,12 @@ public sealed record BatterySnapshot
     /// <summary>True when this cycle decoded analog data for at least one pack.</summary>
     public required bool Up { get; init; }
 
+    /// <summary>
+    /// False when no request of this cycle got any frame back (the link is down: silence, a closed connection); a
+    /// frame that failed its checksum or decoding still counts as an answer.
+    /// </summary>
+    public bool LinkAnswered { get; init; } = true;
+
     /// <summary>Pack count the master declared in its last analog answer (0 before any).</summary>
     public required int PacksReported { get; init; }
 
@@ -30,7 +36,7 @@ public sealed record BatterySnapshot
     /// <summary>Protocol version as two hex digits, "25".</summary>
     public required string ProtocolVersion { get; init; }
 
-    /// <summary>The dialect in use (<c>pace</c>, <c>eg4</c>, <c>seplos</c>, <c>pylontech</c>); null while <c>auto</c> has not found one.</summary>
+    /// <summary>The name of the dialect in use (one of the dialect registry's); null while <c>auto</c> has not found one.</summary>
     public string? Protocol { get; init; }
 
     /// <summary>What the BMS at the battery's address says about itself (the master in a stack); each pack's own is <see cref="PackState.Identity"/>.</summary>

@@ -52,6 +52,9 @@ internal sealed class DialectDetector
         };
     }
 
+    /// <summary>Raised when detection finds another dialect than the one detected before: another battery is behind the link.</summary>
+    public event Action? BatteryReplaced;
+
     /// <summary>The dialect in use: the configured one, or the one detected since the last connect (null before).</summary>
     public IBmsDialect? Current { get; private set; }
 
@@ -60,7 +63,7 @@ internal sealed class DialectDetector
     /// is read exactly as one configured as pace: same requests, same order); none while the link is silent, where
     /// every request would be another timeout.
     /// </summary>
-    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Pace);
+    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Default);
 
     /// <summary>The deciding analog answer when it was asked at <paramref name="address"/> with <paramref name="packByte"/> (once).</summary>
     public ResponseFrame? TakeDecidingAnswer(byte address, byte packByte)
@@ -92,7 +95,7 @@ internal sealed class DialectDetector
             byte packByte = _battery.PollsAllPacks && dialect.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : address;
 
             // PACE is asked exactly as a PACE battery always was (with retries); the others, and all on a silent link, once.
-            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Pace);
+            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Default);
             if (frame is not null && dialect.Explains(frame, CommandKind.Analog, packByte, _battery.ProtocolVersion))
             {
                 Found(dialect, address, packByte, frame);
@@ -127,6 +130,11 @@ internal sealed class DialectDetector
 
     private void Found(IBmsDialect dialect, byte address, byte packByte, ResponseFrame frame)
     {
+        if (_remembered is { } before && before != dialect)
+        {
+            BatteryReplaced?.Invoke();
+        }
+
         Current = dialect;
         _remembered = dialect;
         _silent = false;
@@ -142,14 +150,21 @@ internal sealed class DialectDetector
         reason is FrameError.Truncated or FrameError.Hex or FrameError.LengthChecksum or FrameError.Length or FrameError.Checksum or FrameError.WrongAddress;
 
     /// <summary>
-    /// The dialect whose VER and CID1 a reply carries when it is not <paramref name="configured"/>: such a frame is refused
-    /// with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout.
+    /// The dialect whose VER and CID1 a reply carries when they are not <paramref name="configured"/>'s own: such a frame
+    /// is refused with the <c>decode</c> reason, naming the look-alike, and never decoded with the configured layout. A
+    /// reply in the configured dialect's own header is that dialect's to judge, by its layout, even when another
+    /// dialect shares the header.
     /// </summary>
     public static IBmsDialect? LookAlike(string response, IBmsDialect configured)
     {
         try
         {
             var envelope = FrameDecoder.ParseRequest(response);
+            if (envelope.Version == configured.DefaultVersion && envelope.Cid1 == configured.Cid1)
+            {
+                return null;
+            }
+
             return BmsDialects.All.FirstOrDefault(d => d != configured && d.DefaultVersion == envelope.Version && d.Cid1 == envelope.Cid1);
         }
         catch (PaceProtocolException)

@@ -30,6 +30,9 @@ internal sealed class LinkHealth(string battery, string transport, TimeProvider 
         Down,
     }
 
+    /// <summary>True after a cycle in which some request got a frame back.</summary>
+    public bool IsUp => _state == State.Up;
+
     /// <summary>A frame came back (whatever its content): the battery is there.</summary>
     public void Answered()
     {

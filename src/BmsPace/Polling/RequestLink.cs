@@ -54,6 +54,9 @@ internal sealed class RequestLink
     /// <summary>Ends a poll cycle for the link's health (up, down, back).</summary>
     public void EndCycle() => _health.EndCycle();
 
+    /// <summary>True after a cycle in which some request got a frame back.</summary>
+    public bool IsUp => _health.IsUp;
+
     /// <summary>
     /// Sends one read in <paramref name="dialect"/> (with retries) and returns the validated frame, or null after counting
     /// the failure. A refusal is retried like a damaged frame unless it says the command is unknown (RTN 04). Identity

@@ -9,11 +9,11 @@ namespace BmsPace.Probe;
 internal static class ProbeQuestions
 {
     /// <summary>
-    /// The analog request at <paramref name="address"/>: PACE asks the master for every pack (COMMAND FF); the 0x20
-    /// family name the pack they address (Seplos's group and Pylontech's COMMAND are the address; EG4 sends none).
+    /// The analog request at <paramref name="address"/>, asking whatever answers there (<see cref="IBmsDialect.PackByteAt"/>:
+    /// a master for its whole stack where the dialect lets it, else the pack at that address).
     /// </summary>
     public static string AnalogRequest(IBmsDialect dialect, byte address) =>
-        dialect.BuildRequest(CommandKind.Analog, address, PackByte(dialect, address));
+        dialect.BuildRequest(CommandKind.Analog, address, dialect.PackByteAt(address));
 
     /// <summary>
     /// The analog request to the pack at <paramref name="address"/> for itself (COMMAND = the address): how a pack on an
@@ -28,7 +28,7 @@ internal static class ProbeQuestions
     /// <summary>The pack count when the dialect's own layout explains <paramref name="frame"/> as the answer to <see cref="AnalogRequest"/> (or to <see cref="OwnAddressRequest"/>); else null.</summary>
     public static int? ExplainAnalog(IBmsDialect dialect, ResponseFrame frame, byte address, bool ownAddress = false)
     {
-        byte packByte = ownAddress ? address : PackByte(dialect, address);
+        byte packByte = ownAddress ? address : dialect.PackByteAt(address);
         if (!dialect.Explains(frame, CommandKind.Analog, packByte))
         {
             return null;
@@ -62,7 +62,4 @@ internal static class ProbeQuestions
             return null;
         }
     }
-
-    private static byte PackByte(IBmsDialect dialect, byte address) =>
-        dialect.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : address;
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
+using BmsPace.Web;
+using System.Net;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulator;
 using BmsPace.Outputs.Prometheus;
@@ -57,7 +59,7 @@ internal sealed class RunningHost : IAsyncDisposable
     {
         int port = ProcessRunner.FreePort();
         options = options with { Prometheus = new PrometheusOptions { Enabled = true, Listen = $"127.0.0.1:{port}" } };
-        var app = BmsPaceHost.Build(options, TextWriter.Null);
+        var app = BmsPaceHost.Build(options, new WebHostSettings(new IPEndPoint(IPAddress.Loopback, port), null, null), TextWriter.Null);
         await app.StartAsync();
         return new RunningHost(app, new Uri($"http://127.0.0.1:{port}/"));
     }

@@ -82,10 +82,11 @@ public sealed class MqttProcessTests
             }
 
             var refused = System.Text.RegularExpressions.Regex.Match(metrics, @"pace_bms_mqtt_errors_total\{reason=""refused""\} ([0-9]+)");
-            return refused.Success && int.Parse(refused.Groups[1].Value, CultureInfo.InvariantCulture) >= 3;
-        }, "three refused connection attempts", Deadline);
+            // Polling goes on beside the refusals: on a loaded machine the first cycle may end after the third refusal.
+            return refused.Success && int.Parse(refused.Groups[1].Value, CultureInfo.InvariantCulture) >= 3
+                && metrics.Contains("pace_bms_packs_decoded{battery=\"bank\"} 2", StringComparison.Ordinal);
+        }, "three refused connection attempts while both packs are decoded", Deadline);
 
-        Assert.Contains("pace_bms_packs_decoded{battery=\"bank\"} 2", metrics, StringComparison.Ordinal);
         Assert.Contains("pace_bms_mqtt_connected 0", metrics, StringComparison.Ordinal);
         var lines = run.Output.Split('\n').Where(l => l.Contains("refused the connection", StringComparison.Ordinal)).ToList();
         string line = Assert.Single(lines);

@@ -2,6 +2,7 @@ using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Commands;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Simulator;
 using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
@@ -102,6 +103,58 @@ public sealed class DialectDetectionTests
         // PACE identity first (as for every PACE battery), then one analog request per dialect, PACE first.
         var analogs = transport.Requests.Where(r => Frames.Cid2Of(r) == 0x42).Select(r => (r[1..3], r[5..7])).ToArray();
         Assert.Equal(new[] { ("25", "46"), ("20", "4A"), ("20", "46"), ("20", "46") }, analogs);
+    }
+
+    [Fact]
+    public async Task A_dead_link_costs_one_request_a_cycle_after_its_first_round_and_every_dialect_takes_its_turn()
+    {
+        var transport = new ScriptedTransport(_ => null);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "shed" }, Options with { Retries = 1, ReconnectAfterFailures = 3 }, transport, _time, new ListLogger());
+        await poller.PollOnceAsync(CancellationToken.None);
+
+        var asked = new List<string>();
+        for (int cycle = 0; cycle < 2 * BmsDialects.All.Length; cycle++)
+        {
+            int before = transport.Requests.Count;
+            var result = await poller.PollOnceAsync(CancellationToken.None);
+            Assert.Null(result.Snapshot.Protocol);
+            asked.Add(Assert.Single(transport.Requests.Skip(before)));
+        }
+
+        // No identity read, no retry: each cycle one analog request, in each dialect in turn.
+        string[] turns = [.. BmsDialects.All.Select(d => d.BuildRequest(CommandKind.Analog, 1, RequestBuilder.AllPacks))];
+        Assert.Equal([.. turns, .. turns], asked);
+    }
+
+    [Theory]
+    [InlineData("pace")]
+    [InlineData("eg4")]
+    [InlineData("seplos")]
+    [InlineData("pylontech")]
+    public async Task A_battery_switched_on_after_the_link_fell_silent_is_detected_within_one_cycle_per_dialect(string dialect)
+    {
+        Assert.True(SimulatedDialect.TryFind(dialect, out var simulated));
+        var bms = new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = simulated }, _time);
+        bool on = false;
+        var transport = new ScriptedTransport(request => on && bms.Respond(request).Bytes is { Length: > 0 } reply ? Encoding.ASCII.GetString(reply) : null);
+        var poller = new BatteryPoller(new BatteryOptions { Name = "shed" }, Options with { ReconnectAfterFailures = 3 }, transport, _time, new ListLogger());
+        for (int cycle = 0; cycle < 3; cycle++)
+        {
+            Assert.Null((await poller.PollOnceAsync(CancellationToken.None)).Snapshot.Protocol);
+        }
+
+        on = true;
+        PollCycleResult? found = null;
+        for (int cycle = 0; cycle < BmsDialects.All.Length && found is null; cycle++)
+        {
+            var result = await poller.PollOnceAsync(CancellationToken.None);
+            found = result.Snapshot.Protocol is null ? null : result;
+        }
+
+        Assert.NotNull(found);
+        Assert.Equal(dialect, found.Snapshot.Protocol);
+        Assert.True(found.AnalogAnswered && found.AlarmAnswered);
+        Assert.Equal(16, Assert.Single(found.AnalogPacks).CellCount);
     }
 
     [Fact]

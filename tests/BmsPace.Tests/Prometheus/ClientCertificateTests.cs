@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
+using BmsPace.Web;
 using BmsPace.Tests.EndToEnd;
 using Microsoft.Extensions.Hosting;
 
@@ -142,7 +143,10 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
         int port = ProcessRunner.FreePort();
         var options = loaded.Options with { Prometheus = loaded.Options.Prometheus with { Listen = $"127.0.0.1:{port}" } };
-        var app = BmsPaceHost.Build(options, TextWriter.Null);
+        var webErrors = new List<string>();
+        var web = await WebHostSettings.LoadAsync(options, webErrors, CancellationToken.None);
+        Assert.Empty(webErrors);
+        var app = BmsPaceHost.Build(options, web, TextWriter.Null);
         await app.StartAsync();
         return new RunningExporter(app, port);
     }

@@ -72,7 +72,7 @@ public sealed class ExporterEndpointTests
     [InlineData("identity", false)]
     [InlineData("", false)]
     public void Gzip_is_chosen_only_when_the_client_accepts_it(string header, bool expected) =>
-        Assert.Equal(expected, BmsPace.Outputs.Prometheus.PrometheusExporterExtensions.AcceptsGzip(header));
+        Assert.Equal(expected, BmsPace.Web.WebResponses.AcceptsGzip(header));
 
     [Fact]
     public async Task Landing_page_links_to_metrics_and_healthz()

@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using BmsPace.Configuration;
 using BmsPace.Outputs.Prometheus;
+using BmsPace.Polling;
+using BmsPace.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -115,7 +117,8 @@ internal sealed class ExporterHost : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public PrometheusSink Sink => _app.Services.GetRequiredService<PrometheusSink>();
+    /// <summary>Publishes to every output of the host (the pollers' board and the Prometheus sink) as a poller would.</summary>
+    public ExporterOutputs Sink => new(_app.Services);
 
     public static async Task<ExporterHost> StartAsync(BmsPaceOptions options, TimeProvider? time = null)
     {
@@ -127,9 +130,11 @@ internal sealed class ExporterHost : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
+        builder.Services.AddBatteryBoard(options);
         builder.Services.AddPrometheusExporter(options);
+        builder.Services.AddWebParts(options);
         var app = builder.Build();
-        app.MapBmsPaceEndpoints();
+        app.MapWebEndpoints();
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ExporterHost(app, new Uri(address));
@@ -140,4 +145,19 @@ internal sealed class ExporterHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+/// <summary>The outputs of a test host: a publication reaches each, as from a poller; the exposition is the Prometheus sink's.</summary>
+internal sealed class ExporterOutputs(IServiceProvider services)
+{
+    public async ValueTask PublishAsync(BmsPace.Polling.BatterySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        foreach (var sink in services.GetServices<BmsPace.Polling.IReadingSink>())
+        {
+            await sink.PublishAsync(snapshot, cancellationToken);
+        }
+    }
+
+    public ValueTask<RenderedExposition> GetRenderedAsync(CancellationToken cancellationToken) =>
+        services.GetRequiredService<PrometheusSink>().GetRenderedAsync(cancellationToken);
 }

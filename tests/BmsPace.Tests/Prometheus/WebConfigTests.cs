@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
+using BmsPace.Web;
 using BmsPace.Tests.EndToEnd;
 using Microsoft.Extensions.Hosting;
 
@@ -106,9 +107,13 @@ public sealed class WebConfigTests : IAsyncLifetime
             """);
 
         var loaded = await ConfigLoader.LoadAsync(new ConfigSources { WorkingDirectory = _dir, AddOnOptionsPath = null, WebConfigFile = webConfig }, CancellationToken.None);
+        Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
+        var errors = new List<string>();
 
-        Assert.False(loaded.IsValid);
-        string all = string.Join("\n", loaded.Errors);
+        var settings = await WebHostSettings.LoadAsync(loaded.Options, errors, CancellationToken.None);
+
+        Assert.Null(settings);
+        string all = string.Join("\n", errors);
         Assert.Contains("cert_file: the file 'missing.crt' does not exist", all, StringComparison.Ordinal);
         Assert.Contains("key_file: missing", all, StringComparison.Ordinal);
         Assert.Contains("min_version: 'TLS10'", all, StringComparison.Ordinal);
@@ -177,7 +182,10 @@ public sealed class WebConfigTests : IAsyncLifetime
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
         int port = ProcessRunner.FreePort();
         var options = loaded.Options with { Prometheus = loaded.Options.Prometheus with { Listen = $"127.0.0.1:{port}" } };
-        var app = BmsPaceHost.Build(options, TextWriter.Null);
+        var webErrors = new List<string>();
+        var web = await WebHostSettings.LoadAsync(options, webErrors, CancellationToken.None);
+        Assert.Empty(webErrors);
+        var app = BmsPaceHost.Build(options, web, TextWriter.Null);
         await app.StartAsync();
         return (app, port);
     }

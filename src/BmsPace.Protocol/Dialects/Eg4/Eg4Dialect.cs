@@ -11,7 +11,9 @@ internal sealed partial class Eg4Dialect : Family20Dialect
 {
     public override string Name => "eg4";
 
-    public override string Manufacturer => "EG4 Electronics (Qualtech BMS)";
+    public override string Manufacturer => "EG4";
+
+    public override string SoldAs => "EG4 LifePower4 / LL";
 
     public override byte Cid1 => 0x4A;
 

@@ -12,7 +12,9 @@ internal sealed class PaceDialect : DialectBase
 {
     public override string Name => "pace";
 
-    public override string Manufacturer => "PACE (Shenzhen Pace / Peicheng) and its clones";
+    public override string Manufacturer => "PACE";
+
+    public override string SoldAs => "PACE P16S boards and their rebrands";
 
     public override byte DefaultVersion => 0x25;
 
@@ -35,6 +37,9 @@ internal sealed class PaceDialect : DialectBase
     public override ImmutableArray<FlagDefinition> Flags => FlagTable.All;
 
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRoles.Of(index, count);
+
+    /// <summary>The master answers for every pack of its stack (COMMAND FF, PROTOCOL.md 12).</summary>
+    public override byte PackByteAt(byte address) => RequestBuilder.AllPacks;
 
     public override byte? Cid2Of(CommandKind kind) => Commands.Contains(kind) ? kind.ToCid2() : null;
 

@@ -11,7 +11,9 @@ internal sealed partial class PylontechDialect : Family20Dialect
 {
     public override string Name => "pylontech";
 
-    public override string Manufacturer => "Pylontech (and Pylontech-compatible firmware)";
+    public override string Manufacturer => "Pylontech";
+
+    public override string SoldAs => "Pylontech and compatible packs";
 
     public override byte Cid1 => 0x46;
 

@@ -13,6 +13,8 @@ internal sealed partial class SeplosDialect : Family20Dialect
 
     public override string Manufacturer => "Seplos";
 
+    public override string SoldAs => "Seplos V2.0";
+
     public override byte Cid1 => 0x46;
 
     protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>

@@ -7,7 +7,7 @@ using BmsPace.Protocol.Readings;
 namespace BmsPace.Outputs.Mqtt;
 
 /// <summary>What a pack's discovery depends on: when any of it changes, the discovery is published again.</summary>
-/// <param name="Protocol">The dialect name (<c>pace</c>), which gives the manufacturer.</param>
+/// <param name="Protocol">The dialect name, which gives the manufacturer and the flag entities.</param>
 /// <param name="SoftwareVersion">The master's version string, e.g. <c>P16S100A-1B470-3.01</c>; null when unknown.</param>
 /// <param name="Serial">The pack's own serial; null when it has none or the BMS does not tell.</param>
 public sealed record PackIdentity(int CellCount, int TemperatureCount, string Protocol, string? SoftwareVersion, string? Serial);
@@ -188,7 +188,7 @@ public sealed class HomeAssistantDiscovery
         foreach (var family in new[] { FlagFamily.Protection, FlagFamily.Warning, FlagFamily.Fault })
         {
             string label = family.ToLabel();
-            foreach (var flag in FlagTable.Of(family))
+            foreach (var flag in PackMaker.FlagsOf(identity.Protocol).Where(f => f.Family == family))
             {
                 components.Binary($"{label}_{flag.Name}", $"{Title(label)} {flag.Name.Replace('_', ' ')}", "problem", FlagTemplate(label, flag.Name), diagnostic: true);
             }

@@ -1,9 +1,14 @@
+using System.Collections.Immutable;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Readings;
+
 namespace BmsPace.Outputs.Mqtt;
 
 /// <summary>
-/// The dialect name and maker of a battery's packs, for the link state (<c>protocol</c>) and the discovery
-/// <c>manufacturer</c>, from the dialect the poller uses. Before <c>protocol: auto</c> has found one, both say
-/// <c>unknown</c> rather than guess; the link's discovery is sent again once the dialect is known.
+/// What the discovery of a battery's packs takes from the dialect the poller uses: its name for the link state
+/// (<c>protocol</c>), its maker for the discovery <c>manufacturer</c> and its flag table for the flag entities. Before
+/// <c>protocol: auto</c> has found one, the name and maker say <c>unknown</c> rather than guess and no flag is
+/// announced; the discovery is sent again once the dialect is known.
 /// </summary>
 internal static class PackMaker
 {
@@ -11,12 +16,10 @@ internal static class PackMaker
 
     public static string ProtocolOf(Polling.BatterySnapshot snapshot) => snapshot.Protocol ?? Unknown;
 
-    public static string ManufacturerOf(string protocol) => protocol switch
-    {
-        "pace" => "PACE",
-        "eg4" => "EG4",
-        "seplos" => "Seplos",
-        "pylontech" => "Pylontech",
-        _ => protocol,
-    };
+    public static string ManufacturerOf(string protocol) =>
+        BmsDialects.TryFind(protocol, out var dialect) ? dialect.Manufacturer : protocol;
+
+    /// <summary>The named bits of the dialect's alarm answers, the ones its packs can raise; none for an unknown dialect.</summary>
+    public static ImmutableArray<FlagDefinition> FlagsOf(string protocol) =>
+        BmsDialects.TryFind(protocol, out var dialect) ? dialect.Flags : [];
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.IO.Compression;
 using BmsPace.Configuration;
 using BmsPace.Polling;
@@ -8,23 +7,6 @@ using BmsPace.Protocol.Readings;
 using Prometheus;
 
 namespace BmsPace.Outputs.Prometheus;
-
-/// <summary>What the sink last saw of one battery: for /healthz.</summary>
-/// <param name="Battery">The battery label.</param>
-/// <param name="ReceivedAt">When the sink received the snapshot (the sink's clock).</param>
-/// <param name="SnapshotTime">The snapshot's own timestamp (cycle start).</param>
-/// <param name="CycleDuration">Wall time of that cycle.</param>
-/// <param name="Up">Whether that cycle decoded any pack.</param>
-/// <param name="FreshPacks">Packs whose values are served (<c>pace_bms_pack_up</c> 1).</param>
-/// <param name="PackLastSuccess">Last good analog frame per pack label.</param>
-public sealed record BatteryPublication(
-    string Battery,
-    DateTimeOffset ReceivedAt,
-    DateTimeOffset SnapshotTime,
-    TimeSpan CycleDuration,
-    bool Up,
-    int FreshPacks,
-    ImmutableSortedDictionary<string, DateTimeOffset?> PackLastSuccess);
 
 /// <summary>One rendering of the registry: the text exposition and the same bytes gzip-compressed.</summary>
 public sealed record RenderedExposition(byte[] Plain, byte[] Gzip);
@@ -66,7 +48,6 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     /// a large-object allocation that only a full collection reclaims.
     /// </summary>
     private readonly MemoryStream _renderBuffer = new(64 * 1024);
-    private ImmutableDictionary<string, BatteryPublication> _publications = ImmutableDictionary<string, BatteryPublication>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <param name="batteries">The configured battery names: their link health series exist from the first scrape.</param>
     public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time, IEnumerable<string> batteries)
@@ -81,9 +62,6 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
             DeclareLinkSeries(battery);
         }
     }
-
-    /// <summary>The last battery publications, by battery name.</summary>
-    public ImmutableDictionary<string, BatteryPublication> Publications => Volatile.Read(ref _publications);
 
     /// <summary>
     /// The exposition, plain and gzip-compressed (Prometheus asks for gzip). Rendered here, by the scrape that finds
@@ -225,12 +203,9 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
 
         var current = new Dictionary<ChildBase, int>(ReferenceEqualityComparer.Instance);
         var stalePacks = new HashSet<int>();
-        var lastSuccess = ImmutableSortedDictionary.CreateBuilder<string, DateTimeOffset?>(StringComparer.Ordinal);
-        int freshPacks = 0;
         foreach (var pack in snapshot.Packs)
         {
             string packLabel = _labels.Pack(pack.Pack);
-            lastSuccess[packLabel] = pack.LastSuccess;
             if (pack.AnalogReadThisCycle && pack.Analog is { } read)
             {
                 foreach (var dropped in read.Implausible)
@@ -253,8 +228,6 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
                 stalePacks.Add(pack.Pack);
                 continue;
             }
-
-            freshPacks++;
 
             WritePack(writer, battery, packLabel, snapshot, pack, pack.Analog!);
         }
@@ -279,8 +252,6 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
         }
 
         series.Children = current;
-        var publication = new BatteryPublication(battery, _time.GetUtcNow(), snapshot.Timestamp, snapshot.Duration, snapshot.Up, freshPacks, lastSuccess.ToImmutable());
-        Volatile.Write(ref _publications, _publications.SetItem(battery, publication));
     }
 
     /// <summary>

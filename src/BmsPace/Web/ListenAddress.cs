@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace BmsPace.Hosting;
+namespace BmsPace.Web;
 
 /// <summary>HOST:PORT of <c>prometheus.listen</c> / <c>--listen</c>; HOST may be an IPv4 or [IPv6] address, <c>localhost</c> or <c>*</c>.</summary>
 public static class ListenAddress

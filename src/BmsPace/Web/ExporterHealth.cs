@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
 using BmsPace.Configuration;
+using BmsPace.Polling;
 
-namespace BmsPace.Outputs.Prometheus;
+namespace BmsPace.Web;
 
 /// <summary>How long a battery may stay silent before /healthz reports the poller as not running.</summary>
 /// <param name="Batteries">Every configured battery name; each must publish within the window.</param>
@@ -32,42 +33,42 @@ public sealed record HealthPolicy(ImmutableArray<string> Batteries, TimeSpan Sca
 /// health check never restarts a healthy exporter because a battery is off) and the /readyz verdict (readiness: at
 /// least one battery has fresh data).
 /// </summary>
-/// <remarks>Thread-safe: reads the sink's immutable publication map.</remarks>
+/// <remarks>Thread-safe: reads the pollers' board, an immutable map, whichever outputs are on.</remarks>
 public sealed class ExporterHealth
 {
-    private readonly PrometheusSink _sink;
+    private readonly BatteryBoard _board;
     private readonly HealthPolicy _policy;
+    private readonly LabelFormatter _labels;
     private readonly TimeProvider _time;
-    private readonly DateTimeOffset _startedAt;
 
-    public ExporterHealth(PrometheusSink sink, HealthPolicy policy, TimeProvider time)
+    public ExporterHealth(BatteryBoard board, HealthPolicy policy, LabelFormatter labels, TimeProvider time)
     {
-        _sink = sink;
+        _board = board;
         _policy = policy;
+        _labels = labels;
         _time = time;
-        _startedAt = time.GetUtcNow();
     }
 
     /// <summary>True while every configured battery published within its window (or the process is younger than one).</summary>
     public bool IsHealthy(out byte[] jsonBody)
     {
         var now = _time.GetUtcNow();
-        var publications = _sink.Publications;
+        var publications = _board.Records;
         bool healthy = true;
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("checked_at", now);
-            DateTimeOffset? lastSnapshot = publications.Values.Select(p => (DateTimeOffset?)p.SnapshotTime).Max();
+            DateTimeOffset? lastSnapshot = publications.Values.Select(p => (DateTimeOffset?)p.Snapshot.Timestamp).Max();
             WriteTime(json, "last_snapshot", lastSnapshot);
             json.WriteStartArray("batteries");
             var names = _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal);
             foreach (string battery in names)
             {
                 publications.TryGetValue(battery, out var publication);
-                var window = _policy.WindowAfter(publication?.CycleDuration ?? TimeSpan.Zero);
-                var since = publication?.ReceivedAt ?? _startedAt;
+                var window = _policy.WindowAfter(publication?.Snapshot.Duration ?? TimeSpan.Zero);
+                var since = publication?.ReceivedAt ?? _board.StartedAt;
                 bool running = now - since <= window;
                 if (_policy.Batteries.Contains(battery, StringComparer.Ordinal))
                 {
@@ -78,18 +79,17 @@ public sealed class ExporterHealth
                 json.WriteString("battery", battery);
                 json.WriteBoolean("polling", running);
                 json.WriteNumber("window_seconds", window.TotalSeconds);
-                WriteTime(json, "last_snapshot", publication?.SnapshotTime);
+                WriteTime(json, "last_snapshot", publication?.Snapshot.Timestamp);
                 if (publication is not null)
                 {
-                    json.WriteBoolean("up", publication.Up);
+                    json.WriteBoolean("up", publication.Snapshot.Up);
                 }
 
-                DateTimeOffset? lastSuccess = publication?.PackLastSuccess.Values.Max();
-                WriteTime(json, "last_success", lastSuccess);
+                WriteTime(json, "last_success", publication?.LastSuccess);
                 json.WriteStartObject("packs");
-                foreach (var (pack, success) in publication?.PackLastSuccess ?? ImmutableSortedDictionary<string, DateTimeOffset?>.Empty)
+                foreach (var pack in publication?.Snapshot.Packs.OrderBy(p => p.Pack) ?? Enumerable.Empty<PackState>())
                 {
-                    WriteTime(json, pack, success);
+                    WriteTime(json, _labels.Pack(pack.Pack), pack.LastSuccess);
                 }
 
                 json.WriteEndObject();
@@ -114,7 +114,7 @@ public sealed class ExporterHealth
     public bool IsReady(out byte[] jsonBody)
     {
         var now = _time.GetUtcNow();
-        var publications = _sink.Publications;
+        var publications = _board.Records;
         bool ready = false;
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
@@ -125,8 +125,8 @@ public sealed class ExporterHealth
             foreach (string battery in _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal))
             {
                 publications.TryGetValue(battery, out var publication);
-                var window = _policy.WindowAfter(publication?.CycleDuration ?? TimeSpan.Zero);
-                bool running = now - (publication?.ReceivedAt ?? _startedAt) <= window;
+                var window = _policy.WindowAfter(publication?.Snapshot.Duration ?? TimeSpan.Zero);
+                bool running = now - (publication?.ReceivedAt ?? _board.StartedAt) <= window;
                 string state = (publication, running) switch
                 {
                     (null, true) => "starting",
@@ -139,7 +139,7 @@ public sealed class ExporterHealth
                 json.WriteString("battery", battery);
                 json.WriteString("state", state);
                 json.WriteNumber("fresh_packs", publication?.FreshPacks ?? 0);
-                WriteTime(json, "last_success", publication?.PackLastSuccess.Values.Max());
+                WriteTime(json, "last_success", publication?.LastSuccess);
                 json.WriteEndObject();
             }
 

@@ -6,7 +6,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace BmsPace.Hosting;
+namespace BmsPace.Web;
 
 /// <summary>
 /// Applies the web configuration file to every connection (TLS) and every request (basic auth), and re-reads the file

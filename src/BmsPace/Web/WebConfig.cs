@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BmsPace.Configuration;
 
-namespace BmsPace.Hosting;
+namespace BmsPace.Web;
 
 /// <summary>How a client certificate is asked for, by the names of the Prometheus exporter toolkit (Go's tls.ClientAuthType).</summary>
 public enum ClientAuthType
