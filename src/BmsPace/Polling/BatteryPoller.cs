@@ -307,7 +307,10 @@ public sealed class BatteryPoller
     {
         var info = replies[0].Payload;
         int echoed = info.Length > 1 ? info[1] : -1;
-        if (echoed == pack)
+
+        // A stand-alone pack (address 0) shares its bus with no other, so no other pack can have answered; it numbers
+        // itself as it likes (a Seplos at address 0 says group 01).
+        if (echoed == pack || pack == 0)
         {
             return true;
         }
