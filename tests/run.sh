@@ -56,10 +56,8 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
-# Installing the Debian packages may start their services; the tests start their own instances on free ports.
-for service in prometheus influxdb victoria-metrics prometheus-node-exporter mosquitto nginx docker containerd; do
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$service" >/dev/null 2>&1 || true; fi
-done
+# Installing the Debian packages may start their services: they are left alone (they may be the user's own broker
+# or database); every test starts its own instance on free loopback ports.
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Simulator;
 
 namespace BmsPace.Commands;
@@ -30,6 +31,12 @@ internal static class SimulateCommand
             Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (VER {d.DefaultVersion:X2}, CID1 {d.Cid1:X2})"))),
             DefaultValueFactory = _ => defaults.Dialect.Name,
         };
+        var bus = new Option<string>("--bus")
+        {
+            HelpName = "KIND",
+            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            DefaultValueFactory = _ => "master",
+        };
         var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
         var fault = new Option<string[]>("--fault")
         {
@@ -40,7 +47,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", $"serve a simulated BMS ({BmsDialects.Default.Name}, or another dialect with --protocol) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
+            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -49,6 +56,7 @@ internal static class SimulateCommand
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
                 Protocol = parseResult.GetValue(protocol) ?? defaults.Dialect.Name,
+                Bus = parseResult.GetValue(bus) ?? SimulatedBuses.Name(defaults.Bus),
                 Options = defaults with
                 {
                     Packs = parseResult.GetValue(packs),
@@ -73,9 +81,14 @@ internal static class SimulateCommand
     {
         var options = settings.Options;
         var problems = new List<string>();
+        if (!SimulatedBuses.TryParse(settings.Bus, out var simulatedBus))
+        {
+            problems.Add($"--bus {settings.Bus}: expected one of {string.Join(", ", SimulatedBuses.Names)}");
+        }
+
         if (BmsDialects.TryFind(settings.Protocol, out var dialect))
         {
-            options = options with { Dialect = dialect };
+            options = options with { Dialect = dialect, Bus = simulatedBus };
             problems.AddRange(options.Validate());
         }
         else
@@ -224,6 +237,9 @@ internal sealed record SimulateSettings
 
     /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
     public string Protocol { get; init; } = BmsDialects.Default.Name;
+
+    /// <summary>How the packs share the line, as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
+    public string Bus { get; init; } = "master";
 
     public SimulatedBmsOptions Options { get; init; } = new();
 

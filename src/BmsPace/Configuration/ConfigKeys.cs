@@ -64,7 +64,7 @@ internal static class ConfigKeys
         },
         new ValueKey<BatteryOptions, IReadOnlyList<int>>(
             "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
-            "`all` asks the master for every pack in one request (COMMAND FF, over RS232); a list of pack addresses 1 to 15 such as `[1, 2, 3]` asks each pack by its address (over RS485, where each pack answers for itself)."),
+            "`all`: with `pace`, one request to the master at `address` (COMMAND FF) answers for every pack; with `eg4`, `seplos` and `pylontech` (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): 1 to 15 for `pace`, 0 to 15 for the others (0 is a stand-alone pack, listed alone)."),
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
@@ -319,6 +319,15 @@ internal static class ConfigKeys
             if (map.Get("connection") is null && map.Get("device") is null && list.Items.Count > 1)
             {
                 binder.Error($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
+            }
+
+            // What a pack address means is the dialect's (PACE: pack n at ADR n; the 0x20 family: 0 is a stand-alone pack).
+            if (battery.Packs.Count > 0 && BmsDialects.TryFind(battery.Protocol, out var dialect))
+            {
+                foreach (string problem in dialect.Addressing.Problems(battery.Packs, dialect.Name))
+                {
+                    binder.Error($"{path}.packs: {problem} ({(map.Get("packs") ?? map).Origin})");
+                }
             }
 
             // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.

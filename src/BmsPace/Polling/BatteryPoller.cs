@@ -30,6 +30,9 @@ public sealed class BatteryPoller
     private readonly SortedDictionary<int, PackTracker> _packs = [];
     private int _packsReported;
 
+    /// <summary>The pack addresses found for <c>packs: all</c> where each pack answers only for itself (null: not yet found).</summary>
+    private List<int>? _packsFound;
+
     /// <param name="logger">Link state, failures and decoding notes (category <c>BmsPace.Battery.NAME</c> in the host).</param>
     /// <param name="frames">Every frame sent and received (<see cref="LogCategories.Frames"/>); none when null.</param>
     public BatteryPoller(BatteryOptions battery, BmsPaceOptions options, IBmsTransport transport, TimeProvider time, ILogger logger, ILogger? frames = null)
@@ -79,9 +82,11 @@ public sealed class BatteryPoller
 
         var analogPacks = new List<AnalogPack>();
         var alarmPacks = new List<AlarmPack>();
-        var (analogAnswered, alarmAnswered) = _battery.PollsAllPacks
-            ? await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken)
-            : await PollPackListAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
+        var (analogAnswered, alarmAnswered) = !_battery.PollsAllPacks
+            ? await PollPackListAsync(_battery.Packs, analogPacks, alarmPacks, startedAt, cancellationToken)
+            : _dialect.Current is { Addressing.MasterAnswersForEveryPack: false }
+                ? await PollPacksFromAddressAsync(analogPacks, alarmPacks, startedAt, cancellationToken)
+                : await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
 
         if (_dialect.Current is { } identityOf)
         {
@@ -141,17 +146,67 @@ public sealed class BatteryPoller
         return (analog is not null, alarm is not null);
     }
 
-    private async Task<(bool Analog, bool Alarm)> PollPackListAsync(
+    /// <summary>
+    /// <c>packs: all</c> in a dialect where every pack answers only for itself (the 0x20 family): the packs at consecutive
+    /// addresses from <c>address</c> up. They are found on the first cycle, by asking up to the first address that
+    /// stays silent (that one request is counted as a timeout), and found again after a cycle in which none answered.
+    /// </summary>
+    private async Task<(bool Analog, bool Alarm)> PollPacksFromAddressAsync(
         List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_packsFound is null)
+        {
+            var found = new List<int>();
+            for (int address = _battery.Address; address <= _dialect.Current!.Addressing.HighestPackAddress; address++)
+            {
+                var (_, analog) = await ReadAnalogAsync((byte)address, (byte)address, cancellationToken);
+                if (analog is null)
+                {
+                    break;
+                }
+
+                found.Add(address);
+                if (address == 0)
+                {
+                    // A stand-alone pack shares its bus with no other.
+                    break;
+                }
+            }
+
+            if (found.Count == 0)
+            {
+                foreach (var tracker in _packs.Values)
+                {
+                    tracker.MissAnalog();
+                }
+
+                return (false, false);
+            }
+
+            _packsFound = found;
+        }
+
+        var answered = await PollPackListAsync(_packsFound, analogPacks, alarmPacks, at, cancellationToken);
+        if (!analogPacks.Any(p => !p.Offline))
+        {
+            _packsFound = null;
+        }
+
+        return answered;
+    }
+
+    private async Task<(bool Analog, bool Alarm)> PollPackListAsync(
+        IReadOnlyList<int> addresses, List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
     {
         bool allAnalog = true;
         bool allAlarm = true;
-        foreach (int pack in _battery.Packs)
+        foreach (int packAddress in addresses)
         {
             // RS485 without a master: each pack answers only its own address, so ADR = COMMAND = pack.
-            byte address = (byte)pack;
+            byte address = (byte)packAddress;
+            int pack = PackAddressing.PackNumberAt(packAddress);
             var (analogFrame, analog) = await ReadAnalogAsync(address, address, cancellationToken);
-            if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, pack, CommandKind.Analog))
+            if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, address, CommandKind.Analog))
             {
                 analog = null;
             }
@@ -167,7 +222,7 @@ public sealed class BatteryPoller
             }
 
             var (alarmFrame, alarm) = await ReadAlarmAsync(address, address, cancellationToken);
-            if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, pack, CommandKind.Alarm))
+            if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, address, CommandKind.Alarm))
             {
                 alarm = null;
             }
@@ -176,7 +231,7 @@ public sealed class BatteryPoller
             RecordAlarm(alarm is null ? [] : [.. alarm.Packs.Select(p => p with { Pack = pack })], alarmPacks, onlyPack: pack);
         }
 
-        _packsReported = _battery.Packs.Count;
+        _packsReported = addresses.Count;
         return (allAnalog, allAlarm);
     }
 
@@ -261,7 +316,10 @@ public sealed class BatteryPoller
 
         var info = replies[0].Payload;
         int echoed = info.Length > 1 ? info[1] : -1;
-        if (echoed == pack)
+
+        // A stand-alone pack (address 0) shares its bus with no other, so no other pack can have answered; it numbers
+        // itself as it likes (a Seplos at address 0 says group 01).
+        if (echoed == pack || pack == 0)
         {
             return true;
         }

@@ -63,6 +63,8 @@ internal sealed class LumenDialect : IBmsDialect
 
     public byte PackByteAt(byte address) => address;
 
+    public PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+
     public byte? Cid2Of(CommandKind kind) => kind switch
     {
         CommandKind.Analog => 0x42,

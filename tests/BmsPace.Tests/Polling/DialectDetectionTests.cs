@@ -121,8 +121,9 @@ public sealed class DialectDetectionTests
             asked.Add(Assert.Single(transport.Requests.Skip(before)));
         }
 
-        // No identity read, no retry: each cycle one analog request, in each dialect in turn.
-        string[] turns = [.. BmsDialects.All.Select(d => d.BuildRequest(CommandKind.Analog, 1, RequestBuilder.AllPacks))];
+        // No identity read, no retry: each cycle one analog request, in each dialect in turn (a master for the stack
+        // where the dialect has one, else the pack at address 1 itself).
+        string[] turns = [.. BmsDialects.All.Select(d => d.BuildRequest(CommandKind.Analog, 1, d.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : (byte)1))];
         Assert.Equal([.. turns, .. turns], asked);
     }
 
