@@ -24,6 +24,9 @@ public abstract partial class ModbusDialect : IBmsDialect
     /// <summary>The simulated bus of this family (MODBUS.md's tables, not our decoder).</summary>
     public IReplyEncoder Replies => _replies ??= new ModbusReplies(Name);
 
+    /// <summary>One slave address per pack; each answers for itself.</summary>
+    public PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+
     /// <summary>A Modbus request names its pack by slave address alone.</summary>
     public byte PackByteAt(byte address) => address;
 

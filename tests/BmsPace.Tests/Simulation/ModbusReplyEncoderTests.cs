@@ -38,6 +38,8 @@ public class ModbusReplyEncoderTests
 
         public DateTime LocalNow => DateTime.UnixEpoch;
 
+        public SimulatedBus Bus => SimulatedBus.Master;
+
         public IReadOnlyList<PackSample> Sample() => [];
 
         public (string BmsSerial, string PackSerial) SerialsOf(int pack) => options.SerialsOf(pack);
