@@ -18,13 +18,18 @@ namespace BmsPace.Configuration;
 /// </remarks>
 internal static class ConfigKeys
 {
-    /// <summary>Each dialect of the registry with what it is sold as and its VER, as the config reference lists them.</summary>
+    /// <summary>
+    /// Each dialect of the registry with what it is sold as and its VER, as the config reference lists them; a binary
+    /// family's frames carry no VER (its DefaultVersion is 0), so none is named for it.
+    /// </summary>
     private static string DialectChoices =>
-        string.Join(", ", BmsDialects.All.Select(d => Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
+        string.Join(", ", BmsDialects.All.Select(d => d.DefaultVersion == 0
+            ? Invariant($"`{d.Name}` ({d.SoldAs})")
+            : Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
 
-    /// <summary>The registry's VERs, each after the names of the dialects that use it.</summary>
+    /// <summary>The registry's VERs, each after the names of the dialects that use it (dialects without a VER left out).</summary>
     private static string DialectVersions =>
-        string.Join(", ", BmsDialects.All.GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
+        string.Join(", ", BmsDialects.All.Where(d => d.DefaultVersion != 0).GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -63,7 +63,8 @@ internal sealed class LumenDialect : IBmsDialect
 
     public byte PackByteAt(byte address) => address;
 
-    public PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+    /// <summary>A lantern is one pack: one request answers for it.</summary>
+    public PackAddressing Addressing => PackAddressing.MasterAnswersForTheStack;
 
     public byte? Cid2Of(CommandKind kind) => kind switch
     {

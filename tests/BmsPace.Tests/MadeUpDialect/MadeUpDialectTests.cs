@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Tests.Mqtt;
 using BmsPace.Tests.Probe;
@@ -36,7 +37,7 @@ public sealed class MadeUpDialectTests(MosquittoFixture fixture) : IClassFixture
 
         var unknown = await LumenHostAsync("once", "--connect", "tcp://127.0.0.1:1", "--protocol", "lumens");
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("auto, pace, eg4, seplos, pylontech or lumen", unknown.All, StringComparison.Ordinal);
+        Assert.Contains(string.Join(", ", ["auto", .. BmsDialects.BuiltIn.Select(d => d.Name)]) + " or lumen", unknown.All, StringComparison.Ordinal);
     }
 
     [Fact]

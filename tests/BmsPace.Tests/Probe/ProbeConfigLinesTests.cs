@@ -3,6 +3,7 @@ using System.Text.Json;
 using BmsPace.Commands;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Simulation;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 
 namespace BmsPace.Tests.Probe;
@@ -16,6 +17,9 @@ public sealed class ProbeConfigLinesTests
 {
     public static TheoryData<string> Dialects => [.. BmsDialects.Names];
 
+    /// <summary>The dialects probe finds: it does not find Modbus RTU batteries yet (docs/MODBUS.md, "What is not done yet").</summary>
+    public static TheoryData<string> ProbedDialects => [.. BmsDialects.All.Where(d => d.Wire is AsciiWire).Select(d => d.Name)];
+
     private static SimulatedBmsOptions Stack(string protocol, int packs)
     {
         Assert.True(BmsDialects.TryFind(protocol, out var dialect));
@@ -23,7 +27,7 @@ public sealed class ProbeConfigLinesTests
     }
 
     [Theory]
-    [MemberData(nameof(Dialects))]
+    [MemberData(nameof(ProbedDialects))]
     public async Task The_lines_probe_prints_for_a_three_pack_stack_read_every_pack_with_once(string protocol)
     {
         var options = Stack(protocol, 3);
