@@ -139,7 +139,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
     [Theory]
     [InlineData("bad-unknown-keys.yaml", "scan_intervall: unknown key; allowed: scan_interval, request_timeout")]
-    [InlineData("bad-unknown-keys.yaml", "batteries.0.adress: unknown key; allowed: name, connection, address")]
+    [InlineData("bad-unknown-keys.yaml", "batteries.0.adress: unknown key; allowed: name, connection, device, address")]
     [InlineData("bad-unknown-keys.yaml", "prometheus.port: unknown key; allowed: enabled, listen, web_config_file (line 8)")]
     [InlineData("bad-unknown-keys.yaml", "influxdb.tokn: unknown key; allowed: enabled, url, api")]
     [InlineData("bad-unknown-keys.yaml", "console.colour: unknown key; allowed: enabled (line 14)")]
