@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using BmsPace.Protocol.Dialects;
 
 namespace BmsPace.Configuration;
@@ -433,19 +432,4 @@ internal sealed partial class ConfigBinder
         value = TimeSpan.FromMilliseconds(Math.Round(milliseconds, 3));
         return null;
     };
-
-    [GeneratedRegex(@"^(?<amount>[-+]?[0-9]+(\.[0-9]+)?)\s*(?<unit>ms|s|m|h)?$")]
-    private static partial Regex DurationPattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]+$")]
-    private static partial Regex BatteryNamePattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_-]+$")]
-    private static partial Regex NodeIdPattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,64}$")]
-    private static partial Regex ClientIdPattern();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")]
-    private static partial Regex TopicPattern();
 }
