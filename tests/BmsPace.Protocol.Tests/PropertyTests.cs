@@ -69,7 +69,10 @@ public sealed class PropertyTests
         {
             var random = new Random(t.seed);
             int packCount = t.allPacks ? t.packs : 1;
-            var packs = Enumerable.Range(0, packCount).Select(_ => RandomAnalogPack(random, packCount, t.tail)).ToArray();
+            // A stack is one model (PackLayout's tie-break): with a different cell count per pack and random tail
+            // bytes, a walk two bytes short can fit as exactly as the real one, an ambiguity no reader can resolve.
+            var model = (Cells: random.Next(packCount == 1 ? 1 : 4, 33), Temperatures: random.Next(0, 17));
+            var packs = Enumerable.Range(0, packCount).Select(_ => RandomAnalogPack(random, model, t.tail)).ToArray();
             byte packByte = t.allPacks ? RequestBuilder.AllPacks : (byte)random.Next(0, 16);
             byte second = t.allPacks ? (byte)(packCount == 1 && random.Next(2) == 0 ? 0 : packCount) : packByte;
             var info = SyntheticInfo.Analog((byte)random.Next(2), second, packs);
@@ -93,7 +96,8 @@ public sealed class PropertyTests
         {
             var random = new Random(t.seed);
             int packCount = t.allPacks ? t.packs : 1;
-            var packs = Enumerable.Range(0, packCount).Select(_ => RandomAlarmPack(random, packCount, t.tail)).ToArray();
+            var model = (Cells: random.Next(packCount == 1 ? 1 : 4, 33), Temperatures: random.Next(0, 17));
+            var packs = Enumerable.Range(0, packCount).Select(_ => RandomAlarmPack(random, model, t.tail)).ToArray();
             byte packByte = t.allPacks ? RequestBuilder.AllPacks : (byte)random.Next(0, 16);
             var info = SyntheticInfo.Alarm(0, t.allPacks ? (byte)packCount : packByte, packs);
 
@@ -121,12 +125,13 @@ public sealed class PropertyTests
         }, iter: 1_000));
     }
 
-    private static RawAnalogPack RandomAnalogPack(Random random, int packCount, int tailLength)
+    /// <remarks>
+    /// In a multi-pack answer the blocks are found by searching; real packs have at least 4 cells, and with 1-3 random
+    /// cells a shifted walk can look as plausible as the real one (the ambiguity PROTOCOL.md 8.3 describes).
+    /// </remarks>
+    private static RawAnalogPack RandomAnalogPack(Random random, (int Cells, int Temperatures) model, int tailLength)
     {
-        // In a multi-pack answer the blocks are found by searching; real packs have at least 4 cells, and with 1-3
-        // random cells a shifted walk can look as plausible as the real one (the ambiguity PROTOCOL.md 8.3 describes).
-        int cells = random.Next(packCount == 1 ? 1 : 4, 33);
-        int temperatures = random.Next(0, 17);
+        var (cells, temperatures) = model;
         bool offline = random.Next(10) == 0;
         var tail = new byte[tailLength];
         random.NextBytes(tail);
@@ -153,7 +158,7 @@ public sealed class PropertyTests
             tail);
     }
 
-    private static RawAlarmPack RandomAlarmPack(Random random, int packCount, int tailLength)
+    private static RawAlarmPack RandomAlarmPack(Random random, (int Cells, int Temperatures) model, int tailLength)
     {
         byte Code() => random.Next(8) switch
         {
@@ -164,8 +169,7 @@ public sealed class PropertyTests
             _ => 0x00,
         };
 
-        int cells = random.Next(packCount == 1 ? 1 : 4, 33);
-        int temperatures = random.Next(0, 17);
+        var (cells, temperatures) = model;
         var fixedPart = new byte[12];
         random.NextBytes(fixedPart);
 
