@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -64,6 +65,15 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
 
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(50);
 
+    /// <summary>
+    /// A Modbus RTU slave replies within milliseconds of the request's end; the shorter wait keeps the Modbus reads at
+    /// every speed inside <see cref="Budget"/>.
+    /// </summary>
+    private static readonly TimeSpan ModbusTimeout = ScanTimeout;
+
+    /// <summary>The address scan asks in the ASCII dialects only; the Modbus families are asked at the usual addresses (docs/CLI.md).</summary>
+    private static readonly IBmsDialect[] ScannedDialects = [.. BmsDialects.All.Where(d => d.Wire is AsciiWire)];
+
     private static readonly byte[] UsualAddresses = [1, 0];
 
     public async Task<ConnectionProbe> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
@@ -99,7 +109,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                     var atAddress = new List<ProbeAttemptResult>();
                     foreach (var group in Groups(BmsDialects.All, address))
                     {
-                        var result = await AttemptAsync(run, link, baud, group, address, UsualTimeout, cancellationToken);
+                        var result = await AttemptAsync(run, link, baud, group, address, group[0].Wire is AsciiWire ? UsualTimeout : ModbusTimeout, cancellationToken);
                         atAddress.Add(result);
                         outcomes.Add(result.Classification.Outcome);
                         if (result.Classification.Outcome == ProbeOutcome.Answer)
@@ -168,7 +178,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
         {
             var atAddress = new List<ProbeAttemptResult>();
-            foreach (var group in Groups(BmsDialects.All, address))
+            foreach (var group in Groups(ScannedDialects, address))
             {
                 var result = await AttemptAsync(run, link, baud, group, address, ScanTimeout, cancellationToken);
                 atAddress.Add(result);

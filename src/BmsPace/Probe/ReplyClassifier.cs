@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 
 namespace BmsPace.Probe;
@@ -80,6 +81,12 @@ internal static class ReplyClassifier
             {
                 sawEcho = true;
                 continue;
+            }
+
+            if (wire is not AsciiWire)
+            {
+                // Probe does not yet read a Modbus answer as a family (docs/CLI.md): name the bytes, never an ASCII verdict.
+                break;
             }
 
             return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed, ownAddress);

@@ -147,7 +147,7 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("bad-types.yaml", "retries: 'three' is not a whole number; allowed: a whole number from 0 to 10 (line 2)")]
     [InlineData("bad-types.yaml", "debug_output: expected a single value, found a mapping of keys; allowed: a whole number from 0 to 3")]
     [InlineData("bad-types.yaml", "batteries.0.address: 'one' is not a whole number; allowed: a whole number from 0 to 15")]
-    [InlineData("bad-types.yaml", "batteries.0.protocol: 'modbus' is not one of them; allowed: auto, pace, eg4, seplos or pylontech (line 8)")]
+    [InlineData("bad-types.yaml", "batteries.0.protocol: 'modbus' is not one of them; allowed: auto, pace, eg4, seplos, pylontech, seplos-v3, eg4-ll or pace-modbus (line 8)")]
     [InlineData("bad-types.yaml", "batteries.0.protocol_version: '0xZZ' is not a protocol version; allowed: two hex digits")]
     [InlineData("bad-types.yaml", "batteries.0.packs: 'some' is not a pack address; allowed: all, or pack addresses from 0 to 15")]
     [InlineData("bad-types.yaml", "prometheus.enabled: 'maybe' is not true or false; allowed: true or false")]
@@ -387,7 +387,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("seplos", Assert.Single(result.Options.Batteries).Protocol);
         Assert.Equal("house", result.Options.Batteries[0].Name);
         Assert.StartsWith("--protocol: the configuration has 2 batteries", Assert.Single(several.Errors), StringComparison.Ordinal);
-        Assert.Equal("--protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos or pylontech", Assert.Single(unknown.Errors));
+        Assert.Equal("--protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos, pylontech, seplos-v3, eg4-ll or pace-modbus", Assert.Single(unknown.Errors));
     }
 
     [Theory]
