@@ -50,16 +50,7 @@ public static class ModbusJson
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(failure);
-        writer.WriteStartObject();
-        writer.WriteString("error", failure.Error.ToReason());
-        writer.WriteString("detail", failure.Detail);
-        if (failure.Error == FrameError.Rtn && failure.ReturnCode is { } code)
-        {
-            writer.WriteNumber("rtn", code);
-            writer.WriteString("rtn_meaning", ModbusFraming.ExceptionMeaning(code));
-        }
-
-        writer.WriteEndObject();
+        JsonParts.WriteError(writer, failure, failure.Error == FrameError.Rtn ? failure.ReturnCode : null, ModbusFraming.ExceptionMeaning);
     }
 
     private static void WriteValues(Utf8JsonWriter writer, ModbusValues values, ModbusDialect dialect, bool withFlags)
@@ -67,13 +58,13 @@ public static class ModbusJson
         if (values.CellVoltagesVolts is { } cells)
         {
             writer.WriteNumber("cell_count", cells.Length);
-            Numbers(writer, "cell_voltages_volts", cells);
+            JsonParts.WriteNumbers(writer, "cell_voltages_volts", cells);
         }
 
         if (values.TemperaturesCelsius is { } temperatures)
         {
             writer.WriteNumber("temperature_count", temperatures.Length);
-            Numbers(writer, "temperatures_celsius", temperatures);
+            JsonParts.WriteNumbers(writer, "temperatures_celsius", temperatures);
             writer.WriteStartArray("temperature_roles");
             foreach (var role in values.TemperatureRoles)
             {
@@ -104,78 +95,21 @@ public static class ModbusJson
         Text(writer, "manufacturer", values.Manufacturer);
         if (values.CellWarnings is { } cellWarnings)
         {
-            Bytes(writer, "cell_warnings", cellWarnings);
+            JsonParts.WriteBytes(writer, "cell_warnings", cellWarnings);
         }
 
         if (values.TemperatureWarnings is { } temperatureWarnings)
         {
-            Bytes(writer, "temperature_warnings", temperatureWarnings);
+            JsonParts.WriteBytes(writer, "temperature_warnings", temperatureWarnings);
         }
 
-        foreach (var status in values.Status)
-        {
-            writer.WriteNumber(status.Name, status.Value);
-        }
-
-        if (values.BalancingCells is { } balancing)
-        {
-            writer.WriteStartArray("balancing_cells");
-            foreach (int cell in balancing)
-            {
-                writer.WriteNumberValue(cell);
-            }
-
-            writer.WriteEndArray();
-        }
-
+        JsonParts.WriteStatusAndBalancing(writer, values.Status, values.BalancingCells);
         if (withFlags && values.HasStatus)
         {
-            writer.WriteStartObject("flags");
-            foreach (var family in new[] { FlagFamily.Protection, FlagFamily.Warning, FlagFamily.Fault, FlagFamily.Status })
-            {
-                writer.WriteStartArray(family.ToLabel());
-                foreach (var flag in dialect.Flags.Where(f => f.Family == family))
-                {
-                    if (values.Status.FirstOrDefault(s => s.Name == flag.Field) is { Name: not null } field && ((field.Value >> flag.Bit) & 1) != 0)
-                    {
-                        writer.WriteStringValue(flag.Name);
-                    }
-                }
-
-                writer.WriteEndArray();
-            }
-
-            writer.WriteEndObject();
+            JsonParts.WriteFlags(writer, family => dialect.Flags
+                .Where(flag => flag.Family == family && values.Status.FirstOrDefault(s => s.Name == flag.Field) is { Name: not null } field && ((field.Value >> flag.Bit) & 1) != 0)
+                .Select(flag => flag.Name));
         }
-    }
-
-    private static void Numbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (double value in values)
-        {
-            if (double.IsFinite(value))
-            {
-                writer.WriteNumberValue(value);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private static void Bytes(Utf8JsonWriter writer, string name, IEnumerable<byte> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (byte value in values)
-        {
-            writer.WriteNumberValue(value);
-        }
-
-        writer.WriteEndArray();
     }
 
     private static void Optional(Utf8JsonWriter writer, string name, double? value)

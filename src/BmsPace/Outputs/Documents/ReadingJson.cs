@@ -67,28 +67,17 @@ public static class ReadingJson
     }
 
     /// <summary><c>{"error": REASON, "detail": ...}</c>, with <c>rtn</c> and <c>rtn_meaning</c> for an RTN failure.</summary>
-    public static void WriteError(Utf8JsonWriter writer, PaceProtocolException failure)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("error", failure.Error.ToReason());
-        writer.WriteString("detail", failure.Detail);
-        if (failure.ReturnCode is { } rtn)
-        {
-            writer.WriteNumber("rtn", rtn);
-            writer.WriteString("rtn_meaning", ReturnCodes.Describe(rtn));
-        }
-
-        writer.WriteEndObject();
-    }
+    public static void WriteError(Utf8JsonWriter writer, PaceProtocolException failure) =>
+        JsonParts.WriteError(writer, failure, failure.ReturnCode, ReturnCodes.Describe);
 
     private static void WriteAnalogFields(Utf8JsonWriter writer, AnalogPack pack)
     {
         writer.WriteNumber("pack", pack.Pack);
         writer.WriteBoolean("offline", pack.Offline);
         writer.WriteNumber("cell_count", pack.CellCount);
-        WriteNumbers(writer, "cell_voltages_volts", pack.CellVoltagesVolts);
+        JsonParts.WriteNumbers(writer, "cell_voltages_volts", pack.CellVoltagesVolts);
         writer.WriteNumber("temperature_count", pack.TemperatureCount);
-        WriteNumbers(writer, "temperatures_celsius", pack.TemperaturesCelsius);
+        JsonParts.WriteNumbers(writer, "temperatures_celsius", pack.TemperaturesCelsius);
         writer.WriteNumber("current_amperes", pack.CurrentAmperes);
         writer.WriteNumber("voltage_volts", pack.VoltageVolts);
         writer.WriteNumber("remaining_amp_hours", pack.RemainingAmpHours);
@@ -153,67 +142,14 @@ public static class ReadingJson
 
     private static void WriteAlarmFields(Utf8JsonWriter writer, AlarmPack pack, string tailKey)
     {
-        WriteBytes(writer, "cell_warnings", pack.CellWarnings);
-        WriteBytes(writer, "temperature_warnings", pack.TemperatureWarnings);
+        JsonParts.WriteBytes(writer, "cell_warnings", pack.CellWarnings);
+        JsonParts.WriteBytes(writer, "temperature_warnings", pack.TemperatureWarnings);
 
         // The dialect's raw status bytes under its own names (for PACE: the warnings, protect, instruction, control,
         // fault, balance and warn bytes, in wire order).
-        foreach (var status in pack.Status)
-        {
-            writer.WriteNumber(status.Name, status.Value);
-        }
-
-        writer.WriteStartArray("balancing_cells");
-        foreach (int cell in pack.BalancingCells)
-        {
-            writer.WriteNumberValue(cell);
-        }
-
-        writer.WriteEndArray();
+        JsonParts.WriteStatusAndBalancing(writer, pack.Status, pack.BalancingCells);
         writer.WriteString(tailKey, pack.TailHex);
-        writer.WriteStartObject("flags");
-        foreach (var family in new[] { FlagFamily.Protection, FlagFamily.Warning, FlagFamily.Fault, FlagFamily.Status })
-        {
-            writer.WriteStartArray(family.ToLabel());
-            foreach (var name in pack.ActiveFlags(family))
-            {
-                writer.WriteStringValue(name);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static void WriteNumbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (double value in values)
-        {
-            // An absent sensor (NaN) has no JSON number: it is null.
-            if (double.IsFinite(value))
-            {
-                writer.WriteNumberValue(value);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private static void WriteBytes(Utf8JsonWriter writer, string name, IEnumerable<byte> values)
-    {
-        writer.WriteStartArray(name);
-        foreach (byte value in values)
-        {
-            writer.WriteNumberValue(value);
-        }
-
-        writer.WriteEndArray();
+        JsonParts.WriteFlags(writer, family => pack.ActiveFlags(family));
     }
 
     private static void WriteOptionalText(Utf8JsonWriter writer, string name, string? value)
