@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace BmsPace.Protocol.Commands;
 
 /// <summary>

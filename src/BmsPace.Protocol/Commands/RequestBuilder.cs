@@ -1,6 +1,3 @@
-using System.Globalization;
-using BmsPace.Protocol.Framing;
-
 namespace BmsPace.Protocol.Commands;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using BmsPace.Protocol.Framing;
-
 namespace BmsPace.Protocol.Decoding;
 
 /// <summary>Big-endian reads from INFO that never run past its end: a short INFO is a decode error, not an IndexOutOfRange.</summary>

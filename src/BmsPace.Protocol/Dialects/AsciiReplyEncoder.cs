@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Text;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects;
 

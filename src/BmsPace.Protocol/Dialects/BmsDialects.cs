@@ -1,13 +1,8 @@
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
-using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects.Eg4;
 using BmsPace.Protocol.Dialects.Pace;
 using BmsPace.Protocol.Dialects.Pylontech;
 using BmsPace.Protocol.Dialects.Seplos;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Modbus;
 
 namespace BmsPace.Protocol.Dialects;
 

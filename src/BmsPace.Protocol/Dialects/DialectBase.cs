@@ -1,13 +1,4 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Protocol.Dialects;
 

@@ -1,11 +1,3 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Globalization;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>What EG4, Seplos and Pylontech share (PROTOCOL.md 12.6 and 13): VER 0x20, offset 2731, the identity reads.</summary>

@@ -1,5 +1,3 @@
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>Units shared by the 0x20 family's encoders (PROTOCOL.md 10.3 and 13).</summary>

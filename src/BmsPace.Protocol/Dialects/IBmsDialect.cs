@@ -1,12 +1,3 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-using BmsPace.Protocol.Wire;
-
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using System.Globalization;
-
 namespace BmsPace.Protocol.Framing;
 
 /// <summary>Validates a received frame in the order of PROTOCOL.md section 6 and METRICS.md's reason table.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace BmsPace.Protocol.Framing;
 
 /// <summary>A request whose envelope is valid: header fields, the command code and the INFO bytes.</summary>

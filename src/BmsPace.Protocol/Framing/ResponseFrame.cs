@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using System.Globalization;
 using BmsPace.Protocol.Dialects;
 
 namespace BmsPace.Protocol.Framing;

@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using BmsPace.Protocol.Dialects.Eg4Ll;
 using BmsPace.Protocol.Dialects.PaceModbus;
 using BmsPace.Protocol.Dialects.SeplosV3;
-using BmsPace.Protocol.Framing;
 
 namespace BmsPace.Protocol.Modbus;
 

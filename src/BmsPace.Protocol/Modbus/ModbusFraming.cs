@@ -1,5 +1,3 @@
-using BmsPace.Protocol.Framing;
-
 namespace BmsPace.Protocol.Modbus;
 
 /// <summary>What <see cref="ModbusFraming.CutReply"/> found at the front of a buffer.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using BmsPace.Protocol.Framing;
-
 namespace BmsPace.Protocol.Modbus;
 
 /// <summary>The only Modbus functions BmsPace can build: reads (MODBUS.md section 0, read-only rule).</summary>

@@ -1,7 +1,6 @@
 using BmsPace.Protocol.Dialects.Eg4Ll;
 using BmsPace.Protocol.Dialects.PaceModbus;
 using BmsPace.Protocol.Dialects.SeplosV3;
-using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Modbus;
 

@@ -1,6 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Modbus;
 
 /// <summary>

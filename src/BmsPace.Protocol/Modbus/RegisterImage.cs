@@ -1,4 +1,3 @@
-
 namespace BmsPace.Protocol.Modbus;
 
 /// <summary>

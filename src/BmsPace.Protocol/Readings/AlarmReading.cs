@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Protocol.Readings;

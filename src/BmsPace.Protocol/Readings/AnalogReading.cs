@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace BmsPace.Protocol.Readings;
 
 /// <summary>A decoded 0x42 answer: the pack count the BMS declared and one block per pack.</summary>

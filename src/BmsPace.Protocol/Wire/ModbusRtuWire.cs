@@ -1,6 +1,4 @@
 using System.Buffers;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Modbus;
 
 namespace BmsPace.Protocol.Wire;
 

@@ -1,10 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Eg4;
 
 /// <summary>EG4 LifePower4 / LL, Qualtech BMS (VER 0x20, CID1 0x4A; PROTOCOL.md 13.1).</summary>

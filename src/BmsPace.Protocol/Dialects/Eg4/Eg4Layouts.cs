@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects.Eg4;
 
 /// <summary>The EG4 0x42/0x44 layouts and bit tables (EG4 LifePower4 protocol document 2.2; PROTOCOL.md 13.1).</summary>

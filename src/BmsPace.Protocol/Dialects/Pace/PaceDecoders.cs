@@ -1,10 +1,3 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>PACE 0x25 INFO of valid frames to readings (PROTOCOL.md sections 8-12). Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>

@@ -1,11 +1,3 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>PACE "paceic" 0x25 (PROTOCOL.md sections 8-12): the layouts of <see cref="PaceDecoders"/>.</summary>

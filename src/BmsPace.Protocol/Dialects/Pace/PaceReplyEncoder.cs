@@ -1,6 +1,3 @@
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>What a PACE pack appends to its blocks and writes as P; it varies between firmwares (PROTOCOL.md 8.3, 10.4, 11.3).</summary>

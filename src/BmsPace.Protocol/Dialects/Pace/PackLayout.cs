@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using BmsPace.Protocol.Framing;
-
 namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>Where one pack block sits in INFO: its standard fields, then its extra tail bytes.</summary>

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Modbus;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects.PaceModbus;
 
 /// <summary>

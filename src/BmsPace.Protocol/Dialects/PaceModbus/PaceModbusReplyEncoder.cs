@@ -1,6 +1,3 @@
-using BmsPace.Protocol.Modbus;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.PaceModbus;
 
 /// <summary>

@@ -1,10 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>Pylontech and Pylontech-compatible packs (VER 0x20, CID1 0x46; PROTOCOL.md 13.3).</summary>

@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>The Pylontech 0x42/0x44 layouts and status bits (Pylon RS232 V2.8, RS485 V3.3; PROTOCOL.md 13.3).</summary>

@@ -1,5 +1,3 @@
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>

@@ -1,10 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Commands;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Simulation;
-
 namespace BmsPace.Protocol.Dialects.Seplos;
 
 /// <summary>Seplos V2.0 (VER 0x20, CID1 0x46; PROTOCOL.md 13.2).</summary>

@@ -1,8 +1,3 @@
-using System.Collections.Immutable;
-using BmsPace.Protocol.Decoding;
-using BmsPace.Protocol.Framing;
-using BmsPace.Protocol.Readings;
-
 namespace BmsPace.Protocol.Dialects.Seplos;
 
 /// <summary>The Seplos V2.0 0x42/0x44 layouts and bit tables (Seplos protocol V2.0 tables 8, 9 and 13; PROTOCOL.md 13.2).</summary>
