@@ -58,18 +58,12 @@ public static class BmsPaceHost
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddBatteryBoard(options);
-        if (options.Prometheus.Enabled)
-        {
-            services.AddPrometheusExporter(options);
-        }
 
-        // Hosted services stop in reverse order: the InfluxDB writer, registered before the pollers, flushes after
-        // the last snapshot has been published.
-        services.AddInfluxSink(options);
-        services.AddMqttSink(options);
-        if (options.Console.Enabled)
+        // The host stops hosted services in the reverse order of their registration, and the pollers come after the
+        // outputs: registering the outputs in reverse of OutputsInShutdownOrder makes that list the order they finish.
+        foreach (var addOutput in OutputsInShutdownOrder(consoleOutput).Reverse())
         {
-            services.AddSingleton<IReadingSink>(provider => new ConsoleEchoSink(consoleOutput, provider.GetRequiredService<TimeProvider>()));
+            addOutput(services, options);
         }
 
         foreach (var battery in options.Batteries)
@@ -89,6 +83,19 @@ public static class BmsPaceHost
             });
         }
     }
+
+    /// <summary>
+    /// Every output, in the order they finish at shutdown once the pollers have stopped: MQTT publishes <c>offline</c>
+    /// after the last snapshot was handed over, then InfluxDB sends its last points. Prometheus, with nothing to finish,
+    /// is last so that it registers first: its registry (no process collectors) is the one the others' series join.
+    /// </summary>
+    private static IEnumerable<Func<IServiceCollection, BmsPaceOptions, IServiceCollection>> OutputsInShutdownOrder(TextWriter consoleOutput) =>
+    [
+        (services, options) => services.AddConsoleSink(options, consoleOutput),
+        (services, options) => services.AddMqttSink(options),
+        (services, options) => services.AddInfluxSink(options),
+        (services, options) => services.AddPrometheusExporter(options),
+    ];
 
     public static void ConfigureLogging(ILoggingBuilder logging, BmsPaceOptions options)
     {

@@ -3,28 +3,26 @@ using Prometheus;
 namespace BmsPace.Outputs.Mqtt;
 
 /// <summary>The MQTT output's own series on /metrics (docs/MQTT.md), in the registry of every other self-metric.</summary>
-internal sealed class MqttSinkMetrics
+internal sealed class MqttSinkMetrics(CollectorRegistry registry)
 {
-    public MqttSinkMetrics(CollectorRegistry registry)
+    /// <summary>Starts at 0: the series exists before the first connection attempt.</summary>
+    public Gauge Connected { get; } = Disconnected(registry.Gauge(
+        "pace_bms_mqtt_connected",
+        "1 while the MQTT broker connection is up, else 0."));
+
+    public Counter Messages { get; } = registry.Counter(
+        "pace_bms_mqtt_messages_total",
+        "MQTT messages the broker accepted, by kind (state, availability, discovery, status).",
+        "kind");
+
+    public Counter Errors { get; } = registry.Counter(
+        "pace_bms_mqtt_errors_total",
+        "MQTT failures, by reason (unreachable, refused, tls, timeout, disconnected, publish, connection).",
+        "reason");
+
+    private static Gauge Disconnected(Gauge gauge)
     {
-        var factory = Metrics.WithCustomRegistry(registry);
-        Connected = factory.CreateGauge(
-            "pace_bms_mqtt_connected",
-            "1 while the MQTT broker connection is up, else 0.");
-        Messages = factory.CreateCounter(
-            "pace_bms_mqtt_messages_total",
-            "MQTT messages the broker accepted, by kind (state, availability, discovery, status).",
-            "kind");
-        Errors = factory.CreateCounter(
-            "pace_bms_mqtt_errors_total",
-            "MQTT failures, by reason (unreachable, refused, tls, timeout, disconnected, publish, connection).",
-            "reason");
-        Connected.Set(0);
+        gauge.Set(0);
+        return gauge;
     }
-
-    public Gauge Connected { get; }
-
-    public Counter Messages { get; }
-
-    public Counter Errors { get; }
 }

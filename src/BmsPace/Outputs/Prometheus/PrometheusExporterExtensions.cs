@@ -26,6 +26,11 @@ public static class PrometheusExporterExtensions
     /// </summary>
     public static IServiceCollection AddPrometheusExporter(this IServiceCollection services, BmsPaceOptions options)
     {
+        if (!options.Prometheus.Enabled)
+        {
+            return services;
+        }
+
         // A 16-pack exposition is about 200 KB: with Kestrel's default 64 KB response buffer every scrape would wait
         // on several socket flushes; one buffer that holds the whole body lets it go out in one write.
         services.Configure<KestrelServerOptions>(kestrel =>
@@ -35,15 +40,13 @@ public static class PrometheusExporterExtensions
                 kestrel.Limits.MaxResponseBufferSize = ResponseBufferBytes;
             }
         });
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => Metrics.NewCustomRegistry());
-        services.TryAddSingleton(sp => new PrometheusSink(
+        services.AddSink(enabled: true, sp => new PrometheusSink(
             sp.GetRequiredService<CollectorRegistry>(),
             LabelFormatter.FromOptions(options),
             ExporterVersion,
             sp.GetRequiredService<TimeProvider>(),
             options.Batteries.Select(b => b.Name)));
-        services.AddSingleton<IReadingSink>(sp => sp.GetRequiredService<PrometheusSink>());
         services.AddSingleton<IWebEndpoints>(sp => new MetricsEndpoint(sp.GetRequiredService<PrometheusSink>()));
         return services;
     }
