@@ -1,7 +1,7 @@
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>What EG4, Seplos and Pylontech share (PROTOCOL.md 12.6 and 13): VER 0x20, offset 2731, the identity reads.</summary>
-internal abstract class Family20Dialect : DialectBase
+internal abstract partial class Family20Dialect : DialectBase
 {
     public override byte DefaultVersion => 0x20;
 

@@ -24,16 +24,10 @@ internal sealed partial class Eg4Dialect
     /// </summary>
     internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var info = frame.Info.AsSpan();
-        var reader = new InfoReader(info);
+        var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA_FLAG");
         reader.U8("PACK GROUP");
-        var cells = ReadCells(ref reader, out bool allCellsZero);
-        int announced = reader.U8("temperature count");
-        int sent = SensorsSent(reader.Remaining, announced, AnalogBytesAfterTemperatures, 2);
-        var temperatures = ReadTemperatures(ref reader, sent, options);
-        int current = reader.S16("current");
-        int voltage = reader.U16("pack voltage");
+        var opening = ReadAnalogOpening(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
         int remaining = reader.U16("remaining capacity");
         int full = reader.U16("full capacity");
         int cycles = reader.U16("cycle count");
@@ -55,30 +49,13 @@ internal sealed partial class Eg4Dialect
         values.Add(new("charge_count", reader.U16("charge count")));
         values.Add(new("discharge_count", reader.U16("discharge count")));
 
-        bool offline = allCellsZero && voltage == 0;
         double remainingAh = remaining / 100.0;
         double fullAh = full / 100.0;
-        var pack = new AnalogPack
+        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, userDefinedP) with
         {
-            Pack = PackNumber(packByte, 0),
-            Offline = offline,
-            CellVoltagesVolts = cells,
-            TemperaturesCelsius = temperatures,
-            CurrentAmperes = current / 100.0,
-            VoltageVolts = voltage / 100.0,
-            RemainingAmpHours = remainingAh,
-            FullAmpHours = fullAh,
-            DesignAmpHours = null,
-            CycleCount = cycles,
-            UserDefinedP = userDefinedP,
-            TailHex = "",
-            Tail = null,
-            StateOfChargeRatio = offline ? null : stateOfCharge / 100.0,
-            StateOfHealthRatio = offline ? null : stateOfHealth / 100.0,
-            StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
-            StateOfHealthCalculatedRatio = null,
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 100.0,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 100.0,
             DialectValues = values.ToImmutable(),
-            TemperatureRoles = RolesOfSensors(sent),
         };
         return new AnalogReading(1, [pack]);
     }
@@ -93,10 +70,7 @@ internal sealed partial class Eg4Dialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA_FLAG");
         reader.U8("PACK GROUP");
-        var cellWarnings = ReadCellWarnings(ref reader);
-        int announced = reader.U8("temperature count");
-        int sent = SensorsSent(reader.Remaining, announced, AlarmBytesAfterTemperatures, 1);
-        var temperatureWarnings = reader.Bytes(sent, "temperature alarms").ToImmutableArray();
+        var warnings = ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
         ImmutableArray<StatusField> status =
         [
             new("current_alarm", reader.U8("current alarm")),
@@ -112,25 +86,18 @@ internal sealed partial class Eg4Dialect
             new("balance_status", reader.U32("balance status")),
             new("reserved", reader.U8("reserved")),
         ];
-        var pack = new AlarmPack
-        {
-            Pack = PackNumber(packByte, 0),
-            CellWarnings = cellWarnings,
-            TemperatureWarnings = temperatureWarnings,
-            TailHex = "",
-            Status = status,
-            FlagDefinitions = Flags,
-            BalancingCells = CellsOf(status[10].Value, cellWarnings.Length),
-        };
+        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
         return new AlarmReading(1, [pack]);
     }
 
     /// <summary>
-    /// How many sensors follow: EG4 announces 4 and sends 6; a firmware that sends what it announces is read too. The
+    /// Reads the temperature count and returns how many sensors follow: EG4 announces 4 and sends 6; a firmware that sends what it announces is read too. The
     /// rest of INFO must be exactly the fixed fields after them, or the frame is not this layout.
     /// </summary>
-    private int SensorsSent(int remaining, int announced, int bytesAfter, int bytesPerSensor)
+    private int SensorsSent(ref InfoReader reader, int bytesAfter, int bytesPerSensor)
     {
+        int announced = reader.U8("temperature count");
+        int remaining = reader.Remaining;
         foreach (int candidate in new[] { announced + UnannouncedSensors, announced })
         {
             if (candidate <= MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)

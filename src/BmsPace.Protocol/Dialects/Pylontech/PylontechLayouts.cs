@@ -70,14 +70,9 @@ internal sealed partial class PylontechDialect
         return new AnalogReading(modules, packs.MoveToImmutable());
     }
 
-    private AnalogPack DecodeModule(ref InfoReader reader, int pack, bool pylonUnits, DecoderOptions options)
+    private AnalogPack DecodeModule(ref InfoReader reader, int packNumber, bool pylonUnits, DecoderOptions options)
     {
-        var cells = ReadCells(ref reader, out bool allCellsZero);
-        int temperatureCount = ReadTemperatureCount(ref reader);
-
-        var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
-        int current = reader.S16("current");
-        int voltage = reader.U16("pack voltage");
+        var opening = ReadAnalogOpening(ref reader, options);
         int remaining = reader.U16("remaining capacity");
         int userDefinedP = reader.U8("user-defined count P");
         int full = reader.U16("full capacity");
@@ -104,28 +99,8 @@ internal sealed partial class PylontechDialect
                 throw DecodeError($"user-defined count P is {userDefinedP}; the {Name} layout has 2 (16-bit capacities) or 4 (3-byte capacities)");
         }
 
-        bool offline = allCellsZero && voltage == 0;
-        return new AnalogPack
-        {
-            Pack = pack,
-            Offline = offline,
-            CellVoltagesVolts = cells,
-            TemperaturesCelsius = temperatures,
-            CurrentAmperes = Math.Round(current * amperesPerUnit, 2),
-            VoltageVolts = voltage / 1000.0,
-            RemainingAmpHours = remainingAh,
-            FullAmpHours = fullAh,
-            DesignAmpHours = null,
-            CycleCount = cycles,
-            UserDefinedP = userDefinedP,
-            TailHex = "",
-            Tail = null,
-            StateOfChargeRatio = offline ? null : Ratio(remainingAh, fullAh),
-            StateOfHealthRatio = null,
-            StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
-            StateOfHealthCalculatedRatio = null,
-            TemperatureRoles = [.. Enumerable.Repeat(TemperatureRole.Unknown, temperatureCount)],
-        };
+        var pack = AnalogPackOf(packNumber, opening, Math.Round(opening.Current * amperesPerUnit, 2), opening.Voltage / 1000.0, remainingAh, fullAh, cycles, userDefinedP);
+        return pack with { StateOfChargeRatio = pack.StateOfChargeCalculatedRatio };
     }
 
     /// <summary>
@@ -142,10 +117,7 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            var cellWarnings = ReadCellWarnings(ref reader);
-            int temperatureCount = ReadTemperatureCount(ref reader);
-
-            var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
+            var warnings = ReadWarnings(ref reader);
             var status = ImmutableArray.CreateBuilder<StatusField>();
             status.Add(new("charge_current_alarm", reader.U8("charge current alarm")));
             status.Add(new("pack_voltage_alarm", reader.U8("pack voltage alarm")));
@@ -164,17 +136,7 @@ internal sealed partial class PylontechDialect
             }
 
             var tail = last ? reader.Bytes(reader.Remaining, "trailing bytes") : [];
-            var fields = status.ToImmutable();
-            packs.Add(new AlarmPack
-            {
-                Pack = PackNumber(packNumbering, module),
-                CellWarnings = cellWarnings,
-                TemperatureWarnings = temperatureWarnings,
-                TailHex = Convert.ToHexString(tail),
-                Status = fields,
-                FlagDefinitions = Flags,
-                BalancingCells = [],
-            });
+            packs.Add(AlarmPackOf(PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
         }
 
         return new AlarmReading(modules, packs.MoveToImmutable());

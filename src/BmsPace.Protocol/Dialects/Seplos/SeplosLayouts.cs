@@ -24,12 +24,7 @@ internal sealed partial class SeplosDialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
-        var cells = ReadCells(ref reader, out bool allCellsZero);
-        int temperatureCount = ReadTemperatureCount(ref reader);
-
-        var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
-        int current = reader.S16("current");
-        int voltage = reader.U16("pack voltage");
+        var opening = ReadAnalogOpening(ref reader, options);
         int residual = reader.U16("residual capacity");
         int customP = reader.U8("custom count P");
         if (customP < NamedAnalogWords || reader.Remaining != 2 * customP)
@@ -45,31 +40,17 @@ internal sealed partial class SeplosDialect
         int portVoltage = reader.U16("port voltage");
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
-        bool offline = allCellsZero && voltage == 0;
         double remainingAh = residual / 100.0;
         double fullAh = full / 100.0;
         double designAh = rated / 100.0;
-        var pack = new AnalogPack
+        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, customP) with
         {
-            Pack = PackNumber(packByte, 0),
-            Offline = offline,
-            CellVoltagesVolts = cells,
-            TemperaturesCelsius = temperatures,
-            CurrentAmperes = current / 100.0,
-            VoltageVolts = voltage / 100.0,
-            RemainingAmpHours = remainingAh,
-            FullAmpHours = fullAh,
             DesignAmpHours = designAh,
-            CycleCount = cycles,
-            UserDefinedP = customP,
             TailHex = Convert.ToHexString(reserved),
-            Tail = null,
-            StateOfChargeRatio = offline ? null : stateOfCharge / 1000.0,
-            StateOfHealthRatio = offline ? null : stateOfHealth / 1000.0,
-            StateOfChargeCalculatedRatio = offline ? null : Ratio(remainingAh, fullAh),
-            StateOfHealthCalculatedRatio = offline ? null : Ratio(fullAh, designAh),
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 1000.0,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 1000.0,
+            StateOfHealthCalculatedRatio = opening.Offline ? null : Ratio(fullAh, designAh),
             DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
-            TemperatureRoles = RolesOfSensors(temperatureCount),
         };
         return new AnalogReading(1, [pack]);
     }
@@ -84,10 +65,7 @@ internal sealed partial class SeplosDialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
-        var cellWarnings = ReadCellWarnings(ref reader);
-        int temperatureCount = ReadTemperatureCount(ref reader);
-
-        var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
+        var warnings = ReadWarnings(ref reader);
         int currentAlarm = reader.U8("current alarm");
         int voltageAlarm = reader.U8("voltage alarm");
         int customP = reader.U8("custom count P");
@@ -116,18 +94,9 @@ internal sealed partial class SeplosDialect
         builder.Add(new("alarm_event_7", reader.U8("alarm event 7")));
         builder.Add(new("alarm_event_8", reader.U8("alarm event 8")));
         var reserved = reader.Bytes(reader.Remaining, "reserved");
-        var pack = new AlarmPack
-        {
-            Pack = PackNumber(packByte, 0),
-            CellWarnings = cellWarnings,
-            TemperatureWarnings = temperatureWarnings,
-            TailHex = Convert.ToHexString(reserved),
-            Status = builder.ToImmutable(),
-            FlagDefinitions = Flags,
 
-            // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
-            BalancingCells = CellsOf(equilibrium1 | (equilibrium2 << 8), cellWarnings.Length),
-        };
+        // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
+        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
         return new AlarmReading(1, [pack]);
     }
 
