@@ -53,7 +53,7 @@ public sealed class ReadingJsonTests
     [Fact]
     public void Merged_pack_carries_analog_and_alarm_fields_once_with_distinct_tail_keys()
     {
-        var pack = Write(writer => ReadingJson.WriteMergedPack(writer, Analog, Alarm));
+        var pack = Write(writer => MergedPack(writer, Analog, Alarm));
         var names = pack.EnumerateObject().Select(p => p.Name).ToArray();
         Assert.Equal(names.Length, names.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(2, pack.GetProperty("pack").GetInt32());
@@ -72,15 +72,15 @@ public sealed class ReadingJsonTests
     [Fact]
     public void Merged_pack_with_one_side_missing_still_names_the_pack()
     {
-        var analogOnly = Write(writer => ReadingJson.WriteMergedPack(writer, Analog, null));
+        var analogOnly = Write(writer => MergedPack(writer, Analog, null));
         Assert.Equal(2, analogOnly.GetProperty("pack").GetInt32());
         Assert.False(analogOnly.TryGetProperty("flags", out _));
 
-        var alarmOnly = Write(writer => ReadingJson.WriteMergedPack(writer, null, Alarm));
+        var alarmOnly = Write(writer => MergedPack(writer, null, Alarm));
         Assert.Equal(2, alarmOnly.GetProperty("pack").GetInt32());
         Assert.False(alarmOnly.TryGetProperty("voltage_volts", out _));
         Assert.Equal("00", alarmOnly.GetProperty("alarm_tail_hex").GetString());
-        Assert.Throws<ArgumentException>(() => Write(writer => ReadingJson.WriteMergedPack(writer, null, null)));
+        Assert.Throws<ArgumentException>(() => Write(writer => MergedPack(writer, null, null)));
     }
 
     [Fact]
@@ -123,5 +123,13 @@ public sealed class ReadingJsonTests
 
         using var document = JsonDocument.Parse(Encoding.UTF8.GetString(buffer.ToArray()));
         return document.RootElement.Clone();
+    }
+
+    /// <summary>A merged pack as once, MQTT and the status page write it: their own object around the pack's fields.</summary>
+    private static void MergedPack(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
+    {
+        writer.WriteStartObject();
+        ReadingJson.WriteMergedPackFields(writer, analog, alarm);
+        writer.WriteEndObject();
     }
 }

@@ -80,7 +80,9 @@ public sealed partial class ResolutionTests
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
         {
-            ReadingJson.WriteMergedPack(writer, analog, alarm);
+            writer.WriteStartObject();
+            ReadingJson.WriteMergedPackFields(writer, analog, alarm);
+            writer.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -33,17 +33,10 @@ public static class ReadingJson
     }
 
     /// <summary>
-    /// One pack of <c>once --json</c>: the analog fields, then the alarm fields. Both carry extra tail bytes, so the
+    /// The members of one pack of <c>once --json</c> inside an object the caller opened (so an output can add keys of its
+    /// own: MQTT adds the timestamp): the analog fields, then the alarm fields. Both carry extra tail bytes, so the
     /// alarm's are <c>alarm_tail_hex</c> here. Either side may be missing when only one of the two reads succeeded.
     /// </summary>
-    public static void WriteMergedPack(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
-    {
-        writer.WriteStartObject();
-        WriteMergedPackFields(writer, analog, alarm);
-        writer.WriteEndObject();
-    }
-
-    /// <summary>The members of <see cref="WriteMergedPack"/> inside an object the caller opened, so an output can add keys of its own (MQTT adds the timestamp).</summary>
     public static void WriteMergedPackFields(Utf8JsonWriter writer, AnalogPack? analog, AlarmPack? alarm)
     {
         if (analog is null && alarm is null)
