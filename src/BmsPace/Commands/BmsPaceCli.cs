@@ -21,6 +21,7 @@ public static class BmsPaceCli
             ProbeCommand.Create(),
             HealthCommand.Create(),
             AddOnOptionsCommand.Create(),
+            ConfigReferenceCommand.Create(),
         };
         RunCommand.AttachAsDefault(root);
         return root;

@@ -8,7 +8,7 @@ namespace BmsPace.Configuration;
 /// <summary>
 /// Every configuration key, declared once: name, property, parser and range, start-up printout form, secret or not,
 /// and the description that config.yaml's comments and the README's key reference are generated from (see
-/// ConfigReferenceTests, which also rewrites both files when UPDATE_CONFIG_REFERENCE=1).
+/// <see cref="ConfigReference"/>, written by the hidden command <c>config-reference</c>).
 /// </summary>
 /// <remarks>
 /// A new section is a record of options with defaults (as <see cref="PrometheusOptions"/>), a

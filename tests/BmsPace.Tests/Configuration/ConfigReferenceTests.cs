@@ -1,57 +1,67 @@
-using System.Text;
-using System.Text.RegularExpressions;
+using BmsPace.Commands;
 using BmsPace.Configuration;
 
 namespace BmsPace.Tests.Configuration;
 
 /// <summary>
-/// The shipped config.yaml (below its prose header) and the README's key tables are generated from
-/// <see cref="ConfigKeys"/>: these tests render both and compare. After changing a key, run them once with
-/// <c>UPDATE_CONFIG_REFERENCE=1</c> to rewrite the files, then review the diff.
+/// The shipped config.yaml (below its prose header) and the README's key tables are rendered from
+/// <see cref="ConfigKeys"/> by <see cref="ConfigReference"/>: these tests compare. After changing a key, run
+/// <c>dotnet run --project src/BmsPace -- config-reference .</c> and review the diff.
 /// </summary>
 [Trait("Category", "ShippedFiles")]
-public sealed partial class ConfigReferenceTests
+public sealed class ConfigReferenceTests
 {
-    private const int CommentWidth = 118;
-
-    private const string TopLevel = "top";
-
-    private static bool Update => Environment.GetEnvironmentVariable("UPDATE_CONFIG_REFERENCE") == "1";
-
     [Fact]
     public void The_shipped_config_yaml_is_the_key_table_with_its_comments()
     {
-        string path = Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml");
-        string file = File.ReadAllText(path);
-        string header = ConfigYamlHeader(file);
-        string expected = header + RenderConfigYaml();
-        if (Update && file != expected)
-        {
-            File.WriteAllText(path, expected);
-            file = expected;
-        }
+        string file = File.ReadAllText(Path.Combine(ConfigFixture.RepositoryRoot(), "config.yaml"));
+        string header = ConfigReference.ConfigYamlHeader(file);
 
         Assert.True(header.Split('\n').All(line => line.Length == 0 || line.StartsWith('#')), "config.yaml's header holds more than comments:\n" + header);
-        Assert.Equal(expected, file);
+        Assert.True(ConfigReference.RenderConfigYaml(file) == file, $"config.yaml differs from the key table; run `{ConfigReference.Command}` and review the diff");
     }
 
     [Fact]
     public void The_readme_key_tables_are_the_key_table()
     {
-        string path = Path.Combine(ConfigFixture.RepositoryRoot(), "README.md");
-        string readme = File.ReadAllText(path);
-        var markers = GeneratedBlock().Matches(readme);
-        string expected = GeneratedBlock().Replace(readme, match => match.Groups["open"].Value + RenderReadmeTable(match.Groups["sections"].Value.Split(' ')) + match.Groups["close"].Value);
-        if (Update && readme != expected)
-        {
-            File.WriteAllText(path, expected);
-            readme = expected;
-        }
+        string readme = File.ReadAllText(Path.Combine(ConfigFixture.RepositoryRoot(), "README.md"));
+        var sections = ConfigKeys.Root.Keys.Where(key => key.Children.Count > 0).Select(key => key.Name).Prepend(ConfigReference.TopLevel);
 
-        var documented = markers.SelectMany(match => match.Groups["sections"].Value.Split(' ')).ToList();
-        var sections = ConfigKeys.Root.Keys.Where(key => key.Children.Count > 0).Select(key => key.Name).Prepend(TopLevel).ToList();
-        Assert.Equal(sections.Order(), documented.Order());
-        Assert.Equal(expected, readme);
+        Assert.Equal(sections.Order(), ConfigReference.ReadmeSections(readme).Order());
+        Assert.True(ConfigReference.RenderReadme(readme) == readme, $"the README's key tables differ from the key table; run `{ConfigReference.Command}` and review the diff");
+    }
+
+    [Fact]
+    public async Task The_hidden_config_reference_command_writes_what_the_tests_compare()
+    {
+        string folder = Directory.CreateTempSubdirectory("bmspace-config-reference-").FullName;
+        try
+        {
+            string root = ConfigFixture.RepositoryRoot();
+            string config = await File.ReadAllTextAsync(Path.Combine(root, "config.yaml"));
+            string readme = await File.ReadAllTextAsync(Path.Combine(root, "README.md"));
+            const string open = "<!-- config keys generated from ConfigKeys: top -->\n";
+            int start = readme.IndexOf(open, StringComparison.Ordinal) + open.Length;
+            int end = readme.IndexOf("<!-- end of generated config keys -->", start, StringComparison.Ordinal);
+            string staleReadme = readme[..start] + "| stale |\n" + readme[end..];
+            await File.WriteAllTextAsync(Path.Combine(folder, "config.yaml"), ConfigReference.ConfigYamlHeader(config) + "stale: true\n");
+            await File.WriteAllTextAsync(Path.Combine(folder, "README.md"), staleReadme);
+
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            int exit = await BmsPaceCli.InvokeAsync(["config-reference", folder], output, error);
+
+            Assert.True(exit == 0, error.ToString());
+            Assert.Contains("wrote", output.ToString(), StringComparison.Ordinal);
+            Assert.Equal(ConfigReference.RenderConfigYaml(config), await File.ReadAllTextAsync(Path.Combine(folder, "config.yaml")));
+            Assert.Equal(ConfigReference.RenderReadme(readme), await File.ReadAllTextAsync(Path.Combine(folder, "README.md")));
+            Assert.NotEqual(staleReadme, readme);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -66,145 +76,4 @@ public sealed partial class ConfigReferenceTests
     }
 
     private static IEnumerable<ConfigKey> Descendants(ConfigKey key) => key.Children.SelectMany(Descendants).Prepend(key);
-
-    /// <summary>The file's own prose: everything up to the blank line before the first key's comment.</summary>
-    private static string ConfigYamlHeader(string file)
-    {
-        var lines = file.Split('\n');
-        int firstKey = Array.FindIndex(lines, line => line.Length > 0 && !line.StartsWith('#'));
-        int blank = Array.FindLastIndex(lines, Math.Max(firstKey, 0), line => line.Length == 0);
-        return blank < 0 ? "" : string.Join('\n', lines[..(blank + 1)]) + "\n";
-    }
-
-    private static string RenderConfigYaml()
-    {
-        var text = new StringBuilder();
-        foreach (var key in ConfigKeys.Root.Keys)
-        {
-            Comment(text, 0, key.Description);
-            if (key.Children.Count == 0)
-            {
-                Value(text, 0, key);
-            }
-            else if (key.IsList)
-            {
-                text.Append(key.Name).Append(":\n");
-                foreach (var child in key.Children)
-                {
-                    Comment(text, 4, child.Description);
-                    int start = text.Length;
-                    Value(text, 4, child);
-                    if (child == key.Children[0])
-                    {
-                        text.Remove(start, 4).Insert(start, "  - ");
-                    }
-                }
-            }
-            else
-            {
-                Section(text, 0, key);
-            }
-
-            text.Append('\n');
-        }
-
-        return text.ToString().TrimEnd('\n') + "\n";
-    }
-
-    /// <summary>A mapping and its keys, a nested mapping (mqtt.discovery) indented one level further.</summary>
-    private static void Section(StringBuilder text, int indent, ConfigKey section)
-    {
-        text.Append(' ', indent).Append(section.Name).Append(":\n");
-        foreach (var child in section.Children)
-        {
-            Comment(text, indent + 2, child.Description);
-            if (child.Children.Count > 0)
-            {
-                Section(text, indent + 2, child);
-            }
-            else
-            {
-                Value(text, indent + 2, child);
-            }
-        }
-    }
-
-    private static void Value(StringBuilder text, int indent, ConfigKey key)
-    {
-        text.Append(' ', indent);
-        if (key.DocumentedDefault is { } value)
-        {
-            text.Append(key.Name).Append(": ").Append(value).Append('\n');
-        }
-        else
-        {
-            text.Append("# ").Append(key.Name).Append(": ").Append(key.Example).Append('\n');
-        }
-    }
-
-    private static void Comment(StringBuilder text, int indent, string description)
-    {
-        string prefix = new string(' ', indent) + "# ";
-        var line = new StringBuilder(prefix);
-        foreach (string word in description.Replace("`", "", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (line.Length > prefix.Length && line.Length + 1 + word.Length > CommentWidth)
-            {
-                text.Append(line).Append('\n');
-                line.Clear().Append(prefix);
-            }
-
-            if (line.Length > prefix.Length)
-            {
-                line.Append(' ');
-            }
-
-            line.Append(word);
-        }
-
-        text.Append(line).Append('\n');
-    }
-
-    private static string RenderReadmeTable(IEnumerable<string> sections)
-    {
-        var text = new StringBuilder("| key | default | meaning |\n|---|---|---|\n");
-        foreach (string section in sections)
-        {
-            IEnumerable<ConfigKey> keys;
-            string prefix;
-            if (section == TopLevel)
-            {
-                keys = ConfigKeys.Root.Keys.Where(key => key.Children.Count == 0);
-                prefix = "";
-            }
-            else
-            {
-                var parent = ConfigKeys.Root.Keys.Single(key => key.Name == section);
-                keys = parent.Children;
-                prefix = parent.IsList ? "" : section + ".";
-            }
-
-            TableRows(text, prefix, keys);
-        }
-
-        return text.ToString();
-    }
-
-    private static void TableRows(StringBuilder text, string prefix, IEnumerable<ConfigKey> keys)
-    {
-        foreach (var key in keys)
-        {
-            if (key.Children.Count > 0)
-            {
-                TableRows(text, prefix + key.Name + ".", key.Children);
-                continue;
-            }
-
-            string defaultValue = key.DocumentedDefault is { } value ? $"`{value}`" : "unset";
-            text.Append($"| `{prefix}{key.Name}` | {defaultValue} | {key.Description.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
-        }
-    }
-
-    [GeneratedRegex(@"(?<open><!-- config keys generated from ConfigKeys: (?<sections>[a-z_ ]+) -->\n)(?<table>.*?)(?<close><!-- end of generated config keys -->)", RegexOptions.Singleline)]
-    private static partial Regex GeneratedBlock();
 }
