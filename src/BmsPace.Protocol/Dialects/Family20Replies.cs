@@ -29,6 +29,41 @@ internal static class Family20Units
 
     public static int TemperatureWarning(double celsius) => celsius > 50 ? 0x02 : celsius < 0 ? 0x01 : 0x00;
 
+    /// <summary>
+    /// The opening of a 0x42 block after its two header bytes: the cell count and voltages (mV), then the sensor count
+    /// (<paramref name="announcedSensors"/> where a dialect says fewer than it sends) and temperatures (0.1 K).
+    /// </summary>
+    public static void CellsAndTemperatures(InfoWriter w, IReadOnlyCollection<double> cellVolts, IReadOnlyCollection<double> celsius, int? announcedSensors = null)
+    {
+        w.U8(cellVolts.Count);
+        foreach (double volts in cellVolts)
+        {
+            w.U16(Milli(volts));
+        }
+
+        w.U8(announcedSensors ?? celsius.Count);
+        foreach (double t in celsius)
+        {
+            w.U16(DeciKelvin(t));
+        }
+    }
+
+    /// <summary>The opening of a 0x44 block after its two header bytes: each cell's warning, then each sensor's, after their counts.</summary>
+    public static void Warnings(InfoWriter w, IReadOnlyCollection<double> cellVolts, IReadOnlyCollection<double> celsius, int? announcedSensors = null)
+    {
+        w.U8(cellVolts.Count);
+        foreach (double volts in cellVolts)
+        {
+            w.U8(CellWarning(volts));
+        }
+
+        w.U8(announcedSensors ?? celsius.Count);
+        foreach (double t in celsius)
+        {
+            w.U8(TemperatureWarning(t));
+        }
+    }
+
     public static int Balancing(PackSample pack) => pack.BalancingCells.Aggregate(0, (word, cell) => word | (1 << (cell - 1)));
 }
 

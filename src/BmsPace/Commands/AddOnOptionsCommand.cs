@@ -9,17 +9,11 @@ namespace BmsPace.Commands;
 /// </summary>
 internal static class AddOnOptionsCommand
 {
-    public static Command Create()
-    {
-        var folder = new Argument<string>("FOLDER") { Description = "The add-on folder (deploy/home-assistant/bmspace)." };
-        var command = new Command("addon-options", "Write the add-on's options, schema and translations from the configuration key table.")
-        {
-            folder,
-        };
-        command.Hidden = true;
-        command.SetAction((parseResult, cancellationToken) => WriteAsync(parseResult.GetValue(folder)!, parseResult.InvocationConfiguration, cancellationToken));
-        return command;
-    }
+    public static Command Create() => GeneratorCommand.Create(
+        "addon-options",
+        "Write the add-on's options, schema and translations from the configuration key table.",
+        "The add-on folder (deploy/home-assistant/bmspace).",
+        WriteAsync);
 
     private static async Task<int> WriteAsync(string folder, InvocationConfiguration console, CancellationToken cancellationToken)
     {

@@ -9,17 +9,11 @@ namespace BmsPace.Commands;
 /// </summary>
 internal static class ConfigReferenceCommand
 {
-    public static Command Create()
-    {
-        var folder = new Argument<string>("FOLDER") { Description = "The repository's root (the folder of config.yaml and README.md)." };
-        var command = new Command("config-reference", "Write config.yaml's keys and the README's key tables from the configuration key table.")
-        {
-            folder,
-        };
-        command.Hidden = true;
-        command.SetAction((parseResult, cancellationToken) => WriteAsync(parseResult.GetValue(folder)!, parseResult.InvocationConfiguration, cancellationToken));
-        return command;
-    }
+    public static Command Create() => GeneratorCommand.Create(
+        "config-reference",
+        "Write config.yaml's keys and the README's key tables from the configuration key table.",
+        "The repository's root (the folder of config.yaml and README.md).",
+        WriteAsync);
 
     private static async Task<int> WriteAsync(string folder, InvocationConfiguration console, CancellationToken cancellationToken)
     {

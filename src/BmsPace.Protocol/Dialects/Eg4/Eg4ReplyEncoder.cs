@@ -16,17 +16,7 @@ public static class Eg4ReplyEncoder
         int remaining = Family20Units.Centi(pack.RemainingAmpHours);
         w.U8(0x10); // DATA_FLAG as captures show it
         w.U8(group);
-        w.U8(cells.Length);
-        foreach (int mv in cells)
-        {
-            w.U16(mv);
-        }
-
-        w.U8(4); // EG4 says 4 sensors and sends 6 (PROTOCOL.md 13.1)
-        foreach (double t in temps)
-        {
-            w.U16(Family20Units.DeciKelvin(t));
-        }
+        Family20Units.CellsAndTemperatures(w, pack.CellVoltagesVolts, temps, announcedSensors: 4); // EG4 says 4 sensors and sends 6 (PROTOCOL.md 13.1)
 
         w.S16(Family20Units.Current(pack.CurrentAmperes));
         w.U16((int)Math.Round(Family20Units.PackMillivolts(pack) / 10.0, MidpointRounding.AwayFromZero));
@@ -62,19 +52,7 @@ public static class Eg4ReplyEncoder
         var w = new InfoWriter();
         w.U8(0x10);
         w.U8(group);
-        w.U8(pack.CellVoltagesVolts.Length);
-        foreach (double v in pack.CellVoltagesVolts)
-        {
-            w.U8(Family20Units.CellWarning(v));
-        }
-
-        double[] temps = Family20Units.EnvironmentBeforeMosfet(pack);
-        w.U8(4);
-        foreach (double t in temps)
-        {
-            w.U8(Family20Units.TemperatureWarning(t));
-        }
-
+        Family20Units.Warnings(w, pack.CellVoltagesVolts, Family20Units.EnvironmentBeforeMosfet(pack), announcedSensors: 4);
         w.U8(0); // current alarm
         w.U8(0); // voltage alarm
         w.U8(9); // user-defined count

@@ -14,17 +14,7 @@ public static class PylontechReplyEncoder
         bool large = full > 0xFFFF;
         w.U8(0x11); // INFOFLAG
         w.U8(command);
-        w.U8(pack.CellVoltagesVolts.Length);
-        foreach (double v in pack.CellVoltagesVolts)
-        {
-            w.U16(Family20Units.Milli(v));
-        }
-
-        w.U8(pack.TemperaturesCelsius.Length);
-        foreach (double t in pack.TemperaturesCelsius)
-        {
-            w.U16(Family20Units.DeciKelvin(t));
-        }
+        Family20Units.CellsAndTemperatures(w, pack.CellVoltagesVolts, pack.TemperaturesCelsius);
 
         // Current in 100 mA, as the Pylon RS485 V3.3 document sends it (PROTOCOL.md 13.3: firmware dependent).
         w.S16(Math.Clamp((int)Math.Round(pack.CurrentAmperes * 10, MidpointRounding.AwayFromZero), short.MinValue, short.MaxValue));
@@ -47,17 +37,7 @@ public static class PylontechReplyEncoder
         var w = new InfoWriter();
         w.U8(0x11);
         w.U8(command);
-        w.U8(pack.CellVoltagesVolts.Length);
-        foreach (double v in pack.CellVoltagesVolts)
-        {
-            w.U8(Family20Units.CellWarning(v));
-        }
-
-        w.U8(pack.TemperaturesCelsius.Length);
-        foreach (double t in pack.TemperaturesCelsius)
-        {
-            w.U8(Family20Units.TemperatureWarning(t));
-        }
+        Family20Units.Warnings(w, pack.CellVoltagesVolts, pack.TemperaturesCelsius);
 
         w.U8(0); // charge current alarm
         w.U8(0); // module voltage alarm

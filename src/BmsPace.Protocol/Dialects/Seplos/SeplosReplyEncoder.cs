@@ -15,19 +15,7 @@ public static class SeplosReplyEncoder
         int voltage = (int)Math.Round(Family20Units.PackMillivolts(pack) / 10.0, MidpointRounding.AwayFromZero);
         w.U8(0x00); // DATA FLAG
         w.U8(group);
-        w.U8(pack.CellVoltagesVolts.Length);
-        foreach (double v in pack.CellVoltagesVolts)
-        {
-            w.U16(Family20Units.Milli(v));
-        }
-
-        double[] temps = Family20Units.EnvironmentBeforeMosfet(pack);
-        w.U8(temps.Length);
-        foreach (double t in temps)
-        {
-            w.U16(Family20Units.DeciKelvin(t));
-        }
-
+        Family20Units.CellsAndTemperatures(w, pack.CellVoltagesVolts, Family20Units.EnvironmentBeforeMosfet(pack));
         w.S16(Family20Units.Current(pack.CurrentAmperes));
         w.U16(voltage);
         w.U16(remaining);
@@ -51,18 +39,7 @@ public static class SeplosReplyEncoder
         var w = new InfoWriter();
         w.U8(0x00);
         w.U8(group);
-        w.U8(pack.CellVoltagesVolts.Length);
-        foreach (double v in pack.CellVoltagesVolts)
-        {
-            w.U8(Family20Units.CellWarning(v));
-        }
-
-        double[] temps = Family20Units.EnvironmentBeforeMosfet(pack);
-        w.U8(temps.Length);
-        foreach (double t in temps)
-        {
-            w.U8(Family20Units.TemperatureWarning(t));
-        }
+        Family20Units.Warnings(w, pack.CellVoltagesVolts, Family20Units.EnvironmentBeforeMosfet(pack));
 
         w.U8(0); // current alarm
         w.U8(0); // voltage alarm
