@@ -6,7 +6,7 @@ namespace BmsPace.Protocol.Dialects.Eg4Ll;
 /// is the bank master: its registers 0-18 read zero and 19-38 hold the bank summary, which is read as the stack's
 /// values, never as a pack of 0 V.
 /// </summary>
-public sealed class Eg4LlDialect : ModbusDialect
+public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegister, IdentityCount)
 {
     /// <summary>The live block: registers 0-38.</summary>
     private const int LiveCount = 39;
@@ -29,27 +29,12 @@ public sealed class Eg4LlDialect : ModbusDialect
 
     public override string Manufacturer => "EG4 Electronics";
 
-
     public override string SoldAs => "EG4 LL, LL-S, LL v2 and WallMount (Modbus RTU)";
-
-    public override int DefaultBaudRate => 9600;
-
-    public override ImmutableArray<ModbusBlock> Blocks { get; } =
-    [
-        new(CommandKind.Analog, ModbusFunction.ReadHoldingRegisters, 0, LiveCount),
-        new(CommandKind.Alarm, ModbusFunction.ReadHoldingRegisters, 0, LiveCount),
-        new(CommandKind.SoftwareVersion, ModbusFunction.ReadHoldingRegisters, ModelRegister, IdentityCount),
-    ];
 
     public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
-    protected override void Map(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack)
+    protected override void MapHoldingRegisters(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack)
     {
-        if (reply.Function != ModbusFunction.ReadHoldingRegisters)
-        {
-            throw new PaceProtocolException(FrameError.Decode, $"{Name} is read with function 0x03, not 0x{(byte)reply.Function:X2}");
-        }
-
         bool holdsLive = reply.Holds(ModbusFunction.ReadHoldingRegisters, 0, MasterZeroRegisters);
         if (holdsLive && reply.AllZero(0, MasterZeroRegisters))
         {

@@ -5,7 +5,7 @@ namespace BmsPace.Protocol.Dialects.PaceModbus;
 /// MODBUS.md section 1): holding registers read with 0x03, one slave per pack (DIP address 1-15). Registers are
 /// decimal in the document. No real reply has been published: this map is tested against the document only.
 /// </summary>
-public sealed class PaceModbusDialect : ModbusDialect
+public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, VersionRegister, IdentityCount)
 {
     /// <summary>Registers 0-36: current to the environment sensor.</summary>
     private const int LiveCount = 37;
@@ -19,27 +19,12 @@ public sealed class PaceModbusDialect : ModbusDialect
 
     public override string Manufacturer => "PACE";
 
-
     public override string SoldAs => "PACE boards whose RS485 port is set to PACE_MODBUS";
-
-    public override int DefaultBaudRate => 9600;
-
-    public override ImmutableArray<ModbusBlock> Blocks { get; } =
-    [
-        new(CommandKind.Analog, ModbusFunction.ReadHoldingRegisters, 0, LiveCount),
-        new(CommandKind.Alarm, ModbusFunction.ReadHoldingRegisters, 0, LiveCount),
-        new(CommandKind.SoftwareVersion, ModbusFunction.ReadHoldingRegisters, VersionRegister, IdentityCount),
-    ];
 
     public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
-    protected override void Map(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack)
+    protected override void MapHoldingRegisters(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack)
     {
-        if (reply.Function != ModbusFunction.ReadHoldingRegisters)
-        {
-            throw new PaceProtocolException(FrameError.Decode, $"{Name} is read with function 0x03, not 0x{(byte)reply.Function:X2}");
-        }
-
         bool Has(int register, int count = 1) => reply.Holds(ModbusFunction.ReadHoldingRegisters, register, count);
 
         if (Has(0)) pack.CurrentAmperes = reply.SignedWord(0) / 100.0;
