@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Tests.Configuration;
 using BmsPace.Tests.Mqtt;
 using BmsPace.Tests.Probe;
 using BmsPace.Tests.Prometheus;
@@ -12,8 +13,8 @@ namespace BmsPace.Tests.MadeUpDialect;
 /// <summary>
 /// A dialect is its folder and one registry line: <see cref="LumenDialect"/>, defined in this test project and composed
 /// into a host (<see cref="LumenHost"/>, this assembly run as a program), is accepted by the configuration, listed in
-/// <c>--help</c>, asked by <c>probe</c>, decoded by <c>decode</c> and announced by MQTT discovery with its own flags,
-/// with no edit in src.
+/// <c>--help</c> and the config reference, asked by <c>probe</c>, decoded by <c>decode</c>, served by <c>simulate</c> and
+/// announced by MQTT discovery with its own flags, with no edit in src.
 /// </summary>
 public sealed class MadeUpDialectTests(MosquittoFixture fixture) : IClassFixture<MosquittoFixture>
 {
@@ -80,6 +81,104 @@ public sealed class MadeUpDialectTests(MosquittoFixture fixture) : IClassFixture
 
         Assert.Contains(battery.Requests, r => r.StartsWith('~') && FrameDecoder.ParseRequest(r) is { Version: LumenDialect.Version, Cid1: LumenDialect.DeviceType });
         Assert.Contains("protocol: lumen", probe.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_made_up_dialect_is_served_by_simulate_and_read_back_by_once()
+    {
+        int port = ProcessRunner.FreePort();
+        string uri = $"tcp://127.0.0.1:{port}";
+        using var simulator = Process.Start(new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "exec", typeof(LumenHost).Assembly.Location, "simulate", "--tcp", $"127.0.0.1:{port}", "--protocol", "lumen", "--packs", "1", "--cells", "4", "--temps", "2" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = simulator.StandardOutput.ReadToEndAsync();
+        var log = simulator.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitUntilListeningAsync(port, simulator, log);
+
+            var once = await LumenHostAsync("once", "--json", "--connect", uri, "--protocol", "lumen");
+
+            Assert.True(once.ExitCode == 0, once.All);
+            using var json = JsonDocument.Parse(once.Output);
+            var battery = json.RootElement.GetProperty("batteries")[0];
+            Assert.Equal("lumen", battery.GetProperty("protocol").GetString());
+            var pack = Assert.Single(battery.GetProperty("packs").EnumerateArray());
+            var cells = pack.GetProperty("cell_voltages_volts").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(4, cells.Length);
+            Assert.All(cells, volts => Assert.InRange(volts, 2.5, 3.65));
+            Assert.Equal(2, pack.GetProperty("temperature_count").GetInt32());
+
+            // LumenReplies sends the pack voltage as the sum of the cells, and the FETs always on (status bits 3 and 4).
+            Assert.Equal(Math.Round(cells.Sum(), 2), pack.GetProperty("voltage_volts").GetDouble(), 2);
+            Assert.Equal(0x18, pack.GetProperty(LumenDialect.StatusByte).GetInt32() & 0x18);
+            var status = pack.GetProperty("flags").GetProperty("status").EnumerateArray().Select(f => f.GetString()).ToArray();
+            Assert.Contains("charge_fet", status);
+            Assert.Contains("discharge_fet", status);
+        }
+        finally
+        {
+            simulator.Kill(entireProcessTree: true);
+            await simulator.WaitForExitAsync();
+            await Task.WhenAll(output, log);
+        }
+    }
+
+    /// <summary>Waits for the simulator to accept a connection, failing with its log if it ends first.</summary>
+    private static async Task WaitUntilListeningAsync(int port, Process simulator, Task<string> log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            Assert.False(simulator.HasExited, "simulate ended before it listened: " + (simulator.HasExited ? await log : ""));
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_made_up_dialect_is_listed_in_the_config_reference()
+    {
+        string folder = Directory.CreateTempSubdirectory("lumen-config-reference-").FullName;
+        try
+        {
+            string root = ConfigFixture.RepositoryRoot();
+            File.Copy(Path.Combine(root, "config.yaml"), Path.Combine(folder, "config.yaml"));
+            File.Copy(Path.Combine(root, "README.md"), Path.Combine(folder, "README.md"));
+
+            var written = await LumenHostAsync("config-reference", folder);
+
+            Assert.True(written.ExitCode == 0, written.All);
+            string protocolComment = ProtocolComment(await File.ReadAllTextAsync(Path.Combine(folder, "config.yaml")));
+            Assert.Contains("lumen", protocolComment, StringComparison.Ordinal);
+            Assert.DoesNotContain("lumen", ProtocolComment(await File.ReadAllTextAsync(Path.Combine(root, "config.yaml"))), StringComparison.Ordinal);
+            string protocolRow = (await File.ReadAllLinesAsync(Path.Combine(folder, "README.md"))).Single(line => line.StartsWith("| `protocol` |", StringComparison.Ordinal));
+            Assert.Contains("lumen", protocolRow, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The comment lines above the batteries' <c>protocol</c> key.</summary>
+    private static string ProtocolComment(string configYaml)
+    {
+        var lines = configYaml.Split('\n');
+        int key = Array.FindIndex(lines, line => line.TrimStart().StartsWith("protocol:", StringComparison.Ordinal));
+        int first = Array.FindLastIndex(lines, key - 1, line => !line.TrimStart().StartsWith('#')) + 1;
+        return string.Join('\n', lines[first..key]);
     }
 
     [Fact]
