@@ -370,7 +370,8 @@
   }
 
   function connect() {
-    if (!window.EventSource) { startPolling(); return; }
+    // Without server-sent events: fetch at once, then once per scan.
+    if (!window.EventSource) { probeOnce(); return; }
     mode = 'events';
     var es = new EventSource(new URL('api/v1/events', base).href);
     source = es;
@@ -393,6 +394,7 @@
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (doc) {
+      mode = 'polling';
       lastMessage = Date.now();
       render(doc);
       startPolling();
