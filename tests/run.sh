@@ -29,6 +29,8 @@ command -v ld.lld >/dev/null 2>&1 || need_packages+=(lld)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_packages+=(gcc-aarch64-linux-gnu)
 command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || need_packages+=(binutils-aarch64-linux-gnu)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need_packages+=(prometheus-node-exporter)
+# wrk loads the HTTP benchmarks (prometheus-metrics, status-json), with nginx as their peer.
+command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
 # The status page is tested in a real headless Chromium (driven through chromedriver), behind a real nginx acting as
 # the Home Assistant ingress proxy.
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
