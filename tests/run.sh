@@ -36,6 +36,10 @@ command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
+# The add-on's ingress test runs the program in a network namespace of its own (ip from iproute2; unshare and nsenter
+# from util-linux) and asks it with curl from inside.
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_packages+=(zlib1g-dev)
 dpkg -s zlib1g-dev:arm64 >/dev/null 2>&1 || need_packages+=(zlib1g-dev:arm64)
 if [ ${#need_packages[@]} -gt 0 ]; then
