@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Simulation;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 
 namespace BmsPace.Commands;
@@ -28,7 +29,7 @@ internal static class SimulateCommand
         var protocol = new Option<string>("--protocol")
         {
             HelpName = "NAME",
-            Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (VER {d.DefaultVersion:X2}, CID1 {d.Cid1:X2})"))),
+            Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => $"{d.Name} ({Envelope(d, d.DefaultVersion)})")),
             DefaultValueFactory = _ => defaults.Dialect.Name,
         };
         var bus = new Option<string>("--bus")
@@ -175,7 +176,7 @@ internal static class SimulateCommand
             string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bmspace simulate: {o.Dialect.Name} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+                $"bmspace simulate: {o.Dialect.Name} ({Envelope(o.Dialect, o.Version)}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
             await output.FlushAsync(CancellationToken.None);
             try
             {
@@ -226,6 +227,11 @@ internal static class SimulateCommand
 
     private static string FormatEndPoint(IPEndPoint endpoint) =>
         endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : $"{endpoint.Address}:{endpoint.Port}";
+
+    /// <summary>How the dialect's frames are told apart on the wire: VER and CID1 for the ASCII family, else the wire format.</summary>
+    private static string Envelope(IBmsDialect dialect, byte version) => dialect.Wire is AsciiWire
+        ? string.Create(CultureInfo.InvariantCulture, $"VER {version:X2}, CID1 {dialect.Cid1:X2}")
+        : "Modbus RTU";
 }
 
 /// <summary>The parsed <c>simulate</c> command line.</summary>
