@@ -121,6 +121,7 @@ public sealed class StatusEndpointTests
         Assert.Equal(["gzip"], scrape.Content.Headers.ContentEncoding);
         var series = Exposition.Parse(Encoding.UTF8.GetString(Gunzip(await scrape.Content.ReadAsByteArrayAsync())));
         var status = JsonDocument.Parse(await http.GetStringAsync("api/v1/status")).RootElement;
+        Assert.True(status.GetProperty("metrics").GetBoolean());
         foreach (var battery in status.GetProperty("batteries").EnumerateArray())
         {
             string name = battery.GetProperty("name").GetString()!;

@@ -14,6 +14,7 @@ namespace BmsPace.Tests.Web;
 /// Prometheus output is on, and the Home Assistant add-on's own options make it listen where the add-on's ingress
 /// sends the sidebar's requests.
 /// </summary>
+[Collection("browser")]
 public sealed class WebHostPartsTests
 {
     [Fact]
@@ -60,6 +61,16 @@ public sealed class WebHostPartsTests
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
         using var metricsHead = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "metrics"));
         Assert.Equal(HttpStatusCode.NotFound, metricsHead.StatusCode);
+
+        // The page says so: no link to an endpoint that is not there, the others kept.
+        using var status = JsonDocument.Parse(await http.GetStringAsync("api/v1/status"));
+        Assert.False(status.RootElement.GetProperty("metrics").GetBoolean());
+        using var driver = Browser.Start(1280, 900);
+        driver.Navigate().GoToUrl(http.BaseAddress);
+        await Browser.UntilAsync(() => PageReading.LinkState(driver) == "live" && PageReading.BatteryState(driver, "house") == "fresh", "the page live without /metrics", TimeSpan.FromSeconds(30));
+        Assert.False(driver.FindElement(OpenQA.Selenium.By.CssSelector("a[href='metrics']")).Displayed);
+        Assert.True(driver.FindElement(OpenQA.Selenium.By.CssSelector("a[href='healthz']")).Displayed);
+        Assert.True(driver.FindElement(OpenQA.Selenium.By.CssSelector("a[href='readyz']")).Displayed);
     }
 
     /// <summary>

@@ -8,6 +8,7 @@
   var linkBox = document.getElementById('link');
   var linkText = document.getElementById('link-text');
   var generated = document.getElementById('generated');
+  var metricsLink = document.getElementById('metrics-link');
   var opened = new Set();
   var last = null;          // the last status document
   var lastMessage = 0;      // when anything (status or ping) last came from the exporter
@@ -342,6 +343,7 @@
     main.setAttribute('aria-busy', 'false');
     generated.textContent = 'Snapshot of ' + new Date(doc.generated_at).toLocaleTimeString() + ' \u00B7 scan every ' + doc.scan_interval_seconds + ' s';
     generated.dataset.generatedAt = doc.generated_at;
+    metricsLink.hidden = doc.metrics === false;
     setLink();
   }
 
