@@ -123,7 +123,7 @@ public sealed partial class AddOnFilesTests
         Assert.Equal("true", config.Text("usb"));
         Assert.Equal(["mqtt:want"], config.Sequence("services").Texts());
         Assert.Equal("true", config.Text("ingress"));
-        Assert.True(int.TryParse(config.Text("ingress_port"), out int ingress) && ingress is > 0 and < 65536 and not 9863);
+        Assert.True(int.TryParse(config.Text("ingress_port"), out int ingress) && ingress is > 0 and < 65536);
         Assert.StartsWith("mdi:", config.Text("panel_icon"), StringComparison.Ordinal);
         Assert.Equal("false", config.Text("init"));
         foreach (string key in new[] { "name", "description", "url" })
@@ -231,7 +231,7 @@ public sealed partial class AddOnFilesTests
     }
 
     /// <summary>The options as the Supervisor writes /data/options.json: JSON of the same tree.</summary>
-    private static async Task<string> OptionsJsonAsync(YamlMappingNode options)
+    internal static async Task<string> OptionsJsonAsync(YamlMappingNode options)
     {
         string path = Path.Combine(Path.GetTempPath(), $"bmspace-options-{Guid.NewGuid():N}.json");
         await using (var file = File.Create(path))
