@@ -35,32 +35,24 @@ internal static class Family20Units
     /// </summary>
     public static void CellsAndTemperatures(InfoWriter w, IReadOnlyCollection<double> cellVolts, IReadOnlyCollection<double> celsius, int? announcedSensors = null)
     {
-        w.U8(cellVolts.Count);
-        foreach (double volts in cellVolts)
-        {
-            w.U16(Milli(volts));
-        }
-
-        w.U8(announcedSensors ?? celsius.Count);
-        foreach (double t in celsius)
-        {
-            w.U16(DeciKelvin(t));
-        }
+        Counted(w, cellVolts, null, volts => w.U16(Milli(volts)));
+        Counted(w, celsius, announcedSensors, t => w.U16(DeciKelvin(t)));
     }
 
     /// <summary>The opening of a 0x44 block after its two header bytes: each cell's warning, then each sensor's, after their counts.</summary>
     public static void Warnings(InfoWriter w, IReadOnlyCollection<double> cellVolts, IReadOnlyCollection<double> celsius, int? announcedSensors = null)
     {
-        w.U8(cellVolts.Count);
-        foreach (double volts in cellVolts)
-        {
-            w.U8(CellWarning(volts));
-        }
+        Counted(w, cellVolts, null, volts => w.U8(CellWarning(volts)));
+        Counted(w, celsius, announcedSensors, t => w.U8(TemperatureWarning(t)));
+    }
 
-        w.U8(announcedSensors ?? celsius.Count);
-        foreach (double t in celsius)
+    /// <summary>A count byte (the one announced, else how many follow), then each value as <paramref name="write"/> writes it.</summary>
+    private static void Counted(InfoWriter w, IReadOnlyCollection<double> values, int? announced, Action<double> write)
+    {
+        w.U8(announced ?? values.Count);
+        foreach (double value in values)
         {
-            w.U8(TemperatureWarning(t));
+            write(value);
         }
     }
 
