@@ -138,7 +138,8 @@ build_bmspace() {
   podman_ tag "localhost/bmspace-standin/runtime-deps:$arch" "$runtime_image"
   log "building $tag (linux/$arch) from Dockerfile"
   # podman 4.3 leaves BUILDPLATFORM unset: the SDK stage runs on this machine's own architecture.
-  podman_ build --network host --pull=never --layers=false --platform "linux/$arch" \
+  # Docker's image format: the OCI format has no HEALTHCHECK, and podman drops it from the image with a warning.
+  podman_ build --format docker --network host --pull=never --layers=false --platform "linux/$arch" \
     --build-arg "BUILDPLATFORM=linux/$(dpkg --print-architecture)" \
     -v "$HOME/.nuget/packages:/root/.nuget/packages" -t "$tag" -f Dockerfile . >"$cache/build-$arch.log" 2>&1 || {
       tail -n 40 "$cache/build-$arch.log" >&2
@@ -160,7 +161,9 @@ if [ "$addon" = 1 ]; then
   program_image="${addon_program_image//\$\{BUILD_VERSION\}/$version}"
   podman_ tag "localhost/bmspace:$version" "$program_image"
   log "building localhost/bmspace-addon:$version from $addon_dir/Dockerfile on $addon_base"
-  podman_ build --network host --pull=never --layers=false --platform linux/amd64 \
+  # With layers: podman 4.3 with --layers=false deletes the image of a stage that is only a FROM line (here the program
+  # image, under all its tags) when the build ends.
+  podman_ build --format docker --network host --pull=never --platform linux/amd64 \
     --build-arg "BUILD_FROM=$addon_base" --build-arg "BUILD_VERSION=$version" --build-arg BUILD_ARCH=amd64 \
     -t "localhost/bmspace-addon:$version" "$addon_dir" >"$cache/build-addon.log" 2>&1 || {
       tail -n 40 "$cache/build-addon.log" >&2
