@@ -27,6 +27,7 @@ public sealed class ContainerImageTests(ContainerImagesFixture images) : IClassF
         {
             string metrics = await MetricsWhenAsync(port, name, text => text.Contains("pace_bms_packs_decoded{battery=\"main\"} 3", StringComparison.Ordinal));
             Assert.Contains("pace_bms_up{battery=\"main\"} 1", metrics, StringComparison.Ordinal);
+            AssertPacksAreWhole(metrics, "main", packs: 3);
 
             using var http = new HttpClient();
             using var page = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
@@ -215,7 +216,8 @@ public sealed class ContainerImageTests(ContainerImagesFixture images) : IClassF
         try
         {
             await recorder.WaitForAsync($"bmspace/{node}/main/pack02/availability", "online", timeout: Deadline);
-            await MetricsWhenAsync(port, name, text => text.Contains("pace_bms_packs_decoded{battery=\"main\"} 2", StringComparison.Ordinal));
+            string metrics = await MetricsWhenAsync(port, name, text => text.Contains("pace_bms_packs_decoded{battery=\"main\"} 2", StringComparison.Ordinal));
+            AssertPacksAreWhole(metrics, "main", packs: 2);
 
             // PID 1 of the container is bmspace itself, no shell or init before it.
             string pid = await images.Docker.MustAsync("inspect", "--format", "{{.State.Pid}}", name);
@@ -227,6 +229,8 @@ public sealed class ContainerImageTests(ContainerImagesFixture images) : IClassF
             string logs = (await images.Docker.DockerAsync("logs", name)).Transcript;
             Assert.Contains("MQTT broker from the Supervisor's mqtt service", logs, StringComparison.Ordinal);
             Assert.DoesNotContain(password, logs, StringComparison.Ordinal);
+
+            await AssertServedThroughIngressAsync(folder, port);
         }
         finally
         {
@@ -257,6 +261,60 @@ public sealed class ContainerImageTests(ContainerImagesFixture images) : IClassF
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The sidebar page as Home Assistant shows it: nginx in the Supervisor's place, the add-on's port under
+    /// /api/hassio_ingress/TOKEN/ with X-Ingress-Path set; the page, its status data and a live update come through.
+    /// </summary>
+    private static async Task AssertServedThroughIngressAsync(string folder, int port)
+    {
+        const string Prefix = "/api/hassio_ingress/k9YwzQ2TtoKen";
+        await using var ingress = await BmsPace.Tests.Web.IngressProxy.StartAsync(Path.Combine(folder, "ingress"), Prefix, port);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+        using var page = await http.GetAsync(new Uri(ingress.Address, Prefix + "/"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        string html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("src=\"/", html, StringComparison.Ordinal);
+
+        using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(ingress.Address, Prefix + "/api/v1/status")));
+        var battery = Assert.Single(status.RootElement.GetProperty("batteries").EnumerateArray());
+        Assert.Equal("main", battery.GetProperty("name").GetString());
+        Assert.Equal(2, battery.GetProperty("packs").GetArrayLength());
+
+        using var events = await http.GetAsync(new Uri(ingress.Address, Prefix + "/api/v1/events"), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", events.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await events.Content.ReadAsStreamAsync());
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync();
+        }
+        while (line is not null && !line.StartsWith("data:", StringComparison.Ordinal));
+        Assert.NotNull(line);
+        Assert.Contains("\"batteries\"", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every pack of the battery on /metrics with its 16 cells, each a LiFePO4 cell's voltage, adding up to the pack's
+    /// voltage: values decoded from the simulator's frames inside the container.
+    /// </summary>
+    private static void AssertPacksAreWhole(string metrics, string battery, int packs)
+    {
+        var cells = System.Text.RegularExpressions.Regex.Matches(metrics, $$"""(?m)^pace_bms_cell_voltage_volts\{battery="{{battery}}",pack="(\d+)",cell="(\d+)"\} (\S+)$""")
+            .GroupBy(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Select(m => double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)).ToList());
+        Assert.Equal(Enumerable.Range(1, packs), cells.Keys.Order());
+        foreach (var (pack, volts) in cells)
+        {
+            Assert.Equal(16, volts.Count);
+            Assert.All(volts, v => Assert.InRange(v, 2.5, 3.65));
+            var packVolts = System.Text.RegularExpressions.Regex.Match(metrics, $$"""(?m)^pace_bms_pack_voltage_volts\{battery="{{battery}}",pack="0*{{pack}}"\} (\S+)$""");
+            Assert.True(packVolts.Success, $"no pack voltage for pack {pack}");
+            Assert.InRange(double.Parse(packVolts.Groups[1].Value, CultureInfo.InvariantCulture), volts.Sum() - 0.1, volts.Sum() + 0.1);
         }
     }
 
