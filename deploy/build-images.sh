@@ -68,6 +68,8 @@ bookworm_minbase() {
     log "debootstrap --variant=minbase bookworm from ${mirror:-http://deb.debian.org/debian} (about a minute)"
     debootstrap --variant=minbase bookworm "$root" "${mirror:-http://deb.debian.org/debian}" >/dev/null
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    # mktemp made the folder 0700: as the image's / it would shut every user but root out of the whole tree.
+    chmod 755 "$root"
     tar -C "$root" -cf "$tar.partial" .
     rm -rf "$root"
     mv "$tar.partial" "$tar"
@@ -126,10 +128,27 @@ runtime_standin() {
   rm -rf "$work"
 }
 
+# Home Assistant's Debian base: bookworm with what its Dockerfile installs from Debian (bash, jq, tzdata, curl and
+# ca-certificates, so libssl3 and the CA bundle too); its s6-overlay, bashio and tempio are not needed, since the
+# add-on starts bmspace as PID 1.
 addon_base_standin() {
   has_image "$addon_base" && return
   bookworm_minbase
-  podman_ tag localhost/bmspace-standin/bookworm:minbase "$addon_base"
+  log "add-on base stand-in $addon_base: bookworm with Home Assistant's base packages"
+  local context
+  context=$(mktemp -d)
+  cat >"$context/Containerfile" <<'EOF'
+FROM localhost/bmspace-standin/bookworm:minbase
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bash jq tzdata curl ca-certificates >/dev/null \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+EOF
+  podman_ build --quiet --format docker --network host --pull=never --layers=false -t "$addon_base" "$context" \
+    >"$cache/build-addon-base.log" 2>&1 || {
+      tail -n 40 "$cache/build-addon-base.log" >&2
+      exit 1
+    }
+  rm -rf "$context"
 }
 
 build_bmspace() {
