@@ -67,6 +67,8 @@ public sealed class SimulatedBms : ISimulatedDevice
 
         public byte Version => options.Version;
 
+        public SimulatedBus Bus => options.Bus;
+
         public int TailBytes => options.TailBytes;
 
         public int UserDefinedP => options.UserDefinedP;

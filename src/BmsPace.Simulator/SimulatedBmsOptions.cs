@@ -1,4 +1,5 @@
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Simulator;
 
@@ -45,6 +46,12 @@ public sealed record SimulatedBmsOptions
 
     /// <summary>Nominal capacity of every pack.</summary>
     public double DesignAmpHours { get; init; } = 100;
+
+    /// <summary>
+    /// How the PACE packs are wired: <see cref="SimulatedBus.Master"/> (the master, or the pack on the RS232 port, answers
+    /// every ADR and COMMAND FF for the stack) or <see cref="SimulatedBus.OwnAddress"/> (an RS485 bus without a master).
+    /// </summary>
+    public SimulatedBus Bus { get; init; } = SimulatedBus.Master;
 
     /// <summary>Line speed for pacing (10 bits per byte); 0 = bytes leave at once.</summary>
     public int BaudRate { get; init; }
@@ -124,6 +131,11 @@ public sealed record SimulatedBmsOptions
         if (DesignAmpHours is <= 0 or > 600)
         {
             problems.Add($"design capacity {DesignAmpHours} Ah is not allowed: expected more than 0 and at most 600");
+        }
+
+        if (Bus == SimulatedBus.OwnAddress && !Dialect.Addressing.MasterAnswersForEveryPack)
+        {
+            problems.Add($"bus={SimulatedBuses.Name(Bus)} is not allowed for {Dialect.Name}: its packs already answer only their own address");
         }
 
         if (Dialect.Replies.RefuseShape(Packs, Cells, Temperatures) is { } refusal)

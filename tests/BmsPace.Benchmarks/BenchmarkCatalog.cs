@@ -8,6 +8,7 @@ internal static partial class BenchmarkCatalog
         RegisterMetricsEndpoint();
         InfluxBenchmarks.Register();
         PollCycleBenchmark.Register();
+        ModbusPollCycleBenchmark.Register();
         LinePacingBenchmark.Register();
         ScaleBenchmark.Register();
         MqttBenchmark.Register();

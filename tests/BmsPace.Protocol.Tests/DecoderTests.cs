@@ -163,11 +163,11 @@ public sealed class DecoderTests
     [Fact]
     public void Implausible_cell_voltages_temperature_counts_and_missing_packs_are_decode_errors()
     {
-        var lowCell = Pack() with { CellMillivolts = [3300, 999, 3300] };
+        var overFiveVolts = Pack() with { CellMillivolts = [3300, 5001, 3300] };
         var manyTemperatures = Pack() with { TemperatureDeciKelvin = new int[17] };
         foreach (var info in new[]
         {
-            SyntheticInfo.Analog(0, 1, [lowCell]),
+            SyntheticInfo.Analog(0, 1, [overFiveVolts]),
             SyntheticInfo.Analog(0, 1, [manyTemperatures]),
             SyntheticInfo.Analog(0, 3, [Pack(), Pack()]),
             SyntheticInfo.Analog(0, 1, [Pack()])[..^1],

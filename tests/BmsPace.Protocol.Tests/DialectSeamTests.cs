@@ -9,14 +9,16 @@ namespace BmsPace.Protocol.Tests;
 public sealed class DialectSeamTests
 {
     [Fact]
-    public void The_registry_holds_the_four_dialects_in_detection_order()
+    public void The_registry_holds_the_four_ascii_dialects_then_the_three_modbus_families_in_detection_order()
     {
-        Assert.Equal(["pace", "eg4", "seplos", "pylontech"], BmsDialects.Names.ToArray());
+        Assert.Equal(["pace", "eg4", "seplos", "pylontech", "seplos-v3", "eg4-ll", "pace-modbus"], BmsDialects.Names.ToArray());
+        Assert.All(BmsDialects.All.Take(4), d => Assert.IsType<Protocol.Wire.AsciiWire>(d.Wire));
+        Assert.All(BmsDialects.All.Skip(4), d => Assert.IsType<Protocol.Wire.ModbusRtuWire>(d.Wire));
         Assert.True(BmsDialects.TryFind("Seplos", out var seplos));
         Assert.Same(BmsDialects.Seplos, seplos);
         Assert.False(BmsDialects.TryFind(BmsDialects.Auto, out _));
-        Assert.Equal([(byte)0x25, 0x20, 0x20, 0x20], BmsDialects.All.Select(d => d.DefaultVersion).ToArray());
-        Assert.Equal([(byte)0x46, 0x4A, 0x46, 0x46], BmsDialects.All.Select(d => d.Cid1).ToArray());
+        Assert.Equal([(byte)0x25, 0x20, 0x20, 0x20], BmsDialects.All.Take(4).Select(d => d.DefaultVersion).ToArray());
+        Assert.Equal([(byte)0x46, 0x4A, 0x46, 0x46], BmsDialects.All.Take(4).Select(d => d.Cid1).ToArray());
     }
 
     [Fact]

@@ -41,13 +41,21 @@ internal abstract class AsciiReplyEncoder(byte cid1) : IReplyEncoder
                 : null;
         }
 
-        if (parsed.Version != battery.Version || parsed.Cid1 != cid1)
+        if (parsed.Cid1 != cid1)
         {
             return null;
         }
 
+        if (parsed.Version != battery.Version)
+        {
+            return ReplyToOtherVersion(parsed.Address, battery) is { } refusal ? Encode(battery, parsed.Address, refusal) : null;
+        }
+
         return Reply(parsed.Address, parsed.Cid2, parsed.Info.AsSpan(), battery) is { } answer ? Encode(battery, parsed.Address, answer) : null;
     }
+
+    /// <summary>The answer to a request of this dialect's CID1 in another VER: null (silence) unless the dialect's packs say RTN 01.</summary>
+    protected virtual AsciiAnswer? ReplyToOtherVersion(byte address, ISimulatedBattery battery) => null;
 
     /// <summary>The answer to a valid request of this dialect: an RTN and INFO, or null for silence (no such pack).</summary>
     protected abstract AsciiAnswer? Reply(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery);

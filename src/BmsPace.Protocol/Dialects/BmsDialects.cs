@@ -7,6 +7,7 @@ using BmsPace.Protocol.Dialects.Pace;
 using BmsPace.Protocol.Dialects.Pylontech;
 using BmsPace.Protocol.Dialects.Seplos;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Modbus;
 
 namespace BmsPace.Protocol.Dialects;
 
@@ -29,8 +30,11 @@ public static class BmsDialects
 
     public static IBmsDialect Pylontech { get; } = new PylontechDialect();
 
-    /// <summary>The dialects this program is built with, in the order detection tries them.</summary>
-    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech];
+    /// <summary>
+    /// The dialects this program is built with, in the order detection tries them: the ASCII dialects first, then the
+    /// Modbus RTU families, so an ASCII port is sent Modbus frames only after every ASCII dialect stayed silent.
+    /// </summary>
+    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech, .. ModbusDialects.All];
 
     private static Composition? _composition;
 

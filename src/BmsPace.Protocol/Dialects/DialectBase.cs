@@ -23,6 +23,7 @@ internal abstract class DialectBase : IBmsDialect
 
     public abstract string Manufacturer { get; }
 
+    public abstract PackAddressing Addressing { get; }
     public abstract string SoldAs { get; }
 
     public IWireFormat Wire => AsciiWire.Instance;

@@ -13,6 +13,9 @@ internal abstract class Family20Dialect : DialectBase
 {
     public override byte DefaultVersion => 0x20;
 
+    /// <summary>One pack per answer, each at its own ADR (PROTOCOL.md 13.4).</summary>
+    public override PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+
     public override int TemperatureOffsetDeciKelvin => 2731;
 
     /// <summary>The CID2 of each kind this dialect has.</summary>
@@ -113,9 +116,10 @@ internal abstract class Family20Dialect : DialectBase
         for (int i = 0; i < count; i++)
         {
             int millivolts = reader.U16("cell voltage");
-            if (millivolts != 0 && millivolts is < 1000 or > 5000)
+            if (millivolts > Plausibility.MaxCellMillivolts)
             {
-                throw DecodeError($"cell {i + 1} reads {millivolts} mV, outside 1000..5000 mV");
+                // Below 1 V is an open sense wire or a dead cell, a reading the owner must see; above 5 V no cell reads.
+                throw DecodeError($"cell {i + 1} reads {millivolts} mV, above {Plausibility.MaxCellMillivolts} mV");
             }
 
             allZero &= millivolts == 0;

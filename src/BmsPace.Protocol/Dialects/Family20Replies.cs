@@ -60,7 +60,7 @@ public static class Family20IdentityEncoder
 
 /// <summary>
 /// How a simulated pack of the 0x20 family answers (PROTOCOL.md 12.6 and 13): one pack per answer, chosen by ADR (RS485:
-/// a slave answers its own address; 0 is a stand-alone pack). The 0x42/0x44 INFO byte (Seplos group, Pylontech command)
+/// pack n answers its own address n, 1 to the pack count; no pack of a stack answers 0, the stand-alone address). The 0x42/0x44 INFO byte (Seplos group, Pylontech command)
 /// is echoed; EG4 requests carry none.
 /// </summary>
 internal abstract class Family20Replies(byte cid1) : AsciiReplyEncoder(cid1)
@@ -81,12 +81,12 @@ internal abstract class Family20Replies(byte cid1) : AsciiReplyEncoder(cid1)
     protected override AsciiAnswer? Reply(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery)
     {
         byte echo = info.Length > 0 ? info[0] : address;
-        int packNumber = Math.Max(1, (int)address);
+        int packNumber = address;
         switch (cid2)
         {
             case 0x42 or 0x44:
             {
-                if (packNumber > battery.Packs)
+                if (packNumber < 1 || packNumber > battery.Packs)
                 {
                     return null;
                 }

@@ -40,6 +40,8 @@ public interface IBmsDialect
     /// <summary>Who makes the BMS boards that speak this dialect, as short as a brand (MQTT discovery's device <c>manufacturer</c>).</summary>
     string Manufacturer { get; }
 
+    /// <summary>How the packs of a battery are reached, and so what the configuration's <c>address</c> and <c>packs</c> mean.</summary>
+    PackAddressing Addressing { get; }
     /// <summary>The batteries sold with this dialect's boards, for <c>--help</c> and the config reference (<c>Seplos V2.0</c>).</summary>
     string SoldAs { get; }
 

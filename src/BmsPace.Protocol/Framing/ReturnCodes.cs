@@ -5,6 +5,9 @@ public static class ReturnCodes
 {
     public const string Unknown = "unknown return code";
 
+    /// <summary>RTN 01: the pack does not speak the VER of the question (an own-address PACE pack says so in its own header).</summary>
+    public const byte VersionError = 0x01;
+
     /// <summary>RTN 04, CID2 invalid: the firmware does not know the command, and asking again cannot change that.</summary>
     public const byte CommandUnknown = 0x04;
 

@@ -15,7 +15,19 @@ namespace BmsPace.Protocol.Readings;
 /// </remarks>
 public static class Plausibility
 {
-    /// <summary>Lowest temperature a pack can report and still be believed (C).</summary>
+    /// <summary>
+    /// Highest cell voltage any lithium cell reads (mV); a higher value refuses the frame as <c>decode</c>. A cell below
+    /// 1 V (down to 0) is kept: that is what an open sense wire or a dead cell reads (<see cref="OpenCellVolts"/>).
+    /// </summary>
+    public const int MaxCellMillivolts = 5000;
+
+    /// <summary>A cell below this voltage is a sense wire open or a dead cell (the alert rule BmsCellSenseOpenOrDead).</summary>
+    public const double OpenCellVolts = 1.0;
+
+    /// <summary>
+    /// Lowest temperature a pack can report and still be believed (C); -50.0 C is also what the 0x20 family's boards
+    /// (Seplos, EG4, Pylontech) report for an open probe, so a probe at exactly this value is exported and alerted on.
+    /// </summary>
     public const double MinCelsius = -50;
 
     /// <summary>Highest temperature a pack can report and still be believed (C).</summary>

@@ -25,6 +25,9 @@ public interface ISimulatedBattery
     /// <summary>The VER requests must carry and replies carry (the dialect's own unless firmware reports another).</summary>
     byte Version { get; }
 
+    /// <summary>How the packs share the line: a master answering for the stack, or an RS485 bus where each answers its own address.</summary>
+    SimulatedBus Bus { get; }
+
     /// <summary>Extra bytes after design capacity in each analog block (PACE: 0, 1, 14 or 22; PROTOCOL.md 10.4).</summary>
     int TailBytes { get; }
 

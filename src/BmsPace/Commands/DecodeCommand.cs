@@ -7,6 +7,7 @@ using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Modbus;
 using BmsPace.Protocol.Readings;
 
 namespace BmsPace.Commands;
@@ -36,6 +37,12 @@ internal static class DecodeCommand
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
+            if (ModbusDecode.Applies(parseResult.GetValue(frame)!, parseResult.GetValue(request), parseResult.GetValue(protocol)))
+            {
+                return Task.FromResult(ModbusDecode.Run(
+                    parseResult.GetValue(frame)!, parseResult.GetValue(request), parseResult.GetValue(protocol), parseResult.GetValue(json), output, error));
+            }
+
             var settings = ResolveSettings(
                 parseResult.GetValue(request), parseResult.GetValue(kind), parseResult.GetValue(packByte), parseResult.GetValue(protocol),
                 parseResult.GetValue(version), parseResult.GetValue(cid1), parseResult.GetValue(forceOffset), out var problems);

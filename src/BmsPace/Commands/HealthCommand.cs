@@ -40,13 +40,16 @@ internal static class HealthCommand
             return await ConfigCommandLine.ReportErrorsAsync(loaded, console.Error);
         }
 
-        var webErrors = new List<string>();
-        var web = await WebHostSettings.LoadAsync(loaded.Options, webErrors, cancellationToken);
+        var errors = new List<string>();
+        var web = await WebHostSettings.LoadAsync(loaded.Options, errors, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return await ConfigCommandLine.ReportErrorsAsync(loaded with { Options = null, Errors = errors }, console.Error);
+        }
+
         if (web is null)
         {
-            await console.Error.WriteLineAsync(webErrors.Count > 0
-                ? $"bmspace health: {string.Join("; ", webErrors)}"
-                : "bmspace health: prometheus.enabled is false, so there is no /readyz to ask");
+            await console.Error.WriteLineAsync("bmspace health: prometheus.enabled is false, so there is no /readyz to ask");
             return BmsPaceCli.ExitDeviceFailed;
         }
 

@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Simulation;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 
 namespace BmsPace.Commands;
@@ -27,8 +29,14 @@ internal static class SimulateCommand
         var protocol = new Option<string>("--protocol")
         {
             HelpName = "NAME",
-            Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (VER {d.DefaultVersion:X2}, CID1 {d.Cid1:X2})"))),
+            Description = "the dialect to speak: " + string.Join(", ", BmsDialects.All.Select(d => $"{d.Name} ({Envelope(d, d.DefaultVersion)})")),
             DefaultValueFactory = _ => defaults.Dialect.Name,
+        };
+        var bus = new Option<string>("--bus")
+        {
+            HelpName = "KIND",
+            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            DefaultValueFactory = _ => "master",
         };
         var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
         var fault = new Option<string[]>("--fault")
@@ -40,7 +48,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", $"serve a simulated BMS ({BmsDialects.Default.Name}, or another dialect with --protocol) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
+            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -49,6 +57,7 @@ internal static class SimulateCommand
                 Tcp = parseResult.GetValue(tcp),
                 Pty = parseResult.GetValue(pty),
                 Protocol = parseResult.GetValue(protocol) ?? defaults.Dialect.Name,
+                Bus = parseResult.GetValue(bus) ?? SimulatedBuses.Name(defaults.Bus),
                 Options = defaults with
                 {
                     Packs = parseResult.GetValue(packs),
@@ -73,9 +82,14 @@ internal static class SimulateCommand
     {
         var options = settings.Options;
         var problems = new List<string>();
+        if (!SimulatedBuses.TryParse(settings.Bus, out var simulatedBus))
+        {
+            problems.Add($"--bus {settings.Bus}: expected one of {string.Join(", ", SimulatedBuses.Names)}");
+        }
+
         if (BmsDialects.TryFind(settings.Protocol, out var dialect))
         {
-            options = options with { Dialect = dialect };
+            options = options with { Dialect = dialect, Bus = simulatedBus };
             problems.AddRange(options.Validate());
         }
         else
@@ -162,7 +176,7 @@ internal static class SimulateCommand
             string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bmspace simulate: {o.Dialect.Name} (VER {o.Version:X2}, CID1 {o.Dialect.Cid1:X2}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+                $"bmspace simulate: {o.Dialect.Name} ({Envelope(o.Dialect, o.Version)}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
             await output.FlushAsync(CancellationToken.None);
             try
             {
@@ -213,6 +227,11 @@ internal static class SimulateCommand
 
     private static string FormatEndPoint(IPEndPoint endpoint) =>
         endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : $"{endpoint.Address}:{endpoint.Port}";
+
+    /// <summary>How the dialect's frames are told apart on the wire: VER and CID1 for the ASCII family, else the wire format.</summary>
+    private static string Envelope(IBmsDialect dialect, byte version) => dialect.Wire is AsciiWire
+        ? string.Create(CultureInfo.InvariantCulture, $"VER {version:X2}, CID1 {dialect.Cid1:X2}")
+        : "Modbus RTU";
 }
 
 /// <summary>The parsed <c>simulate</c> command line.</summary>
@@ -224,6 +243,9 @@ internal sealed record SimulateSettings
 
     /// <summary>The dialect name as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
     public string Protocol { get; init; } = BmsDialects.Default.Name;
+
+    /// <summary>How the packs share the line, as given (checked by <see cref="SimulateCommand.RunAsync"/>).</summary>
+    public string Bus { get; init; } = "master";
 
     public SimulatedBmsOptions Options { get; init; } = new();
 

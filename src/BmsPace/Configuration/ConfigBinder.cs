@@ -118,7 +118,9 @@ internal sealed partial class ConfigBinder
     /// <summary><c>packs</c>: <c>all</c> (an empty list), a list of pack addresses, or one address.</summary>
     public static bool ReadPacks(ConfigBinder binder, ConfigNode node, string keyPath, IReadOnlyList<int> fallback, out IReadOnlyList<int> value)
     {
-        const string allowed = "all, or pack addresses from 1 to 15 as a list such as [1, 2, 3] or a single number";
+        int lowest = BmsDialects.All.Min(d => d.Addressing.LowestPackAddress);
+        int highest = BmsDialects.All.Max(d => d.Addressing.HighestPackAddress);
+        string allowed = $"all, or pack addresses from {lowest} to {highest} as a list such as [1, 2, 3] or a single number";
         var errors = binder._errors;
         value = fallback;
         var entries = new List<(string Text, string Origin)>();
@@ -168,7 +170,7 @@ internal sealed partial class ConfigBinder
             {
                 errors.Add($"{keyPath}: '{text}' is not a pack address; allowed: {allowed} ({origin})");
             }
-            else if (pack is < 1 or > 15)
+            else if (pack < lowest || pack > highest)
             {
                 errors.Add($"{keyPath}: pack {pack} is out of range; allowed: {allowed} ({origin})");
             }

@@ -18,13 +18,18 @@ namespace BmsPace.Configuration;
 /// </remarks>
 internal static class ConfigKeys
 {
-    /// <summary>Each dialect of the registry with what it is sold as and its VER, as the config reference lists them.</summary>
+    /// <summary>
+    /// Each dialect of the registry with what it is sold as and its VER, as the config reference lists them; a binary
+    /// family's frames carry no VER (its DefaultVersion is 0), so none is named for it.
+    /// </summary>
     private static string DialectChoices =>
-        string.Join(", ", BmsDialects.All.Select(d => Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
+        string.Join(", ", BmsDialects.All.Select(d => d.DefaultVersion == 0
+            ? Invariant($"`{d.Name}` ({d.SoldAs})")
+            : Invariant($"`{d.Name}` ({d.SoldAs}, VER 0x{d.DefaultVersion:X2})")));
 
-    /// <summary>The registry's VERs, each after the names of the dialects that use it.</summary>
+    /// <summary>The registry's VERs, each after the names of the dialects that use it (dialects without a VER left out).</summary>
     private static string DialectVersions =>
-        string.Join(", ", BmsDialects.All.GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
+        string.Join(", ", BmsDialects.All.Where(d => d.DefaultVersion != 0).GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
@@ -64,7 +69,7 @@ internal static class ConfigKeys
         },
         new ValueKey<BatteryOptions, IReadOnlyList<int>>(
             "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
-            "`all` asks the master for every pack in one request (COMMAND FF, over RS232); a list of pack addresses 1 to 15 such as `[1, 2, 3]` asks each pack by its address (over RS485, where each pack answers for itself)."),
+            "`all`: with `pace`, one request to the master at `address` (COMMAND FF) answers for every pack; with `eg4`, `seplos` and `pylontech` (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): 1 to 15 for `pace`, 0 to 15 for the others (0 is a stand-alone pack, listed alone)."),
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
@@ -75,10 +80,10 @@ internal static class ConfigKeys
     [
         new ValueKey<PrometheusOptions, bool>(
             "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
-            "Serve `/metrics`."),
+            "Serve `/metrics`, and run the web host on `listen` that serves it beside the live status page (`/`, `/api/v1/status`) and `/healthz`, `/readyz`. `false` opens no port at all."),
         new ValueKey<PrometheusOptions, string>(
             "listen", o => o.Listen, (o, v) => o with { Listen = v }, Scalar<string>(HostPort, HostPortAllowed), Quote,
-            "Address and port of the metrics server: `HOST:PORT`, `:PORT` or `PORT` (every interface). 9863 because the usual exporter range 9100-9999 is taken. `0.0.0.0` = every IPv4 interface; `127.0.0.1` = this machine only; `[::]` = IPv6 as well."),
+            "Address and port of the web host (the status page, `/metrics`, `/healthz`, `/readyz`, `/api/v1/status`): `HOST:PORT`, `:PORT` or `PORT` (every interface). 9863 because the usual exporter range 9100-9999 is taken. `0.0.0.0` = every IPv4 interface; `127.0.0.1` = this machine only; `[::]` = IPv6 as well."),
         new ValueKey<PrometheusOptions, string?>(
             "web_config_file", o => o.WebConfigFile, (o, v) => o with { WebConfigFile = v }, ConfigBinder.FilePath, v => Quote(v!),
             "A web configuration file in the Prometheus exporter-toolkit format (`--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, `client_ca_file`, `client_auth_type`, `min_version`) and `basic_auth_users` (user: bcrypt hash, as `htpasswd -nbB` makes), applied to every endpoint. Checked at start, re-read when it changes. A relative path is taken from the configuration file's folder.")
@@ -319,6 +324,15 @@ internal static class ConfigKeys
             if (map.Get("connection") is null && map.Get("device") is null && list.Items.Count > 1)
             {
                 binder.Error($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
+            }
+
+            // What a pack address means is the dialect's (PACE: pack n at ADR n; the 0x20 family: 0 is a stand-alone pack).
+            if (battery.Packs.Count > 0 && BmsDialects.TryFind(battery.Protocol, out var dialect))
+            {
+                foreach (string problem in dialect.Addressing.Problems(battery.Packs, dialect.Name))
+                {
+                    binder.Error($"{path}.packs: {problem} ({(map.Get("packs") ?? map).Origin})");
+                }
             }
 
             // A missing or rejected name falls back to the default; reporting that as a duplicate would be noise.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Ports;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Simulator;
 
 namespace BmsPace.Configuration;
@@ -39,12 +40,29 @@ public abstract record ConnectionSpec
             {
                 errors.Add($"protocol={sim.Protocol} is not allowed: expected {string.Join(", ", BmsDialects.Names)}");
             }
+            if (query.TryGetValue("bus", out string? busText))
+            {
+                if (SimulatedBuses.TryParse(busText, out var bus))
+                {
+                    sim = sim with { Bus = bus };
+                }
+                else
+                {
+                    errors.Add($"bus={busText} is not allowed: expected {string.Join(", ", SimulatedBuses.Names)}");
+                }
+            }
+
+            if (sim.Bus == SimulatedBus.OwnAddress && BmsDialects.TryFind(sim.Protocol, out var busDialect) && !busDialect.Addressing.MasterAnswersForEveryPack)
+            {
+                errors.Add($"bus=own-address is not allowed with protocol={sim.Protocol}: its packs already answer only their own address");
+            }
+
             if (sim.TailBytes is not (0 or 1 or 14 or 22))
             {
                 errors.Add($"tail={sim.TailBytes} is not allowed: expected 0, 1, 14 or 22");
             }
 
-            Unknown(query, ["packs", "cells", "temps", "tail", "seed", "protocol"], errors);
+            Unknown(query, ["packs", "cells", "temps", "tail", "seed", "protocol", "bus"], errors);
             return Finish(sim, errors, out spec, out error);
         }
 
@@ -216,5 +234,9 @@ public sealed record SimulatorConnectionSpec : ConnectionSpec
     /// <summary>The dialect the simulated pack speaks (a name of the dialect registry).</summary>
     public string Protocol { get; init; } = Defaults.Dialect.Name;
 
-    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}" + (Protocol == Defaults.Dialect.Name ? "" : $"&protocol={Protocol}");
+    /// <summary>How the simulated PACE packs share the line (master, or an RS485 bus where each answers its own address).</summary>
+    public SimulatedBus Bus { get; init; } = Defaults.Bus;
+
+    public override string ToString() => $"simulator?packs={Packs}&cells={Cells}&temps={Temperatures}&tail={TailBytes}&seed={Seed}"
+        + (Protocol == Defaults.Dialect.Name ? "" : $"&protocol={Protocol}") + (Bus == SimulatedBus.Master ? "" : $"&bus={SimulatedBuses.Name(Bus)}");
 }

@@ -1,5 +1,6 @@
 using BmsPace.Configuration;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Simulation;
 using BmsPace.Simulator;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging;
@@ -37,5 +38,6 @@ public static class TransportFactory
         TailBytes = spec.TailBytes,
         Seed = spec.Seed,
         Dialect = BmsDialects.TryFind(spec.Protocol, out var dialect) ? dialect : new SimulatedBmsOptions().Dialect,
+        Bus = spec.Bus,
     };
 }

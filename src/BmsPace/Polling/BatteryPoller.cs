@@ -5,6 +5,7 @@ using BmsPace.Protocol.Decoding;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,9 @@ public sealed class BatteryPoller
     private readonly DialectDetector _dialect;
     private readonly SortedDictionary<int, PackTracker> _packs = [];
     private int _packsReported;
+
+    /// <summary>The pack addresses found for <c>packs: all</c> where each pack answers only for itself (null: not yet found).</summary>
+    private List<int>? _packsFound;
 
     /// <param name="logger">Link state, failures and decoding notes (category <c>BmsPace.Battery.NAME</c> in the host).</param>
     /// <param name="frames">Every frame sent and received (<see cref="LogCategories.Frames"/>); none when null.</param>
@@ -78,9 +82,11 @@ public sealed class BatteryPoller
 
         var analogPacks = new List<AnalogPack>();
         var alarmPacks = new List<AlarmPack>();
-        var (analogAnswered, alarmAnswered) = _battery.PollsAllPacks
-            ? await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken)
-            : await PollPackListAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
+        var (analogAnswered, alarmAnswered) = !_battery.PollsAllPacks
+            ? await PollPackListAsync(_battery.Packs, analogPacks, alarmPacks, startedAt, cancellationToken)
+            : _dialect.Current is { Addressing.MasterAnswersForEveryPack: false }
+                ? await PollPacksFromAddressAsync(analogPacks, alarmPacks, startedAt, cancellationToken)
+                : await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
 
         if (_dialect.Current is { } identityOf)
         {
@@ -140,17 +146,67 @@ public sealed class BatteryPoller
         return (analog is not null, alarm is not null);
     }
 
-    private async Task<(bool Analog, bool Alarm)> PollPackListAsync(
+    /// <summary>
+    /// <c>packs: all</c> in a dialect where every pack answers only for itself (the 0x20 family): the packs at consecutive
+    /// addresses from <c>address</c> up. They are found on the first cycle, by asking up to the first address that
+    /// stays silent (that one request is counted as a timeout), and found again after a cycle in which none answered.
+    /// </summary>
+    private async Task<(bool Analog, bool Alarm)> PollPacksFromAddressAsync(
         List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_packsFound is null)
+        {
+            var found = new List<int>();
+            for (int address = _battery.Address; address <= _dialect.Current!.Addressing.HighestPackAddress; address++)
+            {
+                var (_, analog) = await ReadAnalogAsync((byte)address, (byte)address, cancellationToken);
+                if (analog is null)
+                {
+                    break;
+                }
+
+                found.Add(address);
+                if (address == 0)
+                {
+                    // A stand-alone pack shares its bus with no other.
+                    break;
+                }
+            }
+
+            if (found.Count == 0)
+            {
+                foreach (var tracker in _packs.Values)
+                {
+                    tracker.MissAnalog();
+                }
+
+                return (false, false);
+            }
+
+            _packsFound = found;
+        }
+
+        var answered = await PollPackListAsync(_packsFound, analogPacks, alarmPacks, at, cancellationToken);
+        if (!analogPacks.Any(p => !p.Offline))
+        {
+            _packsFound = null;
+        }
+
+        return answered;
+    }
+
+    private async Task<(bool Analog, bool Alarm)> PollPackListAsync(
+        IReadOnlyList<int> addresses, List<AnalogPack> analogPacks, List<AlarmPack> alarmPacks, DateTimeOffset at, CancellationToken cancellationToken)
     {
         bool allAnalog = true;
         bool allAlarm = true;
-        foreach (int pack in _battery.Packs)
+        foreach (int packAddress in addresses)
         {
             // RS485 without a master: each pack answers only its own address, so ADR = COMMAND = pack.
-            byte address = (byte)pack;
+            byte address = (byte)packAddress;
+            int pack = PackAddressing.PackNumberAt(packAddress);
             var (analogFrame, analog) = await ReadAnalogAsync(address, address, cancellationToken);
-            if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, pack, CommandKind.Analog))
+            if (analog is not null && analogFrame is not null && !NamesAskedPack(analogFrame, address, CommandKind.Analog))
             {
                 analog = null;
             }
@@ -166,7 +222,7 @@ public sealed class BatteryPoller
             }
 
             var (alarmFrame, alarm) = await ReadAlarmAsync(address, address, cancellationToken);
-            if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, pack, CommandKind.Alarm))
+            if (alarm is not null && alarmFrame is not null && !NamesAskedPack(alarmFrame, address, CommandKind.Alarm))
             {
                 alarm = null;
             }
@@ -175,7 +231,7 @@ public sealed class BatteryPoller
             RecordAlarm(alarm is null ? [] : [.. alarm.Packs.Select(p => p with { Pack = pack })], alarmPacks, onlyPack: pack);
         }
 
-        _packsReported = _battery.Packs.Count;
+        _packsReported = addresses.Count;
         return (allAnalog, allAlarm);
     }
 
@@ -223,7 +279,9 @@ public sealed class BatteryPoller
 
         var frame = await _link.RequestAsync(dialect, CommandKind.Alarm, address, packByte, cancellationToken);
         var reading = frame is null ? null : _link.Counters.Decode(CommandKind.Alarm, () => dialect.DecodeAlarm(frame, packByte, DecoderOptionsFor(dialect)));
-        return (frame, reading is null || CountsMatchAnalog(reading) ? reading : null);
+        // A binary wire format ties a reply to its request (function, start, byte count), so only an ASCII answer can be a
+        // late reply to another request.
+        return (frame, reading is null || dialect.Wire is not AsciiWire || CountsMatchAnalog(reading) ? reading : null);
     }
 
     /// <summary>
@@ -250,9 +308,18 @@ public sealed class BatteryPoller
     /// <summary>In list mode the echo byte of 0x42/0x44 must name the pack that was asked (METRICS.md wrong_address).</summary>
     private bool NamesAskedPack(IReadOnlyList<DialectReply> replies, int pack, CommandKind kind)
     {
+        if (replies[0] is not ResponseFrame)
+        {
+            // A binary reply carries no echo byte; its slave address was checked when it was validated (wrong_address).
+            return true;
+        }
+
         var info = replies[0].Payload;
         int echoed = info.Length > 1 ? info[1] : -1;
-        if (echoed == pack)
+
+        // A stand-alone pack (address 0) shares its bus with no other, so no other pack can have answered; it numbers
+        // itself as it likes (a Seplos at address 0 says group 01).
+        if (echoed == pack || pack == 0)
         {
             return true;
         }

@@ -105,13 +105,13 @@ internal sealed class DialectDetector
         }
 
         byte address = _battery.PollsAllPacks ? _battery.Address : (byte)_battery.Packs[0];
-        byte packByte = _battery.PollsAllPacks ? RequestBuilder.AllPacks : address;
         var order = Order();
         int first = _silent ? _nextTurn % order.Count : 0;
         bool anyFrame = false;
         for (int turn = first; turn < first + order.Count; turn++)
         {
             var dialect = order[turn % order.Count];
+            byte packByte = _battery.PollsAllPacks && dialect.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : address;
 
             // PACE is asked exactly as a PACE battery always was (with retries); the others, and all on a silent link, once.
             var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Pace);

@@ -21,10 +21,20 @@ internal static class ProbeQuestions
     /// <summary>The identity read of <see cref="IdentityKind"/> at <paramref name="address"/>.</summary>
     public static byte[] IdentityRequest(IBmsDialect dialect, byte address) => dialect.BuildRequests(IdentityKind(dialect), address)[0];
 
-    /// <summary>The pack count when the dialect's own layout explains <paramref name="frame"/> as the answer to <see cref="AnalogRequest"/>; else null.</summary>
-    public static int? ExplainAnalog(IBmsDialect dialect, DialectReply frame, byte address)
+    /// <summary>
+    /// The analog request to the pack at <paramref name="address"/> for itself (COMMAND = the address): how a pack on an
+    /// RS485 bus without a master must be asked where the dialect's usual question goes to a master (PACE's COMMAND FF).
+    /// </summary>
+    public static byte[] OwnAddressRequest(IBmsDialect dialect, byte address) =>
+        dialect.BuildRequests(CommandKind.Analog, address, address)[0];
+
+    /// <summary>Whether the dialect's usual question asks a master for every pack, so a pack that answers only for itself needs <see cref="OwnAddressRequest"/>.</summary>
+    public static bool AsksTheMaster(IBmsDialect dialect) => dialect.Addressing.MasterAnswersForEveryPack;
+
+    /// <summary>The pack count when the dialect's own layout explains <paramref name="frame"/> as the answer to <see cref="AnalogRequest"/> (or to <see cref="OwnAddressRequest"/>); else null.</summary>
+    public static int? ExplainAnalog(IBmsDialect dialect, DialectReply frame, byte address, bool ownAddress = false)
     {
-        byte packByte = dialect.PackByteAt(address);
+        byte packByte = ownAddress ? address : dialect.PackByteAt(address);
         if (!dialect.Explains([frame], CommandKind.Analog, packByte))
         {
             return null;

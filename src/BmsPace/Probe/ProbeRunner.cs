@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -64,6 +65,15 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
 
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(50);
 
+    /// <summary>
+    /// A Modbus RTU slave replies within milliseconds of the request's end; the shorter wait keeps the Modbus reads at
+    /// every speed inside <see cref="Budget"/>.
+    /// </summary>
+    private static readonly TimeSpan ModbusTimeout = ScanTimeout;
+
+    /// <summary>The address scan asks in the ASCII dialects only; the Modbus families are asked at the usual addresses (docs/CLI.md).</summary>
+    private static readonly IBmsDialect[] ScannedDialects = [.. BmsDialects.All.Where(d => d.Wire is AsciiWire)];
+
     private static readonly byte[] UsualAddresses = [1, 0];
 
     public async Task<ConnectionProbe> ProbeAsync(ProbeTarget target, CancellationToken cancellationToken)
@@ -96,9 +106,11 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 // Other speeds get address 1 only: an RS232 port answers any address, and an RS485 master is 1.
                 foreach (byte address in baud == target.Speeds[0] ? UsualAddresses : UsualAddresses[..1])
                 {
+                    var atAddress = new List<ProbeAttemptResult>();
                     foreach (var group in Groups(BmsDialects.All, address))
                     {
-                        var result = await AttemptAsync(run, link, baud, group, address, UsualTimeout, cancellationToken);
+                        var result = await AttemptAsync(run, link, baud, group, address, group[0].Wire is AsciiWire ? UsualTimeout : ModbusTimeout, cancellationToken);
+                        atAddress.Add(result);
                         outcomes.Add(result.Classification.Outcome);
                         if (result.Classification.Outcome == ProbeOutcome.Answer)
                         {
@@ -112,13 +124,19 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                         }
                     }
 
+                    if (found is null && outcomes[^1] != ProbeOutcome.Io && await AskForItselfWhenToldAsync(run, link, baud, address, atAddress, UsualTimeout, cancellationToken) is { } own)
+                    {
+                        found = (link, baud, own);
+                    }
+
                     if (found is not null || outcomes[^1] == ProbeOutcome.Io || run.OutOfTime)
                     {
                         break;
                     }
                 }
 
-                if (found is null && baud == target.Speeds[0] && outcomes.All(o => o == ProbeOutcome.Silence) && !run.OutOfTime)
+                // An RTN is a device at that address that refused the question: on a bus the others may be further on.
+                if (found is null && baud == target.Speeds[0] && outcomes.All(o => o is ProbeOutcome.Silence or ProbeOutcome.Rtn) && !run.OutOfTime)
                 {
                     // On RS485 a pack answers only its own DIP address: try the others at the usual speed first.
                     found = await ScanOtherAddressesAsync(run, link, baud, cancellationToken);
@@ -159,9 +177,11 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     {
         for (byte address = 2; address <= 15 && !run.OutOfTime; address++)
         {
-            foreach (var group in Groups(BmsDialects.All, address))
+            var atAddress = new List<ProbeAttemptResult>();
+            foreach (var group in Groups(ScannedDialects, address))
             {
                 var result = await AttemptAsync(run, link, baud, group, address, ScanTimeout, cancellationToken);
+                atAddress.Add(result);
                 if (result.Classification.Outcome == ProbeOutcome.Answer)
                 {
                     return (link, baud, result);
@@ -171,6 +191,42 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 {
                     return null;
                 }
+            }
+
+            if (await AskForItselfWhenToldAsync(run, link, baud, address, atAddress, ScanTimeout, cancellationToken) is { } own)
+            {
+                return (link, baud, own);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A PACE pack on an RS485 bus without a master answers only its own address, only COMMAND = that address (never
+    /// the master's FF), and a question in another VER with RTN 01 in its own header. So when a reply at
+    /// <paramref name="address"/> carries the VER and CID1 of a dialect whose usual question (COMMAND FF) stayed silent
+    /// there, that dialect is asked again for the pack at this address itself.
+    /// </summary>
+    private static async Task<ProbeAttemptResult?> AskForItselfWhenToldAsync(
+        Run run, StreamTransport link, int? baud, byte address, List<ProbeAttemptResult> atAddress, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var headers = atAddress.Where(r => r.Classification is { Outcome: ProbeOutcome.Rtn, Frame: not null })
+            .Select(r => (r.Classification.Frame!.Version, r.Classification.Frame!.Cid1)).Distinct().ToList();
+        foreach (var dialect in BmsDialects.All.Where(ProbeQuestions.AsksTheMaster))
+        {
+            bool told = headers.Contains((dialect.DefaultVersion, dialect.Cid1));
+            bool silentToTheMastersQuestion = run.Attempts.Any(a => a.Baud == baud && a.Address == address && a.Outcome == ProbeOutcome.Silence
+                && a.Request == ProbeQuestions.AnalogRequestText(dialect, address));
+            if (!told || !silentToTheMastersQuestion || run.OutOfTime)
+            {
+                continue;
+            }
+
+            var result = await AttemptAsync(run, link, baud, [dialect], address, timeout, cancellationToken, ownAddress: true);
+            if (result.Classification.Outcome == ProbeOutcome.Answer)
+            {
+                return result;
             }
         }
 
@@ -232,12 +288,12 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     }
 
     private static async Task<ProbeAttemptResult> AttemptAsync(
-        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken, bool ownAddress = false)
     {
-        byte[] request = ProbeQuestions.AnalogRequest(dialects[0], address);
+        byte[] request = ownAddress ? ProbeQuestions.OwnAddressRequest(dialects[0], address) : ProbeQuestions.AnalogRequest(dialects[0], address);
         string requestText = dialects[0].Wire.Describe(request);
         var listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
-        var classification = ReplyClassifier.Classify(listen, request, dialects, address);
+        var classification = ReplyClassifier.Classify(listen, request, dialects, address, ownAddress);
         ProbeAttemptResult? late = null;
         if (classification is { Outcome: ProbeOutcome.Answer, Frame: { } frame, Dialect: { } lateDialect }
             && frame.Address != address && run.Attempts.LastOrDefault(a => a.Baud == baud) is { Outcome: ProbeOutcome.Silence } previous
@@ -247,14 +303,14 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             // come late. Credit it there and ask this address again, rather than naming a pack that may not exist.
             await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, lateDialect.Name, frame.Address, ProbeOutcome.Answer,
                 $"{classification.Detail}, late: after its own request timed out", ProbeQuestions.AnalogRequestText(lateDialect, frame.Address)));
-            late = new ProbeAttemptResult(classification, frame.Address);
+            late = new ProbeAttemptResult(classification, frame.Address, ownAddress);
             listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
-            classification = ReplyClassifier.Classify(listen, request, dialects, address);
+            classification = ReplyClassifier.Classify(listen, request, dialects, address, ownAddress);
         }
 
         string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
         await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, requestText));
-        return classification.Outcome != ProbeOutcome.Answer && late is not null ? late : new ProbeAttemptResult(classification, address);
+        return classification.Outcome != ProbeOutcome.Answer && late is not null ? late : new ProbeAttemptResult(classification, address, ownAddress);
     }
 
     private static async Task<ProbeFinding> DescribeAsync(Run run, StreamTransport link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
@@ -263,8 +319,11 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         var frame = first.Classification.Frame!;
         string? softwareVersion = await ReadIdentityAsync(run, link, baud, dialect, first.Address, cancellationToken);
 
+        // A pack that answered only for itself is scanned for with the same form of question.
+        bool ownAddress = first.OwnAddress;
+        string Question(byte address) => ownAddress ? dialect.Wire.Describe(ProbeQuestions.OwnAddressRequest(dialect, address)) : ProbeQuestions.AnalogRequestText(dialect, address);
         var tried = run.Attempts
-            .Where(a => a.Baud == baud && a.Request == ProbeQuestions.AnalogRequestText(dialect, (byte)(a.Address ?? 0)) && a.Address is not null)
+            .Where(a => a.Baud == baud && a.Address is not null && a.Request == Question((byte)a.Address.Value))
             .Select(a => a.Address!.Value)
             .ToHashSet();
         var answered = run.Attempts
@@ -279,7 +338,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             }
 
             tried.Add(address);
-            var result = await AttemptAsync(run, link, baud, [dialect], address, ScanTimeout, cancellationToken);
+            var result = await AttemptAsync(run, link, baud, [dialect], address, ScanTimeout, cancellationToken, ownAddress);
             if (result.Classification.Outcome == ProbeOutcome.Answer)
             {
                 answered.Add(result.Address);
@@ -298,7 +357,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                     break;
                 }
 
-                var again = await AttemptAsync(run, link, baud, [dialect], (byte)address, UsualTimeout, cancellationToken);
+                var again = await AttemptAsync(run, link, baud, [dialect], (byte)address, UsualTimeout, cancellationToken, ownAddress);
                 if (again.Classification.Outcome == ProbeOutcome.Answer)
                 {
                     answered.Add(again.Address);
@@ -307,7 +366,8 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         }
 
         bool everyAddress = answered.Count == tried.Count && tried.Count == 16;
-        bool list = !everyAddress && answered.Count > 1;
+        // Packs that answer only for themselves are read one by one, even a single one (packs: [N]).
+        bool list = ownAddress || (!everyAddress && answered.Count > 1);
         int[] addresses = [.. answered.Order()];
         return new ProbeFinding(
             run.Target,
@@ -341,7 +401,8 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         return version;
     }
 
-    private sealed record ProbeAttemptResult(ReplyClassification Classification, byte Address);
+    /// <param name="OwnAddress">Asked for the pack at that address itself (COMMAND = address), not the dialect's usual question.</param>
+    private sealed record ProbeAttemptResult(ReplyClassification Classification, byte Address, bool OwnAddress = false);
 
     private sealed class Run(ProbeTarget target, Func<ProbeAttempt, Task> onAttempt, long started)
     {

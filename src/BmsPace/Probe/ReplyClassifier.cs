@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 
 namespace BmsPace.Probe;
@@ -59,7 +60,8 @@ internal static class ReplyClassifier
 
     /// <param name="candidates">The dialects that sent exactly this request; the first whose layout explains a valid answer names it.</param>
     /// <param name="address">The ADR the request carried.</param>
-    public static ReplyClassification Classify(TransportListen listen, byte[] request, IReadOnlyList<IBmsDialect> candidates, byte address)
+    /// <param name="ownAddress">The request asked the pack at <paramref name="address"/> for itself (COMMAND = address).</param>
+    public static ReplyClassification Classify(TransportListen listen, byte[] request, IReadOnlyList<IBmsDialect> candidates, byte address, bool ownAddress = false)
     {
         var received = listen.Received;
         if (received.Length == 0)
@@ -81,7 +83,13 @@ internal static class ReplyClassifier
                 continue;
             }
 
-            return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed);
+            if (wire is not AsciiWire)
+            {
+                // Probe does not yet read a Modbus answer as a family (docs/CLI.md): name the bytes, never an ASCII verdict.
+                break;
+            }
+
+            return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed, ownAddress);
         }
 
         string text = Encoding.Latin1.GetString(received);
@@ -101,7 +109,7 @@ internal static class ReplyClassifier
         return new ReplyClassification(ProbeOutcome.Foreign, DescribeForeign(received));
     }
 
-    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed)
+    private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed, bool ownAddress)
     {
         RequestFrame envelope;
         try
@@ -126,7 +134,7 @@ internal static class ReplyClassifier
 
         foreach (var dialect in candidates)
         {
-            if (ProbeQuestions.ExplainAnalog(dialect, response, address) is int packCount)
+            if (ProbeQuestions.ExplainAnalog(dialect, response, address, ownAddress) is int packCount)
             {
                 string packs = packCount == 1 ? "1 pack" : Invariant($"{packCount} packs");
                 return new ReplyClassification(ProbeOutcome.Answer, $"{header}, {packs}, in {Milliseconds(elapsed)}")

@@ -47,7 +47,7 @@ public sealed class RunAndOnceUsageTests
 
         Assert.Equal(2, exit);
         Assert.Equal("", output);
-        Assert.Contains("  --protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos or pylontech", error, StringComparison.Ordinal);
+        Assert.Contains("  --protocol: 'modbus' is not a protocol; allowed: auto, pace, eg4, seplos, pylontech, seplos-v3, eg4-ll or pace-modbus", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,6 +63,9 @@ internal sealed class LumenDialect : IBmsDialect
 
     public byte PackByteAt(byte address) => address;
 
+    /// <summary>A lantern is one pack: one request answers for it.</summary>
+    public PackAddressing Addressing => PackAddressing.MasterAnswersForTheStack;
+
     public byte? Cid2Of(CommandKind kind) => kind switch
     {
         CommandKind.Analog => 0x42,

@@ -144,7 +144,7 @@ public sealed class MqttConfigTests : IDisposable
             ],
             Mqtt = new MqttOptions { Enabled = true, NodeId = "node" },
         };
-        using var sink = new MqttSink(options, "test", Metrics.NewCustomRegistry(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<MqttSink>.Instance);
+        var sink = new RetainedDiscoveryCleanup(options, new MqttTopics(options.Mqtt));
 
         Assert.False(sink.IsNoLongerConfigured("node_bank"));
         Assert.False(sink.IsNoLongerConfigured("node_bank_pack01"));

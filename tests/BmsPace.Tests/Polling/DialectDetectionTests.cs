@@ -3,6 +3,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Wire;
 using BmsPace.Simulator;
 using BmsPace.Tests.Simulation;
 using BmsPace.Transport;
@@ -100,9 +101,13 @@ public sealed class DialectDetectionTests
         Assert.Null(result.Snapshot.Protocol);
         Assert.False(result.AnalogAnswered);
 
-        // PACE identity first (as for every PACE battery), then one analog request per dialect, PACE first.
-        var analogs = transport.Requests.Where(r => Frames.Cid2Of(r) == 0x42).Select(r => (r[1..3], r[5..7])).ToArray();
+        // PACE identity first (as for every PACE battery), then one analog request per ASCII dialect, PACE first, then
+        // the first analog read of each Modbus family.
+        var analogs = transport.Requests.Where(r => r.StartsWith('~') && Frames.Cid2Of(r) == 0x42).Select(r => (r[1..3], r[5..7])).ToArray();
         Assert.Equal(new[] { ("25", "46"), ("20", "4A"), ("20", "46"), ("20", "46") }, analogs);
+        var modbusFirstReads = BmsDialects.All.Where(d => d.Wire is not AsciiWire)
+            .Select(d => AsciiDialectCalls.Text(d.BuildRequests(CommandKind.Analog, 1, 1)[0]));
+        Assert.Equal(modbusFirstReads, transport.Requests.Where(r => !r.StartsWith('~')));
     }
 
     [Fact]
@@ -121,8 +126,10 @@ public sealed class DialectDetectionTests
             asked.Add(Assert.Single(transport.Requests.Skip(before)));
         }
 
-        // No identity read, no retry: each cycle one analog request, in each dialect in turn.
-        string[] turns = [.. BmsDialects.All.Select(d => d.BuildRequest(CommandKind.Analog, 1, RequestBuilder.AllPacks))];
+        // No identity read, no retry: each cycle one analog request, in each dialect in turn (a master for the stack
+        // where the dialect has one, else the pack at address 1 itself).
+        // A family that reads a command in several requests stops at the first unanswered one.
+        string[] turns = [.. BmsDialects.All.Select(d => AsciiDialectCalls.Text(d.BuildRequests(CommandKind.Analog, 1, d.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : (byte)1)[0]))];
         Assert.Equal([.. turns, .. turns], asked);
     }
 

@@ -191,7 +191,7 @@ public sealed class ProbeCommandTests
         Assert.Empty(run.Found);
         Assert.NotEmpty(run.Attempts);
         Assert.All(run.Attempts, a => Assert.Equal("echo", a.Outcome));
-        Assert.Equal(["eg4", "pace", "seplos/pylontech"], run.Attempts.Select(a => a.Protocol!).Distinct().Order());
+        Assert.Equal(["eg4", "eg4-ll", "pace", "pace-modbus", "seplos-v3", "seplos/pylontech"], run.Attempts.Select(a => a.Protocol!).Distinct().Order());
         Assert.Contains(ProbeVerdict.Loopback, run.Verdict);
         ProbeRuns.AssertOnlyReadOnly(server.Requests);
 

@@ -6,6 +6,7 @@ using BmsPace.Commands;
 using BmsPace.Probe;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Framing;
+using BmsPace.Protocol.Modbus;
 using BmsPace.Simulator;
 using BmsPace.Tests.Simulation;
 using BmsPace.Tests.Shipping;
@@ -27,6 +28,13 @@ internal static class ProbeRuns
         Assert.NotEmpty(requests);
         foreach (string request in requests)
         {
+            if (!request.StartsWith('~'))
+            {
+                // Throws on anything but a read request (functions 01, 03, 04) with a good CRC.
+                ModbusRead.Parse(Encoding.Latin1.GetBytes(request));
+                continue;
+            }
+
             var frame = FrameDecoder.ParseRequest(request);
             Assert.Contains(frame.Cid2, ProbeRequests);
             Assert.True(ReadOnlyCommandSet.IsReadOnly(frame.Cid2), $"CID2 {frame.Cid2:X2} of {request.TrimEnd('\r')} is not read-only");

@@ -63,7 +63,7 @@ public sealed class ProbeScanTests
         // 9600 first, with the whole address range; the other speeds at the master's address.
         Assert.Equal(Enumerable.Range(0, 16), run.Attempts.Where(a => a.Baud == 9600).Select(a => a.Address!.Value).Distinct().Order());
         Assert.All(run.Attempts.Where(a => a.Baud != 9600), a => Assert.Equal(1, a.Address));
-        Assert.Equal(["eg4", "pace", "seplos/pylontech"], run.Attempts.Where(a => a.Baud == 115200).Select(a => a.Protocol!).Order());
+        Assert.Equal(["eg4", "eg4-ll", "pace", "pace-modbus", "seplos-v3", "seplos/pylontech"], run.Attempts.Where(a => a.Baud == 115200).Select(a => a.Protocol!).Order());
         Assert.Contains(run.Verdict, line => line.StartsWith("nothing came back at 9600, 19200, 38400, 115200 baud", StringComparison.Ordinal));
         Assert.True(run.Elapsed < OneConnectionLimit, $"took {run.Elapsed}");
     }

@@ -1,5 +1,6 @@
 using BmsPace.Protocol.Tests;
 using BmsPace.Protocol.Wire;
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -8,7 +9,8 @@ namespace BmsPace.Tests.Probe;
 
 /// <summary>
 /// A real TCP server on 127.0.0.1 that plays one kind of device on the far end of a serial server: it cuts each request
-/// frame out of the byte stream, records it, and answers with whatever <c>respond</c> returns (nothing = silence).
+/// frame out of the byte stream (an ASCII frame, or a Modbus RTU read: probe asks in both languages), records it as
+/// Latin-1 text, and answers with whatever <c>respond</c> returns (nothing = silence).
 /// </summary>
 internal sealed class ScriptedLineServer : IAsyncDisposable
 {
@@ -28,7 +30,7 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
 
     public string Uri => $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    /// <summary>Every request frame received, CR included, in arrival order.</summary>
+    /// <summary>Every request frame received (ASCII with its CR, Modbus as its 8 bytes in Latin-1), in arrival order.</summary>
     public IReadOnlyList<string> Requests
     {
         get
@@ -43,7 +45,7 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
     public static ScriptedLineServer Start(Func<string, byte[]?> respond) => new(respond);
 
     /// <summary>A converter with a loopback: every request comes straight back.</summary>
-    public static ScriptedLineServer Echo() => Start(Encoding.ASCII.GetBytes);
+    public static ScriptedLineServer Echo() => Start(Encoding.Latin1.GetBytes);
 
     /// <summary>A link with nothing on the other end.</summary>
     public static ScriptedLineServer Silent() => Start(_ => null);
@@ -100,7 +102,7 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket)
     {
-        var assembler = new WireBuffer(AsciiWire.Instance);
+        var pending = ReadOnlySequence<byte>.Empty;
         var buffer = new byte[1024];
         try
         {
@@ -112,7 +114,8 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
                     return;
                 }
 
-                foreach (string request in assembler.Feed(buffer.AsSpan(0, count)))
+                pending = new ReadOnlySequence<byte>([.. pending.ToArray(), .. buffer.AsSpan(0, count)]);
+                while (TryCutRequest(ref pending, out string request))
                 {
                     lock (_requests)
                     {
@@ -129,5 +132,13 @@ internal sealed class ScriptedLineServer : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
+    }
+
+    private static bool TryCutRequest(ref ReadOnlySequence<byte> pending, out string request)
+    {
+        IWireFormat wire = pending.IsEmpty || pending.FirstSpan[0] == (byte)'~' ? AsciiWire.Instance : ModbusRtuWire.Instance;
+        bool cut = wire.TryCutRequest(ref pending, out var frame);
+        request = cut ? Encoding.Latin1.GetString(frame) : "";
+        return cut;
     }
 }

@@ -40,7 +40,7 @@ public sealed class AlertRulesTests
         var alerts = Items(Load(RulesFile), "groups").SelectMany(g => Items(g, "rules")).Select(r => Scalar(r, "alert")).ToList();
         var cases = Items(Load(RulesTestFile), "tests").SelectMany(t => Items(t, "alert_rule_test")).ToList();
 
-        Assert.Equal(13, alerts.Count);
+        Assert.Equal(15, alerts.Count);
         foreach (string alert in alerts)
         {
             var mine = cases.Where(c => Scalar(c, "alertname") == alert).ToList();

@@ -131,7 +131,7 @@ public sealed class RealPrometheusTests(ScrapedExporterFixture fixture) : IClass
             using var rules = await fixture.Prometheus.GetJsonAsync("api/v1/rules");
             var all = rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
                 .SelectMany(g => g.GetProperty("rules").EnumerateArray()).ToList();
-            bool evaluated = all.Count == 13 && all.All(r => r.GetProperty("health").GetString() == "ok"
+            bool evaluated = all.Count == 15 && all.All(r => r.GetProperty("health").GetString() == "ok"
                 && r.TryGetProperty("lastEvaluation", out var at) && at.GetDateTimeOffset() > scrapedBy);
             if (evaluated)
             {

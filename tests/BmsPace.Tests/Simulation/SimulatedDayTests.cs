@@ -242,7 +242,7 @@ public sealed partial class SimulatedDayTests
         [GeneratedRegex(@"^absent\((?<metric>[a-z_]+)\)$")]
         private static partial Regex AbsentPattern();
 
-        [GeneratedRegex(@"^(?<metric>[a-z_]+)\s*(?<op>==|!=|>=|<=|>|<)\s*(?<threshold>[0-9.]+)$")]
+        [GeneratedRegex(@"^(?<metric>[a-z_]+)\s*(?<op>==|!=|>=|<=|>|<)\s*(?<threshold>-?[0-9.]+)$")]
         private static partial Regex ComparisonPattern();
     }
 }

@@ -93,10 +93,12 @@ public sealed class StatusPageBrowserTests
 
         rig.Pace.ShortCircuit = true;
         await Browser.UntilAsync(() => PageReading.Flags(driver, "house", 1).Contains("protection:short_circuit"), "the short-circuit protection on the page", TwoScans);
-        var flag = driver.FindElement(By.CssSelector("section[aria-labelledby='b-house'] article[data-pack='1'] li[data-flag='protection:short_circuit']"));
-        Assert.Contains("\u26D4", flag.Text, StringComparison.Ordinal);
-        Assert.Contains("Protection", flag.Text, StringComparison.Ordinal);
-        Assert.Contains("short circuit", flag.Text, StringComparison.Ordinal);
+        // Read in one script call: the page redraws the pack on every update, so a found element can go stale.
+        string flag = (string?)((IJavaScriptExecutor)driver).ExecuteScript(
+            "return document.querySelector(\"section[aria-labelledby='b-house'] article[data-pack='1'] li[data-flag='protection:short_circuit']\").innerText;") ?? "";
+        Assert.Contains("\u26D4", flag, StringComparison.Ordinal);
+        Assert.Contains("Protection", flag, StringComparison.Ordinal);
+        Assert.Contains("short circuit", flag, StringComparison.Ordinal);
         Browser.Keep(driver, "fault-protection");
         rig.Pace.ShortCircuit = false;
         await Browser.UntilAsync(() => !PageReading.Flags(driver, "house", 1).Contains("protection:short_circuit"), "the protection gone from the page", TwoScans);

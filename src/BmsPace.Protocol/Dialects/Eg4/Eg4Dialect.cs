@@ -14,7 +14,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
 
     public override string Manufacturer => "EG4";
 
-    public override string SoldAs => "EG4 LifePower4 / LL";
+    public override string SoldAs => "EG4 LifePower4";
 
     public override IReplyEncoder Replies { get; } = new Eg4Replies();
 

@@ -10,9 +10,6 @@ namespace BmsPace.Protocol.Dialects.Pace;
 /// <summary>PACE 0x25 INFO of valid frames to readings (PROTOCOL.md sections 8-12). Every method throws <see cref="Framing.PaceProtocolException"/> with <see cref="Framing.FrameError.Decode"/> when INFO does not fit.</summary>
 public static class PaceDecoders
 {
-    private const int MinCellMillivolts = 1000;
-    private const int MaxCellMillivolts = 5000;
-
     /// <summary>Bytes of an analog block besides the cell and temperature values: the two counts, current, voltage, remaining, P, full, cycles, design.</summary>
     private const int AnalogFixedBytes = 15;
 
@@ -191,7 +188,8 @@ public static class PaceDecoders
         for (int i = 0; i < cells; i++)
         {
             int millivolts = (info[start + 1 + (2 * i)] << 8) | info[start + 2 + (2 * i)];
-            if (millivolts != 0 && millivolts is < MinCellMillivolts or > MaxCellMillivolts)
+            // Below 1 V is an open sense wire or a dead cell (exported); above 5 V is no cell, so no block starts here.
+            if (millivolts > Plausibility.MaxCellMillivolts)
             {
                 return null;
             }

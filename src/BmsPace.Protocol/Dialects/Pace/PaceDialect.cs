@@ -21,6 +21,8 @@ internal sealed class PaceDialect : DialectBase
 
     public override byte DefaultVersion => 0x25;
 
+    public override PackAddressing Addressing => PackAddressing.MasterAnswersForTheStack;
+
     public override byte Cid1 => RequestBuilder.LithiumIronCid1;
 
     public override int TemperatureOffsetDeciKelvin => 2730;

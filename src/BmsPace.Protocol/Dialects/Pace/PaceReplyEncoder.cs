@@ -1,3 +1,4 @@
+using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Simulation;
 
 namespace BmsPace.Protocol.Dialects.Pace;
@@ -211,7 +212,42 @@ public static class PaceReplyEncoder
 /// </summary>
 internal sealed class PaceReplies() : AsciiReplyEncoder(0x46)
 {
+    /// <summary>On an own-address bus a pack answers a question in another VER with RTN 01 in its own header, as the PACE specification says.</summary>
+    protected override AsciiAnswer? ReplyToOtherVersion(byte address, ISimulatedBattery battery) =>
+        battery.Bus == SimulatedBus.OwnAddress && IsPackOnTheBus(address, battery) ? new AsciiAnswer(ReturnCodes.VersionError, []) : null;
+
     protected override AsciiAnswer? Reply(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery)
+    {
+        if (battery.Bus == SimulatedBus.OwnAddress)
+        {
+            return ReplyOnOwnAddressBus(address, cid2, info, battery);
+        }
+
+        return ReplyAsMaster(address, cid2, info, battery);
+    }
+
+    private static bool IsPackOnTheBus(byte address, ISimulatedBattery battery) => address >= 1 && address <= battery.Packs;
+
+    /// <summary>
+    /// <see cref="SimulatedBus.OwnAddress"/>: only pack ADR (1 to the pack count) answers; a 0x42/0x44 only with COMMAND
+    /// ADR or 00 (never FF), and COMMAND 00 is answered as the pack's own.
+    /// </summary>
+    private static AsciiAnswer? ReplyOnOwnAddressBus(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery)
+    {
+        if (!IsPackOnTheBus(address, battery))
+        {
+            return null;
+        }
+
+        if (cid2 is 0x42 or 0x44 && (info.Length == 0 || (info[0] != address && info[0] != 0)))
+        {
+            return null;
+        }
+
+        return ReplyAsMaster(address, cid2, info.Length > 0 && info[0] == 0 ? [address] : info, battery);
+    }
+
+    private static AsciiAnswer? ReplyAsMaster(byte address, byte cid2, ReadOnlySpan<byte> info, ISimulatedBattery battery)
     {
         switch (cid2)
         {

@@ -1,19 +1,11 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using Prometheus;
 
@@ -33,15 +25,13 @@ namespace BmsPace.Outputs.Mqtt;
 /// is cleared (found among the retained messages the broker hands over on subscribing); a pack that only stopped
 /// answering keeps its discovery and goes <c>offline</c> once it has missed <c>stale_after_cycles</c> cycles.</para>
 /// </remarks>
-public sealed partial class MqttSink : BackgroundService, IReadingSink
+public sealed class MqttSink : BackgroundService, IReadingSink
 {
-    private const string Online = "online";
-    private const string Offline = "offline";
+    private const string Online = MqttBrokerConnection.Online;
+    private const string Offline = MqttBrokerConnection.Offline;
 
     /// <summary>How long a clean shutdown may take to publish <c>offline</c> and disconnect.</summary>
     private static readonly TimeSpan ShutdownBudget = TimeSpan.FromSeconds(5);
-
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>1 s first (a restarting broker is usually back within seconds), at most one minute between attempts.</summary>
     private static readonly BackoffPolicy Reconnect = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
@@ -54,8 +44,8 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     private readonly TimeProvider _time;
     private readonly ILogger<MqttSink> _logger;
     private readonly Random _random = new();
-    private readonly X509Certificate2Collection? _trustedCas;
-    private readonly Dictionary<string, BatteryOptions> _configuredBatteries;
+    private readonly MqttBrokerConnection _broker;
+    private readonly RetainedDiscoveryCleanup _cleanup;
 
     private readonly ConcurrentDictionary<string, BatterySnapshot> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BatterySnapshot> _latest = new(StringComparer.Ordinal);
@@ -66,7 +56,6 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     private readonly Dictionary<(string Battery, int Pack), PackIdentity> _identities = [];
 
     private int _homeAssistantBirths;
-    private string? _problem;
 
     /// <param name="options">The whole configuration: the mqtt section, the batteries (to know which packs are configured) and the poll timing (for expire_after).</param>
     /// <param name="exporterVersion">Written as the discovery origin's and link device's sw_version.</param>
@@ -81,13 +70,8 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
         _metrics = new MqttSinkMetrics(registry);
         _time = time;
         _logger = logger;
-        if (_mqtt.CaPem is { } pem)
-        {
-            _trustedCas = [];
-            _trustedCas.ImportFromPem(pem);
-        }
-
-        _configuredBatteries = options.Batteries.ToDictionary(b => MqttTopics.IdPart(b.Name), StringComparer.Ordinal);
+        _broker = new MqttBrokerConnection(_mqtt, _topics, _metrics, logger);
+        _cleanup = new RetainedDiscoveryCleanup(options, _topics);
     }
 
     public MqttTopics Topics => _topics;
@@ -107,11 +91,7 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     public override void Dispose()
     {
         base.Dispose();
-        foreach (var certificate in _trustedCas ?? [])
-        {
-            certificate.Dispose();
-        }
-
+        _broker.Dispose();
         _wake.Dispose();
     }
 
@@ -131,13 +111,13 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
             client.ApplicationMessageReceivedAsync += OnMessageAsync;
             try
             {
-                if (await ConnectAsync(client, stoppingToken))
+                if (await _broker.ConnectAsync(client, stoppingToken))
                 {
                     failures = 0;
                     await RunSessionAsync(client, stoppingToken);
                     if (!stoppingToken.IsCancellationRequested)
                     {
-                        Fail("disconnected", $"the connection to the MQTT broker at {SafeUrl} was lost; connecting again", null);
+                        _broker.Fail("disconnected", $"the connection to the MQTT broker at {SafeUrl} was lost; connecting again", null);
                     }
                 }
             }
@@ -148,7 +128,7 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
             }
             catch (Exception error)
             {
-                ReportFailure(error);
+                _broker.ReportFailure(error);
             }
             finally
             {
@@ -170,111 +150,7 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
     /// <summary>The longest a poll cycle may take when every request runs into the timeout (four requests).</summary>
     private static TimeSpan CycleBudget(BmsPaceOptions options) => (options.RequestTimeout + options.RequestGap) * 4;
 
-    private string SafeUrl => _mqtt.Url.GetLeftPart(UriPartial.Authority);
-
-    /// <returns>True when connected; false after a refusal (already logged and counted).</returns>
-    private async Task<bool> ConnectAsync(IMqttClient client, CancellationToken stoppingToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(ConnectTimeout);
-        MqttClientConnectResult result;
-        try
-        {
-            result = await client.ConnectAsync(BuildClientOptions(), timeout.Token);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            Fail("timeout", $"the MQTT broker at {SafeUrl} did not complete the connection within 10 s: check mqtt.url. Retrying with backoff", null);
-            return false;
-        }
-
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            string fix = result.ResultCode switch
-            {
-                MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
-                    "fix mqtt.username and mqtt.password (or mqtt.password_file), or the broker's access rules",
-                MqttClientConnectResultCode.ClientIdentifierNotValid => "fix mqtt.client_id",
-                MqttClientConnectResultCode.Banned => "the broker bans this client: check mqtt.client_id and mqtt.username",
-                _ => "check mqtt.url and the broker's log",
-            };
-            Fail("refused", $"the MQTT broker at {SafeUrl} refused the connection ({result.ResultCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : ": " + result.ReasonString)}): {fix}. Retrying with backoff", null);
-            return false;
-        }
-
-        _metrics.Connected.Set(1);
-        if (_problem is not null)
-        {
-            _logger.LogInformation("Connected to the MQTT broker at {Url} again", SafeUrl);
-            _problem = null;
-        }
-        else
-        {
-            _logger.LogInformation("Connected to the MQTT broker at {Url}", SafeUrl);
-        }
-
-        return true;
-    }
-
-    private MqttClientOptions BuildClientOptions()
-    {
-        bool tls = _mqtt.Url.Scheme == "mqtts";
-        int port = _mqtt.Url.IsDefaultPort || _mqtt.Url.Port <= 0 ? (tls ? 8883 : 1883) : _mqtt.Url.Port;
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_mqtt.Url.Host, port)
-            .WithProtocolVersion(MqttProtocolVersion.V311)
-            .WithClientId(_mqtt.EffectiveClientId)
-            .WithCleanSession(true)
-            .WithKeepAlivePeriod(_mqtt.Keepalive)
-            .WithTimeout(ConnectTimeout)
-            .WithWillTopic(_topics.Status)
-            .WithWillPayload(Encoding.UTF8.GetBytes(Offline))
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (_mqtt.Username.Length > 0 || !_mqtt.Password.IsEmpty)
-        {
-            builder.WithCredentials(_mqtt.Username, _mqtt.Password.Value);
-        }
-
-        if (tls)
-        {
-            builder.WithTlsOptions(options => options
-                .UseTls()
-                .WithTargetHost(_mqtt.Url.IdnHost)
-                .WithCertificateValidationHandler(ValidateServerCertificate));
-        }
-
-        return builder.Build();
-    }
-
-    /// <summary>The system store decides first; with <c>ca_file</c>, a chain ending in one of its certificates is accepted too (the host name must still match).</summary>
-    private bool ValidateServerCertificate(MqttClientCertificateValidationEventArgs args)
-    {
-        if (args.SslPolicyErrors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (_trustedCas is null || args.Certificate is null || (args.SslPolicyErrors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_trustedCas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (args.Chain is not null)
-        {
-            foreach (var element in args.Chain.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        using var certificate = new X509Certificate2(args.Certificate);
-        return chain.Build(certificate);
-    }
+    private string SafeUrl => _broker.SafeUrl;
 
     private async Task RunSessionAsync(IMqttClient client, CancellationToken stoppingToken)
     {
@@ -488,98 +364,13 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
                 Wake();
             }
         }
-        else if (message.Retain && message.Payload.Length > 0 && _topics.DiscoveryObjectId(message.Topic) is { } objectId
-                 && IsNoLongerConfigured(objectId) && IsOurs(message.Payload))
+        else if (message.Retain && _cleanup.MustClear(message.Topic, message.Payload))
         {
             _retainedToClear.Enqueue(message.Topic);
             Wake();
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// True for the discovery id of a battery that is not configured any more, or of a pack outside its battery's
-    /// pack list. A battery polled with <c>packs: all</c> may report any pack, so none of its packs counts as removed.
-    /// </summary>
-    internal bool IsNoLongerConfigured(string objectId)
-    {
-        string start = _topics.NodeId + "_";
-        if (!objectId.StartsWith(start, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        string rest = objectId[start.Length..];
-        var packMatch = PackIdPattern().Match(rest);
-        string battery = packMatch.Success ? packMatch.Groups["battery"].Value : rest;
-        if (!_configuredBatteries.TryGetValue(battery, out var options))
-        {
-            return true;
-        }
-
-        return packMatch.Success && !options.PollsAllPacks && !options.Packs.Contains(int.Parse(packMatch.Groups["pack"].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Only discovery that bmspace published (origin name) is ever cleared.</summary>
-    private static bool IsOurs(ReadOnlySequence<byte> payload)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && (root.TryGetProperty("origin", out var origin) || root.TryGetProperty("o", out origin))
-                && origin.ValueKind == JsonValueKind.Object
-                && origin.TryGetProperty("name", out var name)
-                && name.ValueKind == JsonValueKind.String
-                && name.GetString() == "bmspace";
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private void ReportFailure(Exception error)
-    {
-        var chain = new List<Exception>();
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            chain.Add(e);
-        }
-
-        if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } tls)
-        {
-            Fail("tls", $"the TLS handshake with the MQTT broker at {SafeUrl} failed ({tls.Message}): check mqtt.url (the host name must match the broker's certificate) and mqtt.ca_file. Retrying with backoff", null);
-        }
-        else if (chain.OfType<SocketException>().FirstOrDefault() is { } socket)
-        {
-            Fail("unreachable", $"cannot reach the MQTT broker at {SafeUrl} ({socket.SocketErrorCode}: {socket.Message}): check mqtt.url and that the broker runs. Retrying with backoff; polling goes on", null);
-        }
-        else if (chain.OfType<MQTTnet.Exceptions.MqttCommunicationTimedOutException>().Any() || chain.OfType<TimeoutException>().Any())
-        {
-            Fail("timeout", $"the MQTT broker at {SafeUrl} did not answer in time: check mqtt.url. Retrying with backoff", null);
-        }
-        else
-        {
-            Fail("connection", $"the connection to the MQTT broker at {SafeUrl} failed ({error.GetType().Name}: {error.Message}). Retrying with backoff", error);
-        }
-    }
-
-    /// <summary>Counts the failure; logs it once per kind of problem (a broker down for an hour is one line, not one per retry).</summary>
-    private void Fail(string reason, string message, Exception? error)
-    {
-        _metrics.Errors.WithLabels(reason).Inc();
-        string key = reason + "|" + message;
-        if (key == _problem)
-        {
-            _logger.LogDebug("MQTT: still failing ({Reason})", reason);
-            return;
-        }
-
-        _problem = key;
-        _logger.LogWarning(error, "MQTT: {Problem}", message);
     }
 
     private void Wake()
@@ -600,9 +391,6 @@ public sealed partial class MqttSink : BackgroundService, IReadingSink
             }
         }
     }
-
-    [GeneratedRegex(@"^(?<battery>.+)_pack(?<pack>[0-9]{2})$")]
-    private static partial Regex PackIdPattern();
 
     /// <summary>What this connection has sent; empty at every connect, so everything is sent again.</summary>
     private sealed class Session
