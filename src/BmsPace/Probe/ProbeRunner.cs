@@ -56,7 +56,7 @@ internal sealed record ConnectionProbe(ProbeTarget Target, IReadOnlyList<ProbeAt
 /// first byte, an echo or other bytes end it after a short pause, and the whole connection stops at <see cref="Budget"/>.
 /// Only the read-only analog request and identity read of each dialect are sent.
 /// </remarks>
-internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
+internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
 {
     public static readonly TimeSpan UsualTimeout = TimeSpan.FromMilliseconds(1000);
 
@@ -290,6 +290,11 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     private static async Task<ProbeAttemptResult> AttemptAsync(
         Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken, bool ownAddress = false)
     {
+        if (dialects[0].Wire is not AsciiWire)
+        {
+            return await AttemptEveryReadAsync(run, link, baud, dialects, address, timeout, cancellationToken);
+        }
+
         byte[] request = ownAddress ? ProbeQuestions.OwnAddressRequest(dialects[0], address) : ProbeQuestions.AnalogRequest(dialects[0], address);
         string requestText = dialects[0].Wire.Describe(request);
         var listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
@@ -316,7 +321,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     private static async Task<ProbeFinding> DescribeAsync(Run run, StreamTransport link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
     {
         var dialect = first.Classification.Dialect!;
-        var frame = first.Classification.Frame!;
+        byte version = first.Classification.Frame?.Version ?? dialect.DefaultVersion;
         string? softwareVersion = await ReadIdentityAsync(run, link, baud, dialect, first.Address, cancellationToken);
 
         // A pack that answered only for itself is scanned for with the same form of question.
@@ -373,7 +378,7 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             run.Target,
             baud,
             dialect,
-            frame.Version,
+            version,
             list ? addresses[0] : first.Address,
             list ? addresses.Length : first.Classification.PackCount!.Value,
             list ? addresses : null,
@@ -389,7 +394,13 @@ internal sealed class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         string? version = null;
         var outcome = classification.Outcome;
         string detail = classification.Detail;
-        if (classification.Frame is { ReturnCode: 0 } identity)
+        if (classification is { Frame: null, Reply: { } reply })
+        {
+            version = ProbeQuestions.SoftwareVersion(dialect, reply);
+            outcome = ProbeOutcome.Answer;
+            detail = version is null ? "identity read answered" : $"software version {version}";
+        }
+        else if (classification.Frame is { ReturnCode: 0 } identity)
         {
             // Any valid RTN 00 frame answers an identity read; it is no analog answer, so Explain does not apply.
             version = ProbeQuestions.SoftwareVersion(dialect, identity);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Wire;
 
 namespace BmsPace.Probe;
 
@@ -11,7 +13,8 @@ internal static class ProbeVerdict
 {
     public const string Loopback = "the converter sends back what it receives: switch off its echo/loopback option, or RX and TX are tied";
 
-    public const string Modbus = "binary replies: this port speaks Modbus; set the pack's RS485 protocol to PACE in the vendor tool, or use the RS232 port";
+    public static readonly string Modbus =
+        $"binary replies: this port speaks Modbus RTU in a map BmsPace does not read (it reads {string.Join(", ", BmsDialects.All.Where(d => d.Wire is not AsciiWire).Select(d => d.Name))}); set the pack's RS485 protocol to PACE in the vendor tool, or use the RS232 port";
 
     public static IReadOnlyList<string> Explain(ConnectionProbe probe)
     {
@@ -47,7 +50,7 @@ internal static class ProbeVerdict
         var foreign = analog.Where(a => a.Outcome == ProbeOutcome.Foreign).ToList();
         if (foreign.Count > 0)
         {
-            if (foreign.Any(a => a.Detail.Contains("Modbus RTU", StringComparison.Ordinal)))
+            if (foreign.Any(a => a.Detail.Contains(" bytes of Modbus RTU (", StringComparison.Ordinal)))
             {
                 lines.Add(Modbus);
             }
@@ -61,7 +64,14 @@ internal static class ProbeVerdict
             }
         }
 
-        var rtn = analog.Where(a => a.Outcome == ProbeOutcome.Rtn).ToList();
+        // A Modbus exception names no VER: an ASCII RTN and a Modbus refusal say different things.
+        var modbusRefusals = analog.Where(a => a.Outcome == ProbeOutcome.Rtn && IsModbus(a)).ToList();
+        if (modbusRefusals.Count > 0 && finding is null)
+        {
+            lines.Add($"a Modbus RTU slave answers but refuses the reads of every family BmsPace knows ({modbusRefusals[0].Detail}): a map BmsPace does not read yet; the output of bmspace probe --json helps to add it");
+        }
+
+        var rtn = analog.Where(a => a.Outcome == ProbeOutcome.Rtn && !IsModbus(a)).ToList();
         if (rtn.Count > 0)
         {
             string codes = string.Join(", ", rtn.Select(a => a.Detail.Split(' ')[1].TrimEnd(':')).Distinct());
@@ -77,7 +87,8 @@ internal static class ProbeVerdict
             }
         }
 
-        var unexplained = analog.Where(a => a.Outcome == ProbeOutcome.BadFrame && a.Detail.StartsWith(ReplyClassifier.Unexplained, StringComparison.Ordinal)).ToList();
+        var unexplained = analog.Where(a => a.Outcome == ProbeOutcome.BadFrame
+            && (a.Detail.StartsWith(ReplyClassifier.Unexplained, StringComparison.Ordinal) || a.Detail.StartsWith(ModbusReplyClassifier.Unexplained, StringComparison.Ordinal))).ToList();
         if (unexplained.Count > 0 && finding is null)
         {
             lines.Add($"a BMS answers with whole, checksummed frames that no known layout explains ({unexplained[0].Detail}): a dialect or firmware BmsPace does not read yet; the output of bmspace probe --json helps to add it");
@@ -160,7 +171,8 @@ internal static class ProbeVerdict
             : finding.Packs == 1 ? "1 pack" : $"{finding.Packs} packs";
         string every = finding.AnswersEveryAddress ? " (it answers every address: the RS232 port, or a master that ignores ADR)" : "";
         string version = finding.SoftwareVersion is null ? "" : $", software {finding.SoftwareVersion}";
-        return $"a {finding.Dialect.Name} BMS (VER {finding.ProtocolVersion:X2}) answers on {finding.Target.Name}{speed}, address {finding.Address}{every}: {packs}{version}";
+        string envelope = finding.Dialect.Wire is AsciiWire ? $"VER {finding.ProtocolVersion:X2}" : "Modbus RTU";
+        return $"a {finding.Dialect.Name} BMS ({envelope}) answers on {finding.Target.Name}{speed}, address {finding.Address}{every}: {packs}{version}";
     }
 
     private static string Silence(ConnectionProbe probe)
@@ -180,4 +192,7 @@ internal static class ProbeVerdict
 
     private static string Speeds(IEnumerable<ProbeAttempt> attempts) =>
         string.Join(", ", attempts.Select(a => a.Baud).Where(b => b is not null).Distinct().Select(b => b!.Value.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>An attempt that asked a Modbus RTU read (its request is hex bytes, an ASCII request starts with '~').</summary>
+    private static bool IsModbus(ProbeAttempt attempt) => attempt.Request is { } request && !request.StartsWith('~');
 }

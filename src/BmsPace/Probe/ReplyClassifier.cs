@@ -38,7 +38,11 @@ internal static class ProbeOutcomes
 /// <summary>How one reply was read: the outcome, a detail for the attempt line, and for an answer which dialect explained it.</summary>
 internal sealed record ReplyClassification(ProbeOutcome Outcome, string Detail)
 {
+    /// <summary>The ASCII frame that came back, when one did.</summary>
     public ResponseFrame? Frame { get; init; }
+
+    /// <summary>A valid reply of a family that reads a command in several requests (Modbus RTU): one of the replies its decoders take.</summary>
+    public DialectReply? Reply { get; init; }
 
     public IBmsDialect? Dialect { get; init; }
 
@@ -72,6 +76,11 @@ internal static class ReplyClassifier
         }
 
         var wire = candidates[0].Wire;
+        if (wire is not AsciiWire)
+        {
+            return ModbusReplyClassifier.Classify(listen, request, candidates[0]);
+        }
+
         var buffer = new ReadOnlySequence<byte>(received);
         bool sawEcho = false;
         while (wire.TryCutReply(ref buffer, request, out var cut))
@@ -81,12 +90,6 @@ internal static class ReplyClassifier
             {
                 sawEcho = true;
                 continue;
-            }
-
-            if (wire is not AsciiWire)
-            {
-                // Probe does not yet read a Modbus answer as a family (docs/CLI.md): name the bytes, never an ASCII verdict.
-                break;
             }
 
             return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed, ownAddress);
@@ -167,7 +170,7 @@ internal static class ReplyClassifier
         return true;
     }
 
-    private static string DescribeForeign(byte[] received)
+    internal static string DescribeForeign(byte[] received)
     {
         string hex = Convert.ToHexString(received.AsSpan(0, Math.Min(received.Length, 24)));
         string more = received.Length > 24 ? "..." : "";

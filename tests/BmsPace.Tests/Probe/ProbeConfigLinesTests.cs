@@ -17,9 +17,6 @@ public sealed class ProbeConfigLinesTests
 {
     public static TheoryData<string> Dialects => [.. BmsDialects.Names];
 
-    /// <summary>The dialects probe finds: it does not find Modbus RTU batteries yet (docs/MODBUS.md, "What is not done yet").</summary>
-    public static TheoryData<string> ProbedDialects => [.. BmsDialects.All.Where(d => d.Wire is AsciiWire).Select(d => d.Name)];
-
     private static SimulatedBmsOptions Stack(string protocol, int packs)
     {
         Assert.True(BmsDialects.TryFind(protocol, out var dialect));
@@ -27,7 +24,7 @@ public sealed class ProbeConfigLinesTests
     }
 
     [Theory]
-    [MemberData(nameof(ProbedDialects))]
+    [MemberData(nameof(Dialects))]
     public async Task The_lines_probe_prints_for_a_three_pack_stack_read_every_pack_with_once(string protocol)
     {
         var options = Stack(protocol, 3);
@@ -42,6 +39,24 @@ public sealed class ProbeConfigLinesTests
         Assert.DoesNotContain("address: 0", config, StringComparison.Ordinal);
         var packs = await OnceAsync(config);
         AssertEveryPackRead(options, packs);
+    }
+
+    [Fact]
+    public async Task A_modbus_family_is_named_by_its_answers_and_the_other_families_refusals_are_modbus_exceptions_not_ascii_verdicts()
+    {
+        var options = Stack("eg4-ll", 2);
+        await using var server = SimulatorTcpServer.Start(new SimulatedBms(options), new IPEndPoint(IPAddress.Loopback, 0));
+
+        var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
+
+        Assert.Equal(0, run.Exit);
+        Assert.StartsWith("a eg4-ll BMS (Modbus RTU) answers on", run.Verdict[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Verdict, line => line.Contains("VER", StringComparison.Ordinal) || line.Contains("noisy", StringComparison.Ordinal));
+        var refused = Assert.Single(run.Attempts, a => a.Protocol == "seplos-v3" && a.Address == 1);
+        Assert.Equal("rtn", refused.Outcome);
+        Assert.Equal("Modbus exception 01 to function 0x04: illegal function (slave 1)", refused.Detail);
+        Assert.Equal([1, 2], run.Attempts.Where(a => a.Protocol == "eg4-ll" && a.Outcome == "answer" && a.Detail.StartsWith("Modbus RTU slave", StringComparison.Ordinal)).Select(a => a.Address!.Value).Order());
+        ProbeRuns.AssertOnlyReadOnly([.. run.Attempts.Select(a => a.Request!).Where(r => !r.StartsWith('~')).Distinct().Select(hex => System.Text.Encoding.Latin1.GetString(Convert.FromHexString(hex)))]);
     }
 
     [Theory]

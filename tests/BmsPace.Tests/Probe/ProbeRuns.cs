@@ -41,6 +41,10 @@ internal static class ProbeRuns
         }
     }
 
+    /// <summary>The attempts that asked an ASCII question (a request starting with '~') and those that asked a Modbus RTU read.</summary>
+    internal static (List<Attempt> Ascii, List<Attempt> Modbus) ByLanguage(IReadOnlyList<Attempt> attempts) =>
+        ([.. attempts.Where(a => a.Request!.StartsWith('~'))], [.. attempts.Where(a => !a.Request!.StartsWith('~'))]);
+
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         var watch = Stopwatch.StartNew();
