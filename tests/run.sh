@@ -30,11 +30,17 @@ command -v ld.lld >/dev/null 2>&1 || need_packages+=(lld)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_packages+=(gcc-aarch64-linux-gnu)
 command -v aarch64-linux-gnu-objcopy >/dev/null 2>&1 || need_packages+=(binutils-aarch64-linux-gnu)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need_packages+=(prometheus-node-exporter)
+# wrk loads the HTTP benchmarks (prometheus-metrics, status-json), with nginx as their peer.
+command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
 # The status page is tested in a real headless Chromium (driven through chromedriver), behind a real nginx acting as
 # the Home Assistant ingress proxy.
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
+# The add-on's ingress test runs the program in a network namespace of its own (ip from iproute2; unshare and nsenter
+# from util-linux) and asks it with curl from inside.
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 # The container image tests: deploy/build-images.sh builds with podman on base stand-ins made with debootstrap and
 # Debian's packages; the tests run the images in a Docker daemon (docker.io) that their fixture starts and stops.
 command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)

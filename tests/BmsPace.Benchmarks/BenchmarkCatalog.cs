@@ -14,6 +14,7 @@ internal static partial class BenchmarkCatalog
         MqttBenchmark.Register();
         FuzzCommand.Register();
         FootprintBenchmark.Register();
+        StatusPageBenchmarks.Register();
     }
 
     /// <summary>Prometheus /metrics versus nginx (MetricsEndpointBenchmark.cs).</summary>

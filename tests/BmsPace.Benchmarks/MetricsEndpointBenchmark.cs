@@ -1,9 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
@@ -30,7 +27,7 @@ internal static partial class BenchmarkCatalog
 /// Requests per second and p99 latency of the exporter's /metrics versus nginx serving the identical bytes, measured
 /// in the same run on the same machine. Goal: at least half of nginx's rate and a p99 under 5 ms.
 /// </summary>
-internal static partial class MetricsEndpointBenchmark
+internal static class MetricsEndpointBenchmark
 {
     public const string Name = "prometheus-metrics";
 
@@ -51,16 +48,15 @@ internal static partial class MetricsEndpointBenchmark
         int seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
         foreach (string tool in new[] { "wrk", "nginx" })
         {
-            if (FindOnPath(tool) is null)
+            if (HttpPeers.FindOnPath(tool) is null)
             {
                 await Console.Error.WriteLineAsync($"{Name}: {tool} is not on PATH; install the Debian packages wrk and nginx (apt-get install wrk nginx).");
                 return 2;
             }
         }
 
-        string directory = Directory.CreateTempSubdirectory("bmspace-bench-").FullName;
         // nginx workers run as an unprivileged user: they must be able to read the file.
-        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        string directory = HttpPeers.ReadableScratch("bmspace-bench-");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -82,8 +78,8 @@ internal static partial class MetricsEndpointBenchmark
             await File.WriteAllBytesAsync(Path.Combine(www, "metrics"), exposition);
             await File.WriteAllBytesAsync(Path.Combine(www, "metrics.gz"), rendered.Gzip);
             File.SetUnixFileMode(www, File.GetUnixFileMode(directory));
-            int nginxPort = FreePort();
-            nginx = await StartNginxAsync(directory, nginxPort);
+            int nginxPort = HttpPeers.FreePort();
+            nginx = await HttpPeers.StartNginxAsync(directory, nginxPort, "location = /metrics { default_type \"text/plain; version=0.0.4; charset=utf-8\"; gzip_static on; }");
             string nginxUrl = $"http://127.0.0.1:{nginxPort}/metrics";
 
             using var http = new HttpClient();
@@ -97,14 +93,14 @@ internal static partial class MetricsEndpointBenchmark
 
             int series = exposition.Count(b => b == (byte)'\n') - (2 * 36);
             Console.WriteLine($"exposition: {exposition.Length} bytes plain, {rendered.Gzip.Length} bytes gzip, about {series} series ({Packs} packs x {Cells} cells, {Sensors} sensors)");
-            Console.WriteLine($"wrk -t2 -c16 -d{seconds}s --latency, after a 2 s warm-up of each; load average before: {LoadAverage()}");
-            await RunWrkAsync(exporterUrl, 2, gzip: false);
-            await RunWrkAsync(nginxUrl, 2, gzip: false);
+            Console.WriteLine($"wrk -t2 -c16 -d{seconds}s --latency, after a 2 s warm-up of each; load average before: {HttpPeers.LoadAverage()}");
+            await HttpPeers.RunWrkAsync(exporterUrl, 2, gzip: false);
+            await HttpPeers.RunWrkAsync(nginxUrl, 2, gzip: false);
             bool met = true;
             foreach (bool gzip in new[] { false, true })
             {
-                var exporter = await RunWrkAsync(exporterUrl, seconds, gzip);
-                var reference = await RunWrkAsync(nginxUrl, seconds, gzip);
+                var exporter = await HttpPeers.RunWrkAsync(exporterUrl, seconds, gzip);
+                var reference = await HttpPeers.RunWrkAsync(nginxUrl, seconds, gzip);
                 double ratio = exporter.RequestsPerSecond / reference.RequestsPerSecond;
                 string mode = gzip ? "gzip (Accept-Encoding: gzip, as Prometheus scrapes)" : "plain (no Accept-Encoding)";
                 Console.WriteLine($"-- {mode}");
@@ -114,128 +110,18 @@ internal static partial class MetricsEndpointBenchmark
                 met &= ratio >= GoalRatio && exporter.P99Milliseconds < GoalP99Milliseconds;
             }
 
-            Console.WriteLine($"load average after: {LoadAverage()}");
+            Console.WriteLine($"load average after: {HttpPeers.LoadAverage()}");
             Console.WriteLine(met ? "goal: met" : "goal: NOT met");
             return 0;
         }
         finally
         {
-            if (nginx is not null)
-            {
-                if (!nginx.HasExited)
-                {
-                    nginx.Kill(entireProcessTree: true);
-                }
-
-                await nginx.WaitForExitAsync();
-                nginx.Dispose();
-            }
+            await HttpPeers.StopAsync(nginx);
 
             await app.StopAsync();
             Directory.Delete(directory, recursive: true);
         }
     }
-
-    private sealed record WrkResult(double RequestsPerSecond, double P99Milliseconds);
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static async Task<WrkResult> RunWrkAsync(string url, int seconds, bool gzip)
-    {
-        var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string[] header = gzip ? ["-H", "Accept-Encoding: gzip"] : [];
-        foreach (string argument in (string[])["-t2", "-c16", $"-d{seconds}s", "--latency", .. header, url])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync();
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var rate = RequestsPerSecondLine().Match(output);
-        var p99 = P99Line().Match(output);
-        if (process.ExitCode != 0 || !rate.Success || !p99.Success || output.Contains("Non-2xx", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"wrk failed (exit {process.ExitCode}):\n{output}\n{error}");
-        }
-
-        return new WrkResult(double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture), ToMilliseconds(p99.Groups[1].Value, p99.Groups[2].Value));
-    }
-
-    private static double ToMilliseconds(string value, string unit) => double.Parse(value, CultureInfo.InvariantCulture) * unit switch
-    {
-        "us" => 0.001,
-        "ms" => 1,
-        "s" => 1000,
-        "m" => 60_000,
-        _ => throw new InvalidOperationException($"unknown wrk unit {unit}"),
-    };
-
-    private static async Task<Process> StartNginxAsync(string directory, int port)
-    {
-        string config = $$"""
-            daemon off;
-            worker_processes auto;
-            pid {{directory}}/nginx.pid;
-            error_log {{directory}}/error.log warn;
-            events { worker_connections 1024; }
-            http {
-                access_log off;
-                sendfile on;
-                tcp_nopush on;
-                keepalive_requests 1000000;
-                client_body_temp_path {{directory}}/client_body;
-                proxy_temp_path {{directory}}/proxy;
-                fastcgi_temp_path {{directory}}/fastcgi;
-                uwsgi_temp_path {{directory}}/uwsgi;
-                scgi_temp_path {{directory}}/scgi;
-                server {
-                    listen 127.0.0.1:{{port}};
-                    root {{directory}}/www;
-                    location = /metrics { default_type "text/plain; version=0.0.4; charset=utf-8"; gzip_static on; }
-                }
-            }
-            """;
-        string configPath = Path.Combine(directory, "nginx.conf");
-        await File.WriteAllTextAsync(configPath, config);
-        var start = new ProcessStartInfo("nginx") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "-p", directory, "-e", Path.Combine(directory, "error.log"), "-c", configPath })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync()}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return process;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindOnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
 
     /// <summary>16 fresh packs of 16 cells and 6 sensors, with alarm blocks: the largest bank PACE supports.</summary>
     private static BatterySnapshot Bank()
@@ -302,10 +188,4 @@ internal static partial class MetricsEndpointBenchmark
             Counters = PollCounters.Empty,
         };
     }
-
-    [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
-    private static partial Regex RequestsPerSecondLine();
-
-    [GeneratedRegex(@"^\s*99%\s+([0-9.]+)(us|ms|s|m)\s*$", RegexOptions.Multiline)]
-    private static partial Regex P99Line();
 }

@@ -12,7 +12,7 @@ public sealed class ConfigCommandLine
     private ConfigCommandLine(bool withListen, bool withSimulate)
     {
         Listen = withListen
-            ? new Option<string?>("--listen") { Description = "Serve the status page, /metrics and the health endpoints on HOST:PORT (overrides prometheus.listen and switches the web host on).", HelpName = "HOST:PORT" }
+            ? new Option<string?>("--listen") { Description = "Serve the status page, /metrics and the health endpoints on HOST:PORT (overrides prometheus.listen and switches /metrics on).", HelpName = "HOST:PORT" }
             : null;
         WebConfigFile = withListen
             ? new Option<string?>("--web.config.file") { Description = "TLS and basic auth for every endpoint: a web configuration file of the Prometheus exporter toolkit (overrides prometheus.web_config_file).", HelpName = "PATH" }

@@ -42,15 +42,9 @@ internal static class HealthCommand
 
         var errors = new List<string>();
         var web = await WebHostSettings.LoadAsync(loaded.Options, errors, cancellationToken);
-        if (errors.Count > 0)
+        if (web is null || errors.Count > 0)
         {
             return await ConfigCommandLine.ReportErrorsAsync(loaded with { Options = null, Errors = errors }, console.Error);
-        }
-
-        if (web is null)
-        {
-            await console.Error.WriteLineAsync("bmspace health: prometheus.enabled is false, so there is no /readyz to ask");
-            return BmsPaceCli.ExitDeviceFailed;
         }
 
         var tls = web.WebConfig?.Tls;

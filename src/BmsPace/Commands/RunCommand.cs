@@ -41,12 +41,12 @@ internal static class RunCommand
         var options = mqtt.Options;
         var webErrors = new List<string>();
         var web = await WebHostSettings.LoadAsync(options, webErrors, cancellationToken);
-        if (webErrors.Count > 0)
+        if (web is null || webErrors.Count > 0)
         {
             return await ConfigCommandLine.ReportErrorsAsync(loaded with { Options = null, Errors = webErrors }, console.Error);
         }
 
-        if (web is not null && CannotBind(web.Listen, options.Prometheus.Listen) is { } bindProblem)
+        if (CannotBind(web.Listen, options.Prometheus.Listen) is { } bindProblem)
         {
             await console.Error.WriteLineAsync(bindProblem);
             return BmsPaceCli.ExitDeviceFailed;

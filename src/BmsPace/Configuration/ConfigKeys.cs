@@ -80,10 +80,10 @@ internal static class ConfigKeys
     [
         new ValueKey<PrometheusOptions, bool>(
             "enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, ConfigBinder.Bool, ConfigDescriber.Bool,
-            "Serve `/metrics`, and run the web host on `listen` that serves it beside the live status page (`/`, `/api/v1/status`) and `/healthz`, `/readyz`. `false` opens no port at all."),
+            "Serve `/metrics` on the web host. `false` leaves it out (404); the web host still serves the live status page (`/`, `/api/v1/status`, `/api/v1/events`), `/healthz` and `/readyz` on `listen`."),
         new ValueKey<PrometheusOptions, string>(
             "listen", o => o.Listen, (o, v) => o with { Listen = v }, Scalar<string>(HostPort, HostPortAllowed), Quote,
-            "Address and port of the web host (the status page, `/metrics`, `/healthz`, `/readyz`, `/api/v1/status`): `HOST:PORT`, `:PORT` or `PORT` (every interface). 9863 because the usual exporter range 9100-9999 is taken. `0.0.0.0` = every IPv4 interface; `127.0.0.1` = this machine only; `[::]` = IPv6 as well."),
+            "Address and port of the web host, which always runs (the status page, `/api/v1/status`, `/healthz`, `/readyz`, and `/metrics` unless `enabled` is false): `HOST:PORT`, `:PORT` or `PORT` (every interface). 9863 because the usual exporter range 9100-9999 is taken. `0.0.0.0` = every IPv4 interface; `127.0.0.1` = this machine only; `[::]` = IPv6 as well."),
         new ValueKey<PrometheusOptions, string?>(
             "web_config_file", o => o.WebConfigFile, (o, v) => o with { WebConfigFile = v }, ConfigBinder.FilePath, v => Quote(v!),
             "A web configuration file in the Prometheus exporter-toolkit format (`--web.config.file`): `tls_server_config` (`cert_file`, `key_file`, `client_ca_file`, `client_auth_type`, `min_version`) and `basic_auth_users` (user: bcrypt hash, as `htpasswd -nbB` makes), applied to every endpoint. Checked at start, re-read when it changes. A relative path is taken from the configuration file's folder.")

@@ -17,21 +17,12 @@ namespace BmsPace.Hosting;
 public static class BmsPaceHost
 {
     /// <summary>
-    /// Builds the host for <paramref name="options"/>; the caller runs it. With <paramref name="web"/> (see
-    /// <see cref="WebHostSettings.LoadAsync"/>) the web host serves the status page, health and, when the Prometheus
-    /// output is on, <c>/metrics</c>; without it no port is opened.
+    /// Builds the host for <paramref name="options"/>; the caller runs it. Its web host (see
+    /// <see cref="WebHostSettings.LoadAsync"/>) serves the status page and health, and <c>/metrics</c> when the
+    /// Prometheus output is on.
     /// </summary>
-    public static IHost Build(BmsPaceOptions options, WebHostSettings? web, TextWriter consoleOutput)
+    public static IHost Build(BmsPaceOptions options, WebHostSettings web, TextWriter consoleOutput)
     {
-        if (web is null)
-        {
-            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-            ConfigureLogging(plain.Logging, options);
-            plain.Services.AddSystemd();
-            AddBmsPace(plain.Services, options, consoleOutput);
-            return plain.Build();
-        }
-
         return WebServer.Build(web, builder =>
         {
             ConfigureLogging(builder.Logging, options);

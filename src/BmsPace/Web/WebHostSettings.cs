@@ -10,17 +10,12 @@ namespace BmsPace.Web;
 public sealed record WebHostSettings(IPEndPoint Listen, string? WebConfigFile, WebConfig? WebConfig)
 {
     /// <summary>
-    /// The settings for <paramref name="options"/>: null when the web host does not run (<c>prometheus.enabled: false</c>,
-    /// as before the host had a page: no port is opened), or when the web configuration file has problems, each of
-    /// which is added to <paramref name="errors"/>.
+    /// The settings for <paramref name="options"/>, or null when the web configuration file has problems, each of which
+    /// is added to <paramref name="errors"/>. The web host runs whether or not the Prometheus output is on: the status
+    /// page and health belong to the host, and only <c>/metrics</c> leaves with <c>prometheus.enabled: false</c>.
     /// </summary>
     public static async Task<WebHostSettings?> LoadAsync(BmsPaceOptions options, List<string> errors, CancellationToken cancellationToken)
     {
-        if (!options.Prometheus.Enabled)
-        {
-            return null;
-        }
-
         WebConfig? webConfig = null;
         if (options.Prometheus.WebConfigFile is { } path)
         {

@@ -110,6 +110,7 @@ public sealed class MadeUpDialectTests(MosquittoFixture fixture) : IClassFixture
             request_timeout: 1s
             prometheus:
               enabled: false
+              listen: 127.0.0.1:{BmsPace.Tests.Prometheus.ProcessRunner.FreePort()}
             console:
               enabled: false
             mqtt:

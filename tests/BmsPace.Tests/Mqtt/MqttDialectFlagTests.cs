@@ -25,6 +25,9 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
     [InlineData("eg4")]
     [InlineData("seplos")]
     [InlineData("pylontech")]
+    [InlineData("seplos-v3")]
+    [InlineData("eg4-ll")]
+    [InlineData("pace-modbus")]
     public async Task A_pack_announces_exactly_its_own_dialects_flags_and_each_flag_it_raises_turns_its_entity_on(string protocol)
     {
         Assert.True(BmsDialects.TryFind(protocol, out var dialect));
@@ -35,7 +38,8 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
         await using var recorder = await MqttRecorder.StartAsync(fixture.Broker.Port);
         var options = MqttHostTests.Options(server.EndPoint.Port, fixture.Broker.Url, node) with
         {
-            Batteries = [new BatteryOptions { Name = Battery, Connection = new TcpConnectionSpec("127.0.0.1", server.EndPoint.Port) }],
+            // A stand-alone Seplos V3 pack answers at slave address 0 (docs/MODBUS.md); every other single pack at 1.
+            Batteries = [new BatteryOptions { Name = Battery, Address = protocol == "seplos-v3" ? (byte)0 : (byte)1, Connection = new TcpConnectionSpec("127.0.0.1", server.EndPoint.Port) }],
         };
         await using var host = await RunningHost.StartAsync(options);
 

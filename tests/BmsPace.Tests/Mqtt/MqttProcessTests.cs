@@ -112,6 +112,7 @@ public sealed class MqttProcessTests
               enabled: false
             prometheus:
               enabled: false
+              listen: 127.0.0.1:{BmsPace.Tests.Prometheus.ProcessRunner.FreePort()}
             mqtt:
               enabled: true
               url: {broker.Url}

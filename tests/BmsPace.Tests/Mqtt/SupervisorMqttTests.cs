@@ -30,6 +30,7 @@ public sealed class SupervisorMqttTests
               enabled: false
             prometheus:
               enabled: false
+              listen: 127.0.0.1:{BmsPace.Tests.Prometheus.ProcessRunner.FreePort()}
             mqtt:
               enabled: true
               node_id: {node}

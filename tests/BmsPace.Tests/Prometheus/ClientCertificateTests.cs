@@ -146,7 +146,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         var webErrors = new List<string>();
         var web = await WebHostSettings.LoadAsync(options, webErrors, CancellationToken.None);
         Assert.Empty(webErrors);
-        var app = BmsPaceHost.Build(options, web, TextWriter.Null);
+        var app = BmsPaceHost.Build(options, web!, TextWriter.Null);
         await app.StartAsync();
         return new RunningExporter(app, port);
     }

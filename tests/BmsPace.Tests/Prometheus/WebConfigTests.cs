@@ -185,7 +185,7 @@ public sealed class WebConfigTests : IAsyncLifetime
         var webErrors = new List<string>();
         var web = await WebHostSettings.LoadAsync(options, webErrors, CancellationToken.None);
         Assert.Empty(webErrors);
-        var app = BmsPaceHost.Build(options, web, TextWriter.Null);
+        var app = BmsPaceHost.Build(options, web!, TextWriter.Null);
         await app.StartAsync();
         return (app, port);
     }

@@ -232,7 +232,7 @@ public sealed partial class AddOnFilesTests
     }
 
     /// <summary>The options as the Supervisor writes /data/options.json: JSON of the same tree.</summary>
-    private static async Task<string> OptionsJsonAsync(YamlMappingNode options)
+    internal static async Task<string> OptionsJsonAsync(YamlMappingNode options)
     {
         string path = Path.Combine(Path.GetTempPath(), $"bmspace-options-{Guid.NewGuid():N}.json");
         await using (var file = File.Create(path))

@@ -146,7 +146,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
         var errors = new List<string>();
         var web = await WebHostSettings.LoadAsync(Options, errors, CancellationToken.None);
         Assert.Empty(errors);
-        _host = BmsPaceHost.Build(Options, web, TextWriter.Null);
+        _host = BmsPaceHost.Build(Options, web!, TextWriter.Null);
         await _host.StartAsync();
     }
 

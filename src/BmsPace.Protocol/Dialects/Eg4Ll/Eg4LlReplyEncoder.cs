@@ -34,7 +34,11 @@ public static class Eg4LlReplyEncoder
         r[22] = (ushort)RegisterImage.Round(pack.DesignAmpHours);
         r[23] = (ushort)Math.Min(100, RegisterImage.Round(100 * pack.FullAmpHours / pack.DesignAmpHours));
         r[24] = (ushort)RegisterImage.Round(100 * pack.StateOfCharge);
-        r[25] = (ushort)(pack.Charging ? 1 : pack.Discharging ? 2 : 0);
+        // 25 status (bit 0 charging, 1 discharging), 26 warnings, 27 protections, 28 errors (none modelled).
+        r[25] = (ushort)pack.Flags(pack.Charging ? 1 : pack.Discharging ? 2 : 0, 16);
+        r[26] = (ushort)pack.Flags(0, 16);
+        r[27] = (ushort)pack.Flags(0, 16);
+        r[28] = (ushort)pack.Flags(0, 16);
         r[29] = (ushort)(pack.CycleCount >> 16);
         r[30] = (ushort)pack.CycleCount;
         long fullMilliampSeconds = (long)Math.Round(pack.FullAmpHours * 3_600_000);

@@ -25,8 +25,11 @@ public static class PaceModbusReplyEncoder
         r[6] = (ushort)RegisterImage.Round(pack.DesignAmpHours * 100);
         r[7] = (ushort)pack.CycleCount;
 
-        // Register 11: status bits 8 charging, 9 discharging, 10 charge FET on, 11 discharge FET on.
-        r[11] = (ushort)((pack.Charging ? 1 << 8 : 0) | (pack.Discharging ? 1 << 9 : 0) | (1 << 10) | (1 << 11));
+        // 9 warnings, 10 protections (none modelled); 11 faults and status: bits 8 charging, 9 discharging, 10 charge FET
+        // on, 11 discharge FET on.
+        r[9] = (ushort)pack.Flags(0, 16);
+        r[10] = (ushort)pack.Flags(0, 16);
+        r[11] = (ushort)pack.Flags((pack.Charging ? 1 << 8 : 0) | (pack.Discharging ? 1 << 9 : 0) | (1 << 10) | (1 << 11), 16);
         r[12] = (ushort)pack.BalancingCells.Aggregate(0, (bits, cell) => bits | (1 << (cell - 1)));
         for (int i = 0; i < Math.Min(16, cellsMv.Length); i++)
         {

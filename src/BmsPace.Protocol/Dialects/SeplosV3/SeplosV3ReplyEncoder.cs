@@ -81,6 +81,12 @@ public static class SeplosV3ReplyEncoder
         pic[7] = (byte)(balance >> 8);
         pic[8] = (byte)(pack.Discharging ? 0x01 : pack.Charging ? 0x02 : 0x10);
         pic[15] = 0x03; // discharge and charge FETs on
+        for (int i = 0; i < pic.Length; i++)
+        {
+            // Bytes 6 and 7 are the balancing cells, not alarms.
+            pic[i] = i is 6 or 7 ? pic[i] : (byte)pack.Flags(pic[i]);
+        }
+
         return pic;
     }
 

@@ -88,6 +88,8 @@ public sealed class StatusDocument
             json.WriteString("generated_at", _time.GetUtcNow());
             json.WriteNumber("scan_interval_seconds", _options.ScanInterval.TotalSeconds);
             json.WriteNumber("stale_after_cycles", _options.StaleAfterCycles);
+            // The page links /metrics only where it is served (prometheus.enabled).
+            json.WriteBoolean("metrics", _options.Prometheus.Enabled);
             json.WriteStartArray("batteries");
             foreach (string name in _board.Batteries.Union(records.Keys, StringComparer.Ordinal))
             {

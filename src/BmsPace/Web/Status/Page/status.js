@@ -8,6 +8,7 @@
   var linkBox = document.getElementById('link');
   var linkText = document.getElementById('link-text');
   var generated = document.getElementById('generated');
+  var metricsLink = document.getElementById('metrics-link');
   var opened = new Set();
   var last = null;          // the last status document
   var lastMessage = 0;      // when anything (status or ping) last came from the exporter
@@ -342,6 +343,7 @@
     main.setAttribute('aria-busy', 'false');
     generated.textContent = 'Snapshot of ' + new Date(doc.generated_at).toLocaleTimeString() + ' \u00B7 scan every ' + doc.scan_interval_seconds + ' s';
     generated.dataset.generatedAt = doc.generated_at;
+    metricsLink.hidden = doc.metrics === false;
     setLink();
   }
 
@@ -370,7 +372,8 @@
   }
 
   function connect() {
-    if (!window.EventSource) { startPolling(); return; }
+    // Without server-sent events: fetch at once, then once per scan.
+    if (!window.EventSource) { probeOnce(); return; }
     mode = 'events';
     var es = new EventSource(new URL('api/v1/events', base).href);
     source = es;
@@ -393,6 +396,7 @@
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (doc) {
+      mode = 'polling';
       lastMessage = Date.now();
       render(doc);
       startPolling();
