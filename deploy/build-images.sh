@@ -12,9 +12,10 @@
 #     toolchain and zlib for both architectures, and this machine's .NET SDK;
 #   - runtime-deps chiseled: the few libraries the executable loads, extracted from Debian's packages of the target
 #     architecture (libc6, libgcc-s1, libstdc++6, libssl3, zlib1g), the CA bundle and the "app" user;
-#   - the add-on's Debian base: the bookworm minbase.
+#   - the add-on's Debian base: the bookworm minbase with the Debian packages Home Assistant's base installs.
 # Stand-ins and the bookworm tree are cached in $BMSPACE_IMAGE_CACHE (default ~/.cache/bmspace/images) with a private
-# podman store, so a second run rebuilds only bmspace. NuGet packages come from this machine's cache (mounted into
+# podman store, so a second run rebuilds only bmspace, and only when what its build reads changed (a hash of those
+# files is a label of the image). NuGet packages come from this machine's cache (mounted into
 # the build). Builds with podman (vfs storage: the only driver that works here); with --load it also copies each
 # image into the Docker daemon of $DOCKER_HOST (`podman save | docker load`), where the tests run them.
 #
@@ -54,6 +55,18 @@ addon_program_image=$(sed -n 's/^ARG BMSPACE_IMAGE=//p' "$addon_dir/Dockerfile")
 
 has_image() { podman_ image exists "$1"; }
 
+# What a build reads, as one hash, kept on the image as a label: an image whose label matches is up to date, and
+# this run reuses it (a second test run without changes skips both NativeAOT publishes).
+inputs_hash() {
+  find "$@" -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -name '*.md' -print0 | sort -z | xargs -0 sha256sum \
+    | sha256sum | cut -c1-32
+}
+label_key=io.bmspace.build-inputs
+up_to_date() {
+  local tag="$1" hash="$2"
+  has_image "$tag" && [ "$(podman_ image inspect --format "{{ index .Labels \"$label_key\" }}" "$tag")" = "$hash" ]
+}
+
 # Debian bookworm, minimal: the root of the SDK stand-in and of the add-on base stand-in.
 bookworm_minbase() {
   local tar="$cache/bookworm-minbase-amd64.tar"
@@ -68,6 +81,8 @@ bookworm_minbase() {
     log "debootstrap --variant=minbase bookworm from ${mirror:-http://deb.debian.org/debian} (about a minute)"
     debootstrap --variant=minbase bookworm "$root" "${mirror:-http://deb.debian.org/debian}" >/dev/null
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    # mktemp made the folder 0700: as the image's / it would shut every user but root out of the whole tree.
+    chmod 755 "$root"
     tar -C "$root" -cf "$tar.partial" .
     rm -rf "$root"
     mv "$tar.partial" "$tar"
@@ -126,20 +141,45 @@ runtime_standin() {
   rm -rf "$work"
 }
 
+# Home Assistant's Debian base: bookworm with what its Dockerfile installs from Debian (bash, jq, tzdata, curl and
+# ca-certificates, so libssl3 and the CA bundle too); its s6-overlay, bashio and tempio are not needed, since the
+# add-on starts bmspace as PID 1.
 addon_base_standin() {
   has_image "$addon_base" && return
   bookworm_minbase
-  podman_ tag localhost/bmspace-standin/bookworm:minbase "$addon_base"
+  log "add-on base stand-in $addon_base: bookworm with Home Assistant's base packages"
+  local context
+  context=$(mktemp -d)
+  cat >"$context/Containerfile" <<'EOF'
+FROM localhost/bmspace-standin/bookworm:minbase
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bash jq tzdata curl ca-certificates >/dev/null \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+EOF
+  podman_ build --quiet --format docker --network host --pull=never --layers=false -t "$addon_base" "$context" \
+    >"$cache/build-addon-base.log" 2>&1 || {
+      tail -n 40 "$cache/build-addon-base.log" >&2
+      exit 1
+    }
+  rm -rf "$context"
 }
 
 build_bmspace() {
   local arch="$1" tag="$2"
+  local hash
+  hash=$(inputs_hash Dockerfile global.json Directory.Build.props .editorconfig src deploy/docker)
+  if up_to_date "$tag" "$hash"; then
+    log "$tag is up to date (its build inputs are unchanged)"
+    return
+  fi
   runtime_standin "$arch"
   podman_ tag "localhost/bmspace-standin/runtime-deps:$arch" "$runtime_image"
   log "building $tag (linux/$arch) from Dockerfile"
   # podman 4.3 leaves BUILDPLATFORM unset: the SDK stage runs on this machine's own architecture.
-  podman_ build --network host --pull=never --layers=false --platform "linux/$arch" \
+  # Docker's image format: the OCI format has no HEALTHCHECK, and podman drops it from the image with a warning.
+  podman_ build --format docker --network host --pull=never --layers=false --platform "linux/$arch" \
     --build-arg "BUILDPLATFORM=linux/$(dpkg --print-architecture)" \
+    --label "$label_key=$hash" \
     -v "$HOME/.nuget/packages:/root/.nuget/packages" -t "$tag" -f Dockerfile . >"$cache/build-$arch.log" 2>&1 || {
       tail -n 40 "$cache/build-$arch.log" >&2
       exit 1
@@ -155,13 +195,20 @@ if [ "$arm64" = 1 ]; then
   build_bmspace arm64 "localhost/bmspace:$version-arm64"
   tags+=("localhost/bmspace:$version-arm64")
 fi
-if [ "$addon" = 1 ]; then
+addon_hash="$(inputs_hash "$addon_dir")-$(podman_ image inspect --format '{{.Id}}' "localhost/bmspace:$version" | cut -c1-16)"
+if [ "$addon" = 1 ] && up_to_date "localhost/bmspace-addon:$version" "$addon_hash"; then
+  log "localhost/bmspace-addon:$version is up to date (its folder and program image are unchanged)"
+  tags+=("localhost/bmspace-addon:$version")
+elif [ "$addon" = 1 ]; then
   addon_base_standin
   program_image="${addon_program_image//\$\{BUILD_VERSION\}/$version}"
   podman_ tag "localhost/bmspace:$version" "$program_image"
   log "building localhost/bmspace-addon:$version from $addon_dir/Dockerfile on $addon_base"
-  podman_ build --network host --pull=never --layers=false --platform linux/amd64 \
+  # With layers: podman 4.3 with --layers=false deletes the image of a stage that is only a FROM line (here the program
+  # image, under all its tags) when the build ends.
+  podman_ build --format docker --network host --pull=never --platform linux/amd64 \
     --build-arg "BUILD_FROM=$addon_base" --build-arg "BUILD_VERSION=$version" --build-arg BUILD_ARCH=amd64 \
+    --label "$label_key=$addon_hash" \
     -t "localhost/bmspace-addon:$version" "$addon_dir" >"$cache/build-addon.log" 2>&1 || {
       tail -n 40 "$cache/build-addon.log" >&2
       exit 1

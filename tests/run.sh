@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of BmsPace. Installs what the tests need first (the real servers they start: Prometheus and
 # promtool, InfluxDB 1.x, VictoriaMetrics, socat, Mosquitto; the shipping checks' tools: systemd-analyze, node and npm, which
-# fetch the Dockerfile linter into .test-work/), then builds and runs both test projects, then prints the plain
-# closing line "N passed, N failed".
+# fetch the Dockerfile linter into .test-work/; docker.io, podman and debootstrap for the container images, whose
+# base stand-ins are cached in ~/.cache/bmspace/images), then builds and runs both test projects, then prints the
+# plain closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +41,17 @@ command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 # from util-linux) and asks it with curl from inside.
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+# The container image tests: deploy/build-images.sh builds with podman on base stand-ins made with debootstrap and
+# Debian's packages; the tests run the images in a Docker daemon (docker.io) that their fixture starts and stops.
+command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
+command -v podman >/dev/null 2>&1 || need_packages+=(podman)
+command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_packages+=(zlib1g-dev)
 dpkg -s zlib1g-dev:arm64 >/dev/null 2>&1 || need_packages+=(zlib1g-dev:arm64)
+# build-images.sh takes the arm64 image's libraries from Debian's arm64 packages (apt-get download): apt must list arm64.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  need_packages+=(libc6:arm64)
+fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing test servers: ${need_packages[*]}"
   sudo_cmd=""

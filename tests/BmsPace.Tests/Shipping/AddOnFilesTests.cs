@@ -123,7 +123,8 @@ public sealed partial class AddOnFilesTests
         Assert.Equal("true", config.Text("usb"));
         Assert.Equal(["mqtt:want"], config.Sequence("services").Texts());
         Assert.Equal("true", config.Text("ingress"));
-        Assert.True(int.TryParse(config.Text("ingress_port"), out int ingress) && ingress is > 0 and < 65536);
+        // The Supervisor's proxy reaches the page on the port the web host listens on by default.
+        Assert.Equal(BmsPace.Web.ListenAddress.Parse(new BmsPace.Configuration.BmsPaceOptions().Prometheus.Listen).Port.ToString(System.Globalization.CultureInfo.InvariantCulture), config.Text("ingress_port"));
         Assert.StartsWith("mdi:", config.Text("panel_icon"), StringComparison.Ordinal);
         Assert.Equal("false", config.Text("init"));
         foreach (string key in new[] { "name", "description", "url" })

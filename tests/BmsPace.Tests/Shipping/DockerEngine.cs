@@ -105,13 +105,25 @@ internal sealed class DockerEngine : IAsyncDisposable
         }
 
         _daemon.Dispose();
+
+        // dockerd 20.10 leaves its default network namespace (an nsfs mount) below its exec root when it stops: unmount
+        // every mount still below the folder, deepest first, so the folder can go.
+        var mounts = (await File.ReadAllLinesAsync("/proc/self/mounts"))
+            .Select(line => line.Split(' ')[1])
+            .Where(point => point.StartsWith(_folder + "/", StringComparison.Ordinal))
+            .OrderByDescending(point => point.Length);
+        foreach (string point in mounts)
+        {
+            await ExternalTool.RunAsync("umount", [point], TimeSpan.FromSeconds(30));
+        }
+
         try
         {
             Directory.Delete(_folder, recursive: true);
         }
         catch (IOException)
         {
-            // A mount the daemon left behind keeps a folder busy; /tmp is cleaned at boot.
+            // A mount that would not go keeps a folder busy; /tmp is cleaned at boot.
         }
     }
 }
