@@ -13,7 +13,8 @@
 #   - runtime-deps chiseled: the few libraries the executable loads, extracted from Debian's packages of the target
 #     architecture (libc6, libgcc-s1, libstdc++6, libssl3, zlib1g), the CA bundle and the "app" user;
 #   - the add-on's Debian base: the bookworm minbase with the Debian packages Home Assistant's base installs.
-# Stand-ins and the bookworm tree are cached in $BMSPACE_IMAGE_CACHE (default ~/.cache/bmspace/images) with a private
+# Stand-ins and the bookworm tree are cached in $BUILD_IMAGES_CACHE (not BMSPACE_...: bmspace reads every BMSPACE_
+# variable as configuration; default ~/.cache/bmspace/images) with a private
 # podman store, so a second run rebuilds only bmspace, and only when what its build reads changed (a hash of those
 # files is a label of the image). NuGet packages come from this machine's cache (mounted into
 # the build). Builds with podman (vfs storage: the only driver that works here); with --load it also copies each
@@ -34,7 +35,7 @@ for argument in "$@"; do
   esac
 done
 
-cache="${BMSPACE_IMAGE_CACHE:-$HOME/.cache/bmspace/images}"
+cache="${BUILD_IMAGES_CACHE:-$HOME/.cache/bmspace/images}"
 mkdir -p "$cache"
 podman_() {
   podman --root "$cache/podman/root" --runroot "$cache/podman/run" --storage-driver vfs \
