@@ -14,7 +14,14 @@ public abstract partial class ModbusDialect : IBmsDialect
     public IWireFormat Wire => ModbusRtuWire.Instance;
 
     /// <summary>The simulated bus of this family (MODBUS.md's tables, not our decoder).</summary>
-    public IReplyEncoder Replies => _replies ??= new ModbusReplies(Name);
+    public IReplyEncoder Replies => _replies ??= new ModbusReplies(this);
+
+    /// <summary>The slave addresses a simulated bus of <paramref name="packs"/> packs answers at (MODBUS.md: from 1 unless the family says otherwise).</summary>
+    /// <param name="bankMaster">A bank whose unit 1 is a master answering the bank summary (EG4 LL v2).</param>
+    public virtual IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => [.. Enumerable.Range(1, packs).Select(a => (byte)a)];
+
+    /// <summary>The registers the simulated slave at <paramref name="slave"/> (one of <see cref="SimulatedSlaves"/>) holds, written from the family's document.</summary>
+    public abstract RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster);
 
     /// <summary>One slave address per pack; each answers for itself.</summary>
     public PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;

@@ -186,4 +186,12 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
             .. Bits(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
         ];
     }
+
+    /// <summary>With a bank master, unit 1 answers the bank summary and the packs follow from 2.</summary>
+    public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => base.SimulatedSlaves(bankMaster ? packs + 1 : packs, bankMaster);
+
+    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        !bankMaster ? Eg4LlReplyEncoder.Pack(stack[slave - 1], options)
+        : slave == 1 ? Eg4LlReplyEncoder.Master(stack)
+        : Eg4LlReplyEncoder.Pack(stack[slave - 2], options);
 }

@@ -89,4 +89,7 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
             .. Bits(FlagFamily.Status, "status_fault", (8, "charging"), (9, "discharging"), (10, "charge_fet"), (11, "discharge_fet"), (12, "current_limit"), (14, "reverse_connection"), (15, "heater")),
         ];
     }
+
+    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        PaceModbusReplyEncoder.Pack(stack[slave - 1], options);
 }

@@ -212,4 +212,10 @@ public sealed class SeplosV3Dialect : ModbusDialect
             .. Bits(FlagFamily.Fault, "fault_event", (0, "temperature_sensor"), (1, "sampling"), (2, "charge_mosfet"), (3, "discharge_mosfet"), (4, "cell"), (5, "sensing_wire")),
         ];
     }
+
+    /// <summary>One pack alone answers at 0 (with the bank blocks); several from 1.</summary>
+    public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => packs == 1 ? [0] : base.SimulatedSlaves(packs, bankMaster);
+
+    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        slave == 0 ? SeplosV3ReplyEncoder.Pack(stack[0], options, stack) : SeplosV3ReplyEncoder.Pack(stack[slave - 1], options);
 }
