@@ -31,7 +31,10 @@ public static class ModbusSlaves
         }
 
         byte slave = frame[0];
-        if (!family.SimulatedSlaves(stack.Count, eg4Master).Contains(slave))
+        var placed = options.PackAddresses;
+        var slaves = placed.Count > 0 ? placed : family.SimulatedSlaves(stack.Count, eg4Master);
+        int position = IndexOf(slaves, slave);
+        if (position < 0)
         {
             return null;
         }
@@ -51,7 +54,20 @@ public static class ModbusSlaves
             return ModbusFraming.Exception(slave, frame[1], 0x03);
         }
 
-        return family.SimulatedImage(slave, stack, options, eg4Master).Answer(request);
+        return family.SimulatedImage(slave, position, stack, options, eg4Master && placed.Count == 0).Answer(request);
+    }
+
+    private static int IndexOf(IReadOnlyList<byte> slaves, byte slave)
+    {
+        for (int i = 0; i < slaves.Count; i++)
+        {
+            if (slaves[i] == slave)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static ModbusDialect Family(string name) =>
@@ -67,6 +83,9 @@ internal sealed class ModbusReplies(ModbusDialect family) : IReplyEncoder
         ArgumentNullException.ThrowIfNull(battery);
         return ModbusSlaves.Answer(family, request, battery.Sample(), battery);
     }
+
+    /// <summary>Every pack is a slave at its own address, wherever it is placed.</summary>
+    public bool PlacesPacksAtAddresses => true;
 
     /// <summary>The register maps hold 16 cells at most.</summary>
     public string? RefuseShape(int packs, int cells, int temperatures) =>

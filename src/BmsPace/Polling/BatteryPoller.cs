@@ -157,7 +157,8 @@ public sealed class BatteryPoller
         if (_packsFound is null)
         {
             var found = new List<int>();
-            for (int address = _battery.Address; address <= _dialect.Current!.Addressing.HighestPackAddress; address++)
+            // Up to the end of the dialect's range: the DIP range, or a self-assigned address alone (EG4's 64).
+            for (int address = _battery.Address; _dialect.Current!.Addressing.Reaches(address); address++)
             {
                 var (_, analog) = await ReadAnalogAsync((byte)address, (byte)address, cancellationToken);
                 if (analog is null)

@@ -11,6 +11,9 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
     /// <summary>The live block: registers 0-38.</summary>
     private const int LiveCount = 39;
 
+    /// <summary>Where an auto-ID pack without DIP switches answers (0x40).</summary>
+    private const int AutoIdAddress = 64;
+
     private const int ModelRegister = 105;
     private const int FirmwareRegister = 117;
     private const int SerialRegister = 120;
@@ -190,8 +193,14 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
     /// <summary>With a bank master, unit 1 answers the bank summary and the packs follow from 2.</summary>
     public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => base.SimulatedSlaves(bankMaster ? packs + 1 : packs, bankMaster);
 
-    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
-        !bankMaster ? Eg4LlReplyEncoder.Pack(stack[slave - 1], options)
-        : slave == 1 ? Eg4LlReplyEncoder.Master(stack)
-        : Eg4LlReplyEncoder.Pack(stack[slave - 2], options);
+    public override RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        !bankMaster ? Eg4LlReplyEncoder.Pack(stack[position], options)
+        : position == 0 ? Eg4LlReplyEncoder.Master(stack)
+        : Eg4LlReplyEncoder.Pack(stack[position - 1], options);
+
+    /// <summary>
+    /// DIP addresses 1-15, and 64 where auto-ID packs (Lifepower4 v2 from 2025) without DIP switches sit (MODBUS.md
+    /// section 2: one user report and EG4's guide, no captured frame yet).
+    /// </summary>
+    public override PackAddressing Addressing { get; } = PackAddressing.EachPackAtItsAddress with { SelfAssignedAddresses = [AutoIdAddress] };
 }

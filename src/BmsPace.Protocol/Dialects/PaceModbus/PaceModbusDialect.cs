@@ -90,6 +90,6 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
         ];
     }
 
-    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
-        PaceModbusReplyEncoder.Pack(stack[slave - 1], options);
+    public override RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        PaceModbusReplyEncoder.Pack(stack[position], options);
 }
