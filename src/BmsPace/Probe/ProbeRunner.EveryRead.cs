@@ -1,11 +1,19 @@
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
+using BmsPace.Protocol.Modbus;
+using BmsPace.Protocol.Wire;
 using BmsPace.Transport;
 
 namespace BmsPace.Probe;
 
 internal sealed partial class ProbeRunner
 {
+    /// <summary>
+    /// How long a Modbus slave gets to start its reply while slaves are scanned before any answered: the short end of
+    /// the 200-500 ms MODBUS.md gives, since a slave replies within milliseconds of the request's end.
+    /// </summary>
+    private static readonly TimeSpan ModbusScanTimeout = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
     /// One attempt of a family that reads its analog values in several requests (Modbus RTU): each read in turn, stopping
     /// at the first that is not answered with a valid reply, and a family named only when all of them were and its own
@@ -30,6 +38,12 @@ internal sealed partial class ProbeRunner
                 break;
             }
 
+            // A slave that answered tells how long this line and slave take to start a reply.
+            if (listen.FirstByteAfter is { } firstByte && (run.SlowestSlave is null || firstByte > run.SlowestSlave))
+            {
+                run.SlowestSlave = firstByte;
+            }
+
             replies.Add(reply);
         }
 
@@ -41,5 +55,69 @@ internal sealed partial class ProbeRunner
         string protocol = classification!.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
         await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, dialect.Wire.Describe(requests[0])));
         return new ProbeAttemptResult(classification, address);
+    }
+
+    /// <summary>
+    /// The wait for a slave's first byte while the other slaves of a family that answered are scanned: twice the slowest
+    /// start of a reply seen on this line and 50 ms, within <see cref="ModbusScanTimeout"/> and <see cref="ScanTimeout"/>,
+    /// so a silent address costs one short wait and a slow converter still gets the time its slaves need.
+    /// </summary>
+    private static TimeSpan SlaveScanTimeout(Run run)
+    {
+        var measured = run.SlowestSlave is { } slowest ? (slowest * 2) + TimeSpan.FromMilliseconds(50) : ModbusScanTimeout;
+        return measured < ModbusScanTimeout ? ModbusScanTimeout : measured > ScanTimeout ? ScanTimeout : measured;
+    }
+
+    /// <summary>How long a scanned address of <paramref name="dialect"/> is waited for: the ASCII scan's 500 ms, or the Modbus slave scan's wait.</summary>
+    private static TimeSpan ScanWait(Run run, IBmsDialect dialect) => dialect.Wire is AsciiWire ? ScanTimeout : SlaveScanTimeout(run);
+
+    /// <summary>
+    /// After the ASCII dialects stayed silent at every address, at the first speed: the Modbus families whose documents
+    /// give this speed (all of them on a network link, whose line speed is not ours to know) at every other slave
+    /// address they reach (2-15, and a self-assigned one such as EG4's auto-ID 64), each silent address costing one short
+    /// wait. A slave silent to one read is taken as absent for the families that read with the same function; a reply
+    /// of any kind (an exception, a failed check) has the other families asked there too.
+    /// </summary>
+    private static async Task<(StreamTransport Link, int? Baud, ProbeAttemptResult Answer)?> ScanModbusSlavesAsync(
+        Run run, StreamTransport link, int? baud, CancellationToken cancellationToken)
+    {
+        if (run.Attempts.LastOrDefault() is { Outcome: ProbeOutcome.Io })
+        {
+            return null;
+        }
+
+        var families = BmsDialects.All.OfType<ModbusDialect>().Where(d => baud is null || d.DefaultBaudRate == baud).ToList<IBmsDialect>();
+        var addresses = families.SelectMany(d => d.Addressing.EveryAddress).Distinct().Order().Where(a => !UsualAddresses.Contains((byte)a)).ToList();
+        foreach (int address in addresses)
+        {
+            var silentFunctions = new HashSet<byte>();
+            foreach (var group in Groups([.. families.Where(d => d.Addressing.Reaches(address))], (byte)address))
+            {
+                byte function = ProbeQuestions.AnalogRequest(group[0], (byte)address)[1];
+                if (silentFunctions.Contains(function))
+                {
+                    continue;
+                }
+
+                if (run.OutOfTime)
+                {
+                    return null;
+                }
+
+                var result = await AttemptEveryReadAsync(run, link, baud, group, (byte)address, SlaveScanTimeout(run), cancellationToken);
+                switch (result.Classification.Outcome)
+                {
+                    case ProbeOutcome.Answer:
+                        return (link, baud, result);
+                    case ProbeOutcome.Io:
+                        return null;
+                    case ProbeOutcome.Silence:
+                        silentFunctions.Add(function);
+                        break;
+                }
+            }
+        }
+
+        return null;
     }
 }
