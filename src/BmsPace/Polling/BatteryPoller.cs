@@ -42,8 +42,8 @@ public sealed class BatteryPoller
         _time = time;
         _logger = logger;
         _link = new RequestLink(battery, options, transport, time, logger, frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        _identity = new LinkIdentity(battery, _link, time, logger);
         _dialect = new DialectDetector(battery, _link, logger);
+        _identity = new LinkIdentity(battery, _link, time, logger, () => _dialect.Current);
     }
 
     public string Battery => _battery.Name;

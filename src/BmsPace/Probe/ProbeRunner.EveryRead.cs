@@ -1,3 +1,4 @@
+using System.Buffers;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Modbus;
@@ -33,6 +34,16 @@ internal sealed partial class ProbeRunner
             var listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
             elapsed += listen.Elapsed;
             classification = ReplyClassifier.Classify(listen, request, dialects, address);
+            if (classification.Reply is null && replies.Count == 0 && LateSlave(run, baud, listen, dialects, address) is byte late)
+            {
+                // The slave asked just before answered after its short wait ran out, into this listen: it is asked
+                // again with a longer wait once this address is done, and this address is asked once more now.
+                run.LateSlaves.Enqueue(late);
+                listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
+                elapsed += listen.Elapsed;
+                classification = ReplyClassifier.Classify(listen, request, dialects, address);
+            }
+
             if (classification.Reply is not { } reply)
             {
                 break;
@@ -55,6 +66,55 @@ internal sealed partial class ProbeRunner
         string protocol = classification!.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
         await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, dialect.Wire.Describe(requests[0])));
         return new ProbeAttemptResult(classification, address);
+    }
+
+    /// <summary>
+    /// The slave whose attempt just before timed out, when what came back is its valid reply to that attempt's first
+    /// read (a slave slower than the short scan wait), else null.
+    /// </summary>
+    private static byte? LateSlave(Run run, int? baud, TransportListen listen, IBmsDialect[] dialects, byte address)
+    {
+        if (run.Attempts.LastOrDefault(a => a.Baud == baud) is not { Outcome: ProbeOutcome.Silence, Address: int previous } || previous == address)
+        {
+            return null;
+        }
+
+        foreach (var dialect in dialects)
+        {
+            byte[] earlier = dialect.BuildRequests(CommandKind.Analog, (byte)previous, dialect.PackByteAt((byte)previous))[0];
+            var buffer = new ReadOnlySequence<byte>(listen.Received);
+            if (!dialect.Wire.TryCutReply(ref buffer, earlier, out var frame))
+            {
+                continue;
+            }
+
+            try
+            {
+                dialect.Validate(frame.ToArray(), earlier);
+                return (byte)previous;
+            }
+            catch (Protocol.Framing.PaceProtocolException)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Asks again, with the 500 ms scan wait, every slave that answered late during the scan; the answers found.</summary>
+    private static async Task<List<ProbeAttemptResult>> AskLateSlavesAgainAsync(Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, CancellationToken cancellationToken)
+    {
+        var answers = new List<ProbeAttemptResult>();
+        while (!run.OutOfTime && run.LateSlaves.TryDequeue(out byte late))
+        {
+            var result = await AttemptEveryReadAsync(run, link, baud, dialects, late, ScanTimeout, cancellationToken);
+            if (result.Classification.Outcome == ProbeOutcome.Answer)
+            {
+                answers.Add(result);
+            }
+        }
+
+        return answers;
     }
 
     /// <summary>
@@ -105,6 +165,11 @@ internal sealed partial class ProbeRunner
                 }
 
                 var result = await AttemptEveryReadAsync(run, link, baud, group, (byte)address, SlaveScanTimeout(run), cancellationToken);
+                if ((await AskLateSlavesAgainAsync(run, link, baud, [.. families], cancellationToken)).FirstOrDefault() is { } lateAnswer)
+                {
+                    return (link, baud, lateAnswer);
+                }
+
                 switch (result.Classification.Outcome)
                 {
                     case ProbeOutcome.Answer:

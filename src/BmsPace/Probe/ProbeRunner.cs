@@ -318,6 +318,8 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             {
                 answered.Add(result.Address);
             }
+
+            answered.UnionWith((await AskLateSlavesAgainAsync(run, link, baud, [dialect], cancellationToken)).Select(r => (int)r.Address));
         }
 
         // Most addresses answered: an RS232 master that answers them all, whose scan lost a reply or two to the short
@@ -395,6 +397,9 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
 
         /// <summary>The longest a Modbus slave that answered took to start its reply (<see cref="SlaveScanTimeout"/>).</summary>
         public TimeSpan? SlowestSlave { get; set; }
+
+        /// <summary>Modbus slaves whose reply came after their short scan wait, to be asked again with a longer one.</summary>
+        public Queue<byte> LateSlaves { get; } = [];
 
         public bool OutOfTime
         {

@@ -42,7 +42,7 @@ public sealed class ModbusSlaveScanTests
         Assert.Equal([2, 3, 4, 64], found.GetProperty("pack_addresses").EnumerateArray().Select(a => a.GetInt32()));
         string config = found.GetProperty("config").GetString()!;
         Assert.Equal($"batteries:\n  - name: main\n    connection: serial://{link}\n    address: 2\n    protocol: eg4-ll\n    packs: [2, 3, 4, 64]\n", config);
-        Assert.Equal($"an eg4-ll BMS (Modbus RTU) answers on serial://{link} at 9600 baud, address 2: packs at addresses 2, 3, 4, 64", run.Verdict[0]);
+        Assert.Equal($"an eg4-ll BMS (Modbus RTU) answers on serial://{link} at 9600 baud, address 2: packs at addresses 2, 3, 4, 64, software LFP-51.2V100Ah-SIM Z02T04", run.Verdict[0]);
         Assert.Contains(run.Verdict, line => line.StartsWith("only addresses 2, 3, 4, 64 answer", StringComparison.Ordinal) && line.Contains("64: where a pack without DIP switches places itself", StringComparison.Ordinal));
 
         // Every ASCII question (every address 0-15) came before the first Modbus read at an address other than 1 and 0.
