@@ -99,7 +99,7 @@ internal static class ConfigKeys
         },
         new ValueKey<BatteryOptions, IReadOnlyList<int>>(
             "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
-            "`all`: with `pace`, one request to the master at `address` (COMMAND FF) answers for every pack; with `eg4`, `seplos` and `pylontech` (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): {AddressRanges(a => a.PackAddressesAllowed)} (0 is a stand-alone pack, listed alone)."),
+            $"`all`: with `pace`, one request to the master at `address` (COMMAND FF) answers for every pack; with `eg4`, `seplos` and `pylontech` (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): {AddressRanges(a => a.PackAddressesAllowed)} (0 is a stand-alone pack, listed alone)."),
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
