@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
@@ -12,9 +11,6 @@ namespace BmsPace.Outputs.Documents;
 /// </summary>
 public static class ReadingJson
 {
-    /// <summary>Compact output; serials and versions are written as they are (this is not HTML).</summary>
-    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>One analog pack object: <c>{"pack": 1, "offline": false, "cell_count": 16, ...}</c>.</summary>
     public static void WriteAnalogPack(Utf8JsonWriter writer, AnalogPack pack)
     {
