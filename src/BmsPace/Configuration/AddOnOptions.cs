@@ -36,6 +36,13 @@ internal static class AddOnOptions
         ("influxdb.enabled", null),
     ];
 
+    /// <summary>The add-on's config.yaml with everything below <see cref="GeneratedMarker"/> written anew; null when it has no such line.</summary>
+    public static string? RewriteConfig(string config)
+    {
+        int marker = config.IndexOf(GeneratedMarker, StringComparison.Ordinal);
+        return marker < 0 ? null : config[..marker] + GeneratedMarker + "\n" + RenderConfigBlocks();
+    }
+
     /// <summary>The <c>options:</c> and <c>schema:</c> blocks of the add-on's config.yaml.</summary>
     public static string RenderConfigBlocks()
     {
