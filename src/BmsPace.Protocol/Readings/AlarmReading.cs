@@ -6,7 +6,7 @@ namespace BmsPace.Protocol.Readings;
 public sealed record AlarmReading(int PackCount, ImmutableArray<AlarmPack> Packs)
 {
     /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
-    public string Protocol { get; init; } = "pace";
+    public required string Protocol { get; init; }
 
     /// <summary>No tail length fitted every block, so the last one kept a different tail (PROTOCOL.md 8.3).</summary>
     public bool LastTailDiffers { get; init; }

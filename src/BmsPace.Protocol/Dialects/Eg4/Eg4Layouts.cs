@@ -57,7 +57,7 @@ internal sealed partial class Eg4Dialect
             StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 100.0,
             DialectValues = values.ToImmutable(),
         };
-        return new AnalogReading(1, [pack]);
+        return new AnalogReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ internal sealed partial class Eg4Dialect
             new("reserved", reader.U8("reserved")),
         ];
         var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
-        return new AlarmReading(1, [pack]);
+        return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>

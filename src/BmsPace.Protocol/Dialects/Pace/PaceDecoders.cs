@@ -21,7 +21,7 @@ public static class PaceDecoders
             packs.Add(DecodeAnalogPack(info, blocks[i], PackNumber(packByte, i), options));
         }
 
-        return new AnalogReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
+        return new AnalogReading(packCount, packs.MoveToImmutable()) { Protocol = PaceDialect.DialectName, LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     /// <remarks>
@@ -39,7 +39,7 @@ public static class PaceDecoders
             packs.Add(DecodeAlarmPack(info, blocks[i], PackNumber(packByte, i)));
         }
 
-        return new AlarmReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
+        return new AlarmReading(packCount, packs.MoveToImmutable()) { Protocol = PaceDialect.DialectName, LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     /// <summary>0xC1: the first 20 characters (V3.1 may append a 20-character Bluetooth name), trailing spaces and NULs trimmed.</summary>

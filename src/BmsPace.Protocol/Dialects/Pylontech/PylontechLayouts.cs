@@ -67,7 +67,7 @@ internal sealed partial class PylontechDialect
             throw DecodeError($"{reader.Remaining} bytes follow the last of {modules} module block(s); the {Name} layout ends at the cycle count (P = 2) or the 3-byte capacities (P = 4)");
         }
 
-        return new AnalogReading(modules, packs.MoveToImmutable());
+        return new AnalogReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
     private AnalogPack DecodeModule(ref InfoReader reader, int packNumber, bool pylonUnits, DecoderOptions options)
@@ -139,7 +139,7 @@ internal sealed partial class PylontechDialect
             packs.Add(AlarmPackOf(PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
         }
 
-        return new AlarmReading(modules, packs.MoveToImmutable());
+        return new AlarmReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
     private static ImmutableArray<FlagDefinition> BuildFlags()

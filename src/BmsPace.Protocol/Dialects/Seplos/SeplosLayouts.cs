@@ -52,7 +52,7 @@ internal sealed partial class SeplosDialect
             StateOfHealthCalculatedRatio = opening.Offline ? null : Ratio(fullAh, designAh),
             DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
         };
-        return new AnalogReading(1, [pack]);
+        return new AnalogReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ internal sealed partial class SeplosDialect
 
         // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
         var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
-        return new AlarmReading(1, [pack]);
+        return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
     private static ImmutableArray<FlagDefinition> BuildFlags()
