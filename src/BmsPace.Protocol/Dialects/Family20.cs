@@ -75,71 +75,6 @@ internal abstract partial class Family20Dialect : DialectBase
         return new IdentityReading { BmsSerial = InfoFields.Text(info[1..]) };
     }
 
-    /// <summary>Most cells any of these packs has; a larger count is not a frame of this layout.</summary>
-    protected const int MaxCells = 32;
-
-    /// <summary>Most temperature sensors any of these packs reports.</summary>
-    protected const int MaxTemperatures = 16;
-
-    /// <summary>Reads a cell count, refusing what no pack sends (as the PACE layout does).</summary>
-    protected static int ReadCellCount(ref InfoReader reader)
-    {
-        int count = reader.U8("cell count");
-        return count is < 1 or > MaxCells ? throw DecodeError($"cell count {count} is outside 1..{MaxCells}") : count;
-    }
-
-    /// <summary>Reads a temperature count that is the number of sensors sent (EG4, which sends more, counts its own).</summary>
-    protected static int ReadTemperatureCount(ref InfoReader reader)
-    {
-        int count = reader.U8("temperature count");
-        return count > MaxTemperatures ? throw DecodeError($"temperature count {count} is above {MaxTemperatures}") : count;
-    }
-
-    /// <summary>The warning byte of each cell after its count.</summary>
-    protected static ImmutableArray<byte> ReadCellWarnings(ref InfoReader reader) =>
-        reader.Bytes(ReadCellCount(ref reader), "cell alarms").ToImmutableArray();
-
-    /// <summary>Reads a cell count and the cell voltages (mV), refusing what no pack sends (as the PACE layout does).</summary>
-    internal static ImmutableArray<double> ReadCells(ref InfoReader reader, out bool allZero)
-    {
-        int count = ReadCellCount(ref reader);
-        var cells = ImmutableArray.CreateBuilder<double>(count);
-        allZero = true;
-        for (int i = 0; i < count; i++)
-        {
-            int millivolts = reader.U16("cell voltage");
-            if (millivolts > Plausibility.MaxCellMillivolts)
-            {
-                // Below 1 V is an open sense wire or a dead cell, a reading the owner must see; above 5 V no cell reads.
-                throw DecodeError($"cell {i + 1} reads {millivolts} mV, above {Plausibility.MaxCellMillivolts} mV");
-            }
-
-            allZero &= millivolts == 0;
-            cells.Add(millivolts / 1000.0);
-        }
-
-        return cells.MoveToImmutable();
-    }
-
-    internal static ImmutableArray<double> ReadTemperatures(ref InfoReader reader, int count, DecoderOptions options)
-    {
-        var temperatures = ImmutableArray.CreateBuilder<double>(count);
-        for (int i = 0; i < count; i++)
-        {
-            temperatures.Add(Celsius(reader.U16("temperature"), options));
-        }
-
-        return temperatures.MoveToImmutable();
-    }
-
-    /// <summary>1-based pack number as PACE numbers it: the position for an all-packs request, else the pack asked for.</summary>
-    protected static int PackNumber(byte packByte, int position) => packByte switch
-    {
-        RequestBuilder.AllPacks => position + 1,
-        0 => 1,
-        _ => packByte,
-    };
-
     protected static double? Ratio(double numerator, double denominator) => Resolution.Ratio(numerator, denominator);
 
     /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
@@ -176,10 +111,6 @@ internal abstract partial class Family20Dialect : DialectBase
     protected static (FlagFamily, string)? Fault(string name) => (FlagFamily.Fault, name);
 
     protected static (FlagFamily, string)? Status(string name) => (FlagFamily.Status, name);
-
-    /// <summary>Sensor temperature in C from 0.1 K; PACE V3.1's absent-sensor marker is honoured here too.</summary>
-    protected static double Celsius(int deciKelvin, DecoderOptions options) =>
-        deciKelvin == InfoFields.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0;
 }
 
 internal static class LayoutAttempts

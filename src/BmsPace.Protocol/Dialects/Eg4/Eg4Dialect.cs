@@ -46,17 +46,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
         ArgumentNullException.ThrowIfNull(frame);
         var reader = new InfoReader(frame.Info.AsSpan());
         int year = reader.U16("year");
-        int month = reader.U8("month");
-        int day = reader.U8("day");
-        int hour = reader.U8("hour");
-        int minute = reader.U8("minute");
-        int second = reader.U8("second");
-        if (year is < 2000 or > 2099 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            throw DecodeError($"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2} is not a date and time");
-        }
-
-        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+        return reader.DateTimeAfterYear(year, latestYear: 2099);
     }
 
     private static byte[] ReplaceNuls(ReadOnlySpan<byte> info)

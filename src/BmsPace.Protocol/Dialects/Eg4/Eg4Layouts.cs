@@ -27,19 +27,19 @@ internal sealed partial class Eg4Dialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA_FLAG");
         reader.U8("PACK GROUP");
-        var opening = ReadAnalogOpening(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
-        int remaining = reader.U16("remaining capacity");
-        int full = reader.U16("full capacity");
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
+        double remainingAh = reader.U16("remaining capacity") / 100.0;
+        double fullAh = reader.U16("full capacity") / 100.0;
         int cycles = reader.U16("cycle count");
         int userDefinedP = reader.U8("user-defined count");
-        int stateOfCharge = reader.U16("SOC");
-        int stateOfHealth = reader.U16("SOH");
+        double stateOfCharge = reader.U16("SOC") / 100.0;
+        double stateOfHealth = reader.U16("SOH") / 100.0;
         var values = ImmutableArray.CreateBuilder<DialectValue>();
         values.Add(new("cell_voltage_max_reported_volts", reader.U16("max cell voltage") / 1000.0));
         values.Add(new("cell_voltage_min_reported_volts", reader.U16("min cell voltage") / 1000.0));
         values.Add(new("cell_voltage_delta_reported_volts", reader.U16("max cell difference") / 1000.0));
-        values.Add(new("cell_temperature_max_reported_celsius", Celsius(reader.U16("max cell temperature"), options)));
-        values.Add(new("cell_temperature_min_reported_celsius", Celsius(reader.U16("min cell temperature"), options)));
+        values.Add(new("cell_temperature_max_reported_celsius", PackBlockOpening.Celsius(reader.U16("max cell temperature"), options)));
+        values.Add(new("cell_temperature_min_reported_celsius", PackBlockOpening.Celsius(reader.U16("min cell temperature"), options)));
         values.Add(new("cumulative_charge_amp_hours", reader.U32("cumulative charge") / 100.0));
         values.Add(new("cumulative_discharge_amp_hours", reader.U32("cumulative discharge") / 100.0));
         values.Add(new("cumulative_charge_watt_hours", reader.U32("cumulative charge energy")));
@@ -49,12 +49,10 @@ internal sealed partial class Eg4Dialect
         values.Add(new("charge_count", reader.U16("charge count")));
         values.Add(new("discharge_count", reader.U16("discharge count")));
 
-        double remainingAh = remaining / 100.0;
-        double fullAh = full / 100.0;
-        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, userDefinedP) with
+        var pack = AnalogPackOf(PackBlockOpening.PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, userDefinedP) with
         {
-            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 100.0,
-            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 100.0,
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth,
             DialectValues = values.ToImmutable(),
         };
         return new AnalogReading(1, [pack]) { Protocol = Name };
@@ -70,7 +68,7 @@ internal sealed partial class Eg4Dialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA_FLAG");
         reader.U8("PACK GROUP");
-        var warnings = ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
+        var warnings = PackBlockOpening.ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
         ImmutableArray<StatusField> status =
         [
             new("current_alarm", reader.U8("current alarm")),
@@ -86,7 +84,7 @@ internal sealed partial class Eg4Dialect
             new("balance_status", reader.U32("balance status")),
             new("reserved", reader.U8("reserved")),
         ];
-        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
@@ -100,7 +98,7 @@ internal sealed partial class Eg4Dialect
         int remaining = reader.Remaining;
         foreach (int candidate in new[] { announced + UnannouncedSensors, announced })
         {
-            if (candidate <= MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)
+            if (candidate <= PackBlockOpening.MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)
             {
                 return candidate;
             }

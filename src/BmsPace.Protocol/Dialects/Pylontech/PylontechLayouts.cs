@@ -59,7 +59,7 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AnalogPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            packs.Add(DecodeModule(ref reader, PackNumber(packNumbering, module), pylonUnits, options));
+            packs.Add(DecodeModule(ref reader, PackBlockOpening.PackNumber(packNumbering, module), pylonUnits, options));
         }
 
         if (reader.Remaining != 0)
@@ -72,7 +72,7 @@ internal sealed partial class PylontechDialect
 
     private AnalogPack DecodeModule(ref InfoReader reader, int packNumber, bool pylonUnits, DecoderOptions options)
     {
-        var opening = ReadAnalogOpening(ref reader, options);
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options);
         int remaining = reader.U16("remaining capacity");
         int userDefinedP = reader.U8("user-defined count P");
         int full = reader.U16("full capacity");
@@ -117,7 +117,7 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            var warnings = ReadWarnings(ref reader);
+            var warnings = PackBlockOpening.ReadWarnings(ref reader);
             var status = ImmutableArray.CreateBuilder<StatusField>();
             status.Add(new("charge_current_alarm", reader.U8("charge current alarm")));
             status.Add(new("pack_voltage_alarm", reader.U8("pack voltage alarm")));
@@ -136,7 +136,7 @@ internal sealed partial class PylontechDialect
             }
 
             var tail = last ? reader.Bytes(reader.Remaining, "trailing bytes") : [];
-            packs.Add(AlarmPackOf(PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
+            packs.Add(AlarmPackOf(PackBlockOpening.PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
         }
 
         return new AlarmReading(modules, packs.MoveToImmutable()) { Protocol = Name };

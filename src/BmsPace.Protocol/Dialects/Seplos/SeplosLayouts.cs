@@ -24,33 +24,30 @@ internal sealed partial class SeplosDialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
-        var opening = ReadAnalogOpening(ref reader, options);
-        int residual = reader.U16("residual capacity");
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options);
+        double remainingAh = reader.U16("residual capacity") / 100.0;
         int customP = reader.U8("custom count P");
         if (customP < NamedAnalogWords || reader.Remaining != 2 * customP)
         {
             throw DecodeError($"custom count P {customP} announces {2 * customP} bytes, {reader.Remaining} follow; the {Name} layout needs P >= {NamedAnalogWords} and exactly P words");
         }
 
-        int full = reader.U16("capacity");
-        int stateOfCharge = reader.U16("SOC");
-        int rated = reader.U16("rated capacity");
+        double fullAh = reader.U16("capacity") / 100.0;
+        double stateOfCharge = reader.U16("SOC") / 1000.0;
+        double designAh = reader.U16("rated capacity") / 100.0;
         int cycles = reader.U16("cycle count");
-        int stateOfHealth = reader.U16("SOH");
-        int portVoltage = reader.U16("port voltage");
+        double stateOfHealth = reader.U16("SOH") / 1000.0;
+        double portVolts = reader.U16("port voltage") / 100.0;
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
-        double remainingAh = residual / 100.0;
-        double fullAh = full / 100.0;
-        double designAh = rated / 100.0;
-        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, customP) with
+        var pack = AnalogPackOf(PackBlockOpening.PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, customP) with
         {
             DesignAmpHours = designAh,
             TailHex = Convert.ToHexString(reserved),
-            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 1000.0,
-            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 1000.0,
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth,
             StateOfHealthCalculatedRatio = opening.Offline ? null : Ratio(fullAh, designAh),
-            DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
+            DialectValues = [new("port_voltage_volts", portVolts)],
         };
         return new AnalogReading(1, [pack]) { Protocol = Name };
     }
@@ -65,7 +62,7 @@ internal sealed partial class SeplosDialect
         var reader = new InfoReader(frame.Info.AsSpan());
         reader.U8("DATA FLAG");
         reader.U8("COMMAND GROUP");
-        var warnings = ReadWarnings(ref reader);
+        var warnings = PackBlockOpening.ReadWarnings(ref reader);
         int currentAlarm = reader.U8("current alarm");
         int voltageAlarm = reader.U8("voltage alarm");
         int customP = reader.U8("custom count P");
@@ -96,7 +93,7 @@ internal sealed partial class SeplosDialect
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
         // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
-        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
