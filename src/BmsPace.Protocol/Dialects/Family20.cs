@@ -18,8 +18,8 @@ internal abstract partial class Family20Dialect : DialectBase
     /// <summary>Reads that no command kind names yet but that are safe (0x47 system parameters).</summary>
     protected virtual IEnumerable<byte> ConfigurationReads => [0x47];
 
-    /// <summary>The six-sensor order of EG4 and Seplos: cells on 1-4, then environment, then MOSFET (PACE's is the reverse).</summary>
-    protected static TemperatureRole CellsThenEnvironmentThenMosfet(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    /// <summary>With six sensors (EG4, Seplos): cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
+    public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
     {
         < 4 => TemperatureRole.Cell,
         4 => TemperatureRole.Environment,

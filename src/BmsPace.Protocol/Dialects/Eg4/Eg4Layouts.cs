@@ -14,9 +14,6 @@ internal sealed partial class Eg4Dialect
 
     public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
-    /// <summary>With six sensors: cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
-    public override TemperatureRole RoleOfSensor(int index, int count) => CellsThenEnvironmentThenMosfet(index, count);
-
     /// <summary>
     /// DATA_FLAG, PACK GROUP, cells, N (says 4, sends 6), temperatures (0.1 K), current (10 mA), voltage (10 mV),
     /// remaining and full (10 mAh), cycles, P (15), SOC and SOH (%), max/min/delta cell (mV), max/min cell temperature,

@@ -11,9 +11,6 @@ internal sealed partial class SeplosDialect
 
     public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
-    /// <summary>With six sensors: cells on 1-4, then environment, then power (MOSFET).</summary>
-    public override TemperatureRole RoleOfSensor(int index, int count) => CellsThenEnvironmentThenMosfet(index, count);
-
     /// <summary>
     /// DATA FLAG, COMMAND GROUP, cells, temperatures (0.1 K), current (10 mA), voltage (10 mV), residual (10 mAh), custom
     /// P (10) and P words: capacity (10 mAh), SOC (per mille), rated capacity (10 mAh), cycles, SOH (per mille), port
