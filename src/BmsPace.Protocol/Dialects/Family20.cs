@@ -91,26 +91,6 @@ internal abstract partial class Family20Dialect : DialectBase
 
         return cells.ToImmutable();
     }
-
-    /// <summary>Adds one named bit per entry of <paramref name="namesByBit"/> (null = undefined bit).</summary>
-    protected static void Bits(ImmutableArray<FlagDefinition>.Builder table, string field, params (FlagFamily Family, string Name)?[] namesByBit)
-    {
-        for (int bit = 0; bit < namesByBit.Length; bit++)
-        {
-            if (namesByBit[bit] is { } flag)
-            {
-                table.Add(new FlagDefinition(flag.Family, flag.Name, field, bit));
-            }
-        }
-    }
-
-    protected static (FlagFamily, string)? Protection(string name) => (FlagFamily.Protection, name);
-
-    protected static (FlagFamily, string)? Warning(string name) => (FlagFamily.Warning, name);
-
-    protected static (FlagFamily, string)? Fault(string name) => (FlagFamily.Fault, name);
-
-    protected static (FlagFamily, string)? Status(string name) => (FlagFamily.Status, name);
 }
 
 internal static class LayoutAttempts

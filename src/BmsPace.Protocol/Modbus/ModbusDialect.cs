@@ -239,8 +239,4 @@ public abstract partial class ModbusDialect
 
         return [.. Enumerable.Range(first, fitted).Select(r => reply.Word(r) / 1000.0)];
     }
-
-    /// <summary>Named bits of one status field, for a flag table.</summary>
-    protected static IEnumerable<FlagDefinition> Bits(FlagFamily family, string field, params (int Bit, string Name)[] bits) =>
-        bits.Select(b => new FlagDefinition(family, b.Name, field, b.Bit));
 }

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Eg4;
 
 /// <summary>The EG4 0x42/0x44 layouts and bit tables (EG4 LifePower4 protocol document 2.2; PROTOCOL.md 13.1).</summary>
@@ -104,25 +106,21 @@ internal sealed partial class Eg4Dialect
         throw DecodeError($"{remaining} bytes after the temperature count {announced} fit neither {announced + UnannouncedSensors} nor {announced} sensors and the {bytesAfter} fixed bytes of the {Name} layout");
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "voltage_event",
-            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
-            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
-        Bits(table, "temperature_event",
-            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
-            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"),
-            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
-            Protection("mosfet_overtemperature"), Fault("fire"));
-        Bits(table, "current_event",
+    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    [
+        .. WarningThenProtection("voltage_event", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
+        .. WarningThenProtection("temperature_event",
+            "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature",
+            "environment_overtemperature", "environment_undertemperature"),
+        .. Numbered(FlagFamily.Protection, "temperature_event", (12, "mosfet_overtemperature")),
+        .. Numbered(FlagFamily.Fault, "temperature_event", (13, "fire")),
+        .. ByPosition("current_event",
             Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
-            Protection("discharge_overcurrent_level_2"), Protection("short_circuit"), Fault("discharge_overcurrent_lockout"), Fault("short_circuit_lockout"));
-        Bits(table, "balance_event",
-            Status("balancing"), null, null, null, Warning("cell_voltage_difference"), Fault("charge_mosfet"), Fault("discharge_mosfet"));
-        Bits(table, "remaining_capacity_alarm", Warning("low_capacity"));
-        Bits(table, "fet_status", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
-        Bits(table, "system_status", Status("discharging"), Status("charging"), null, Status("standby"));
-        return table.ToImmutable();
-    }
+            Protection("discharge_overcurrent_level_2"), Protection("short_circuit"), Fault("discharge_overcurrent_lockout"), Fault("short_circuit_lockout")),
+        .. ByPosition("balance_event",
+            Status("balancing"), null, null, null, Warning("cell_voltage_difference"), Fault("charge_mosfet"), Fault("discharge_mosfet")),
+        .. ByPosition("remaining_capacity_alarm", Warning("low_capacity")),
+        .. ByPosition("fet_status", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater")),
+        .. ByPosition("system_status", Status("discharging"), Status("charging"), null, Status("standby")),
+    ];
 }

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Eg4Ll;
 
 /// <summary>
@@ -180,10 +182,10 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
         ];
         return
         [
-            .. Bits(FlagFamily.Warning, "warning", [.. alarms, (13, "float_stopped")]),
-            .. Bits(FlagFamily.Protection, "protection", [.. alarms, (13, "short_circuit")]),
-            .. Bits(FlagFamily.Fault, "error", (0, "voltage_error"), (1, "temperature_error"), (2, "current_error"), (4, "cell_imbalance")),
-            .. Bits(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
+            .. Numbered(FlagFamily.Warning, "warning", [.. alarms, (13, "float_stopped")]),
+            .. Numbered(FlagFamily.Protection, "protection", [.. alarms, (13, "short_circuit")]),
+            .. Numbered(FlagFamily.Fault, "error", (0, "voltage_error"), (1, "temperature_error"), (2, "current_error"), (4, "cell_imbalance")),
+            .. Numbered(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
         ];
     }
 

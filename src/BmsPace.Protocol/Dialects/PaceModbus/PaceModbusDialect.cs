@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.PaceModbus;
 
 /// <summary>
@@ -83,10 +85,10 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
         ];
         return
         [
-            .. Bits(FlagFamily.Warning, "warning", [.. common, (12, "environment_overtemperature"), (13, "environment_undertemperature"), (14, "mosfet_overtemperature"), (15, "low_capacity")]),
-            .. Bits(FlagFamily.Protection, "protection", [.. common, (6, "short_circuit"), (7, "charger_overvoltage"), (12, "mosfet_overtemperature"), (13, "environment_overtemperature"), (14, "environment_undertemperature")]),
-            .. Bits(FlagFamily.Fault, "status_fault", (0, "charge_mosfet"), (1, "discharge_mosfet"), (2, "temperature_sensor"), (4, "cell"), (5, "sampling")),
-            .. Bits(FlagFamily.Status, "status_fault", (8, "charging"), (9, "discharging"), (10, "charge_fet"), (11, "discharge_fet"), (12, "current_limit"), (14, "reverse_connection"), (15, "heater")),
+            .. Numbered(FlagFamily.Warning, "warning", [.. common, (12, "environment_overtemperature"), (13, "environment_undertemperature"), (14, "mosfet_overtemperature"), (15, "low_capacity")]),
+            .. Numbered(FlagFamily.Protection, "protection", [.. common, (6, "short_circuit"), (7, "charger_overvoltage"), (12, "mosfet_overtemperature"), (13, "environment_overtemperature"), (14, "environment_undertemperature")]),
+            .. Numbered(FlagFamily.Fault, "status_fault", (0, "charge_mosfet"), (1, "discharge_mosfet"), (2, "temperature_sensor"), (4, "cell"), (5, "sampling")),
+            .. Numbered(FlagFamily.Status, "status_fault", (8, "charging"), (9, "discharging"), (10, "charge_fet"), (11, "discharge_fet"), (12, "current_limit"), (14, "reverse_connection"), (15, "heater")),
         ];
     }
 

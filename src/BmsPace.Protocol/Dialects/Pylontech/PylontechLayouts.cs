@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>The Pylontech 0x42/0x44 layouts and status bits (Pylon RS232 V2.8, RS485 V3.3; PROTOCOL.md 13.3).</summary>
@@ -142,20 +144,14 @@ internal sealed partial class PylontechDialect
         return new AlarmReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "status_1",
+    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    [
+        .. ByPosition("status_1",
             Protection("pack_overvoltage"), Protection("cell_undervoltage"), Protection("charge_overcurrent"), null,
-            Protection("discharge_overcurrent"), Protection("discharge_overtemperature"), Protection("charge_overtemperature"), Protection("pack_undervoltage"));
-        Bits(table, "status_2", Status("precharge_fet"), Status("charge_fet"), Status("discharge_fet"), Status("pack_power"));
-        Bits(table, "status_3",
-            Status("buzzer"), null, null, Status("fully_charged"), null, Status("heater"), Status("discharging"), Status("charging"));
-        for (int cell = 1; cell <= 16; cell++)
-        {
-            table.Add(new FlagDefinition(FlagFamily.Fault, Invariant($"cell_{cell}"), cell <= 8 ? "status_4" : "status_5", (cell - 1) % 8));
-        }
-
-        return table.ToImmutable();
-    }
+            Protection("discharge_overcurrent"), Protection("discharge_overtemperature"), Protection("charge_overtemperature"), Protection("pack_undervoltage")),
+        .. ByPosition("status_2", Status("precharge_fet"), Status("charge_fet"), Status("discharge_fet"), Status("pack_power")),
+        .. ByPosition("status_3",
+            Status("buzzer"), null, null, Status("fully_charged"), null, Status("heater"), Status("discharging"), Status("charging")),
+        .. Enumerable.Range(1, 16).Select(cell => new FlagDefinition(FlagFamily.Fault, Invariant($"cell_{cell}"), cell <= 8 ? "status_4" : "status_5", (cell - 1) % 8)),
+    ];
 }

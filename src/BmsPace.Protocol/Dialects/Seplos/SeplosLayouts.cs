@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Seplos;
 
 /// <summary>The Seplos V2.0 0x42/0x44 layouts and bit tables (Seplos protocol V2.0 tables 8, 9 and 13; PROTOCOL.md 13.2).</summary>
@@ -94,32 +96,25 @@ internal sealed partial class SeplosDialect
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "alarm_event_1",
+    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    [
+        .. ByPosition("alarm_event_1",
             Fault("voltage_sensing"), Fault("temperature_sensor"), Fault("current_sensing"), Fault("power_switch"),
-            Fault("cell_voltage_difference_sensing"), Fault("charge_mosfet"), Fault("discharge_mosfet"), Fault("current_limiting"));
-        Bits(table, "alarm_event_2",
-            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
-            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
-        Bits(table, "alarm_event_3",
-            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
-            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"));
-        Bits(table, "alarm_event_4",
-            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
-            Warning("mosfet_overtemperature"), Protection("mosfet_overtemperature"), Status("heating"));
-        Bits(table, "alarm_event_5",
+            Fault("cell_voltage_difference_sensing"), Fault("charge_mosfet"), Fault("discharge_mosfet"), Fault("current_limiting")),
+        .. WarningThenProtection("alarm_event_2", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
+        .. WarningThenProtection("alarm_event_3", "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature"),
+        .. WarningThenProtection("alarm_event_4", "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature"),
+        .. Numbered(FlagFamily.Status, "alarm_event_4", (6, "heating")),
+        .. ByPosition("alarm_event_5",
             Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
-            Protection("transient_overcurrent"), Protection("short_circuit"), Fault("transient_overcurrent_lock"), Fault("short_circuit_lock"));
-        Bits(table, "alarm_event_6",
+            Protection("transient_overcurrent"), Protection("short_circuit"), Fault("transient_overcurrent_lock"), Fault("short_circuit_lock")),
+        .. ByPosition("alarm_event_6",
             Protection("charger_overvoltage"), Warning("intermittent_recharge_waiting"), Warning("low_capacity"), Protection("low_capacity"),
-            Fault("low_voltage_charging_forbidden"), Protection("reverse_connection"), Fault("output_connection"));
-        Bits(table, "on_off_state", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
-        Bits(table, "system_state", Status("discharging"), Status("charging"), Status("float_charging"), null, Status("standby"), Status("shutdown"));
-        Bits(table, "alarm_event_7", null, null, null, null, Warning("auto_charging_wait"), Warning("manual_charging_wait"));
-        Bits(table, "alarm_event_8",
-            Fault("eeprom"), Fault("rtc"), Fault("voltage_calibration_missing"), Fault("current_calibration_missing"), Fault("zero_point_calibration_missing"));
-        return table.ToImmutable();
-    }
+            Fault("low_voltage_charging_forbidden"), Protection("reverse_connection"), Fault("output_connection")),
+        .. ByPosition("on_off_state", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater")),
+        .. ByPosition("system_state", Status("discharging"), Status("charging"), Status("float_charging"), null, Status("standby"), Status("shutdown")),
+        .. Numbered(FlagFamily.Warning, "alarm_event_7", (4, "auto_charging_wait"), (5, "manual_charging_wait")),
+        .. ByPosition("alarm_event_8",
+            Fault("eeprom"), Fault("rtc"), Fault("voltage_calibration_missing"), Fault("current_calibration_missing"), Fault("zero_point_calibration_missing")),
+    ];
 }
