@@ -1,8 +1,14 @@
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>What EG4, Seplos and Pylontech share (PROTOCOL.md 12.6 and 13): VER 0x20, offset 2731, the identity reads.</summary>
-internal abstract partial class Family20Dialect : DialectBase
+/// <param name="reads">The reads the dialect answers, in the order a poller asks them, each with its CID2.</param>
+internal abstract partial class Family20Dialect(params (CommandKind Kind, byte Cid2)[] reads) : DialectBase
 {
+    /// <summary>A read that no command kind names yet but that is safe (0x47 system parameters).</summary>
+    private const byte SystemParameters = 0x47;
+
+    private readonly FrozenDictionary<CommandKind, byte> _cid2s = reads.ToFrozenDictionary(r => r.Kind, r => r.Cid2);
+
     public override byte DefaultVersion => 0x20;
 
     /// <summary>One pack per answer, each at its own ADR (PROTOCOL.md 13.4).</summary>
@@ -10,13 +16,13 @@ internal abstract partial class Family20Dialect : DialectBase
 
     public override int TemperatureOffsetDeciKelvin => 2731;
 
-    /// <summary>The CID2 of each kind this dialect has.</summary>
-    protected abstract IReadOnlyDictionary<CommandKind, byte> Cid2s { get; }
+    public override FrozenSet<byte> ReadOnlyCid2s { get; } = [.. reads.Select(r => r.Cid2), SystemParameters];
 
-    public override FrozenSet<byte> ReadOnlyCid2s => Cid2s.Values.Concat(ConfigurationReads).ToFrozenSet();
+    public override ImmutableArray<CommandKind> Commands { get; } = [.. reads.Select(r => r.Kind)];
 
-    /// <summary>Reads that no command kind names yet but that are safe (0x47 system parameters).</summary>
-    protected virtual IEnumerable<byte> ConfigurationReads => [0x47];
+    /// <summary>The family's identity reads (0x4F, 0x51, 0x93) among the dialect's reads, in the same order.</summary>
+    public override ImmutableArray<CommandKind> IdentityCommands { get; } =
+        [.. reads.Select(r => r.Kind).Where(kind => kind is CommandKind.ProtocolVersion or CommandKind.ManufacturerInfo or CommandKind.ModuleSerial)];
 
     /// <summary>With six sensors (EG4, Seplos): cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
     public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
@@ -26,7 +32,7 @@ internal abstract partial class Family20Dialect : DialectBase
         _ => TemperatureRole.Mosfet,
     };
 
-    public override byte? Cid2Of(CommandKind kind) => Cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
+    public override byte? Cid2Of(CommandKind kind) => _cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
 
     internal override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
     {
