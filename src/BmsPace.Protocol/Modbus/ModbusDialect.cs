@@ -37,27 +37,8 @@ public abstract partial class ModbusDialect
     public ImmutableArray<ModbusRead> RequestsFor(CommandKind kind, byte slave) =>
         [.. Blocks.Where(b => b.Kind == kind && !b.Stack).Select(b => b.ToRequest(slave))];
 
-    /// <summary>The reads that describe the whole stack, asked of <paramref name="slave"/> (empty when the family has none).</summary>
-    public ImmutableArray<ModbusRead> StackRequests(byte slave) => [.. Blocks.Where(b => b.Stack).Select(b => b.ToRequest(slave))];
-
     /// <summary>The command kinds the family answers, in the order a poller would ask them.</summary>
     public ImmutableArray<CommandKind> Commands => [.. Blocks.Where(b => !b.Stack).Select(b => b.Kind).Distinct()];
-
-    /// <summary>
-    /// A request for a block of the family's own map, for tools that name one (<c>decode</c>, <c>probe</c>): the
-    /// function must be one the family reads with and the registers inside a block it reads.
-    /// </summary>
-    /// <exception cref="ArgumentException">Not a read, or not a read this family makes.</exception>
-    public ModbusRead BuildRequest(byte slave, byte function, int start, int count)
-    {
-        var request = new ModbusRead(slave, function, start, count);
-        if (!Reads(request))
-        {
-            throw new ArgumentException($"{request} is not a read the {Name} family makes", nameof(start));
-        }
-
-        return request;
-    }
 
     /// <summary>Checks a reply against its request (<see cref="ModbusFraming.Validate"/>).</summary>
     /// <exception cref="PaceProtocolException">The first check that fails.</exception>
