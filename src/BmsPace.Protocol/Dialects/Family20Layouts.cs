@@ -6,6 +6,15 @@ namespace BmsPace.Protocol.Dialects;
 /// </summary>
 internal abstract partial class Family20Dialect
 {
+    /// <summary>The INFO of a one-pack answer after its two header bytes, DATA FLAG and the pack group (EG4, Seplos).</summary>
+    protected static InfoReader AfterDataFlagAndGroup(ResponseFrame frame)
+    {
+        var reader = new InfoReader(frame.Info.AsSpan());
+        reader.U8("DATA FLAG");
+        reader.U8("pack group");
+        return reader;
+    }
+
     /// <summary>
     /// A pack of an analog block in SI units with what the three layouts agree on: no design capacity, no tail, the
     /// calculated state of charge; the dialect adds its own ratios and values with <c>with</c>.

@@ -209,6 +209,23 @@ public abstract partial class ModbusDialect
     protected static ImmutableArray<int> CellsOfBits(long bits, int cellCount) =>
         [.. Enumerable.Range(0, Math.Min(cellCount, 64)).Where(bit => ((bits >> bit) & 1) != 0).Select(bit => bit + 1)];
 
+    /// <summary>A text of the family's identity block: its registers, and the identity value it fills.</summary>
+    protected readonly record struct IdentityText(int Register, int Count, Action<ModbusValues, string?> Fill);
+
+    /// <summary>
+    /// Fills every text of <paramref name="texts"/> that the reply holds (read with <paramref name="function"/>); a
+    /// blank text (some firmwares answer zeros or 0xFFFF there, MODBUS.md quirk f) is no identity.
+    /// </summary>
+    protected static void MapIdentity(ModbusReply reply, ModbusFunction function, ModbusValues values, IEnumerable<IdentityText> texts)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        ArgumentNullException.ThrowIfNull(texts);
+        foreach (var text in texts.Where(t => reply.Holds(function, t.Register, t.Count)))
+        {
+            text.Fill(values, reply.Ascii(text.Register, text.Count) is { Length: > 0 } ascii ? ascii : null);
+        }
+    }
+
     /// <summary>Millivolt registers as volts, trailing zero registers (no cell fitted: a 15S pack) dropped.</summary>
     protected static ImmutableArray<double> CellsOf(ModbusReply reply, int first, int count)
     {

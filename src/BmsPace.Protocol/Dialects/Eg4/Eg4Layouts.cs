@@ -14,8 +14,6 @@ internal sealed partial class Eg4Dialect
     /// <summary>The sensors EG4 sends beyond the count it announces: environment, then MOSFET.</summary>
     private const int UnannouncedSensors = 2;
 
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
-
     /// <summary>
     /// DATA_FLAG, PACK GROUP, cells, N (says 4, sends 6), temperatures (0.1 K), current (10 mA), voltage (10 mV),
     /// remaining and full (10 mAh), cycles, P (15), SOC and SOH (%), max/min/delta cell (mV), max/min cell temperature,
@@ -23,9 +21,7 @@ internal sealed partial class Eg4Dialect
     /// </summary>
     internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA_FLAG");
-        reader.U8("PACK GROUP");
+        var reader = AfterDataFlagAndGroup(frame);
         var opening = PackBlockOpening.ReadAnalog(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
         double remainingAh = reader.U16("remaining capacity") / 100.0;
         double fullAh = reader.U16("full capacity") / 100.0;
@@ -64,9 +60,7 @@ internal sealed partial class Eg4Dialect
     /// </summary>
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA_FLAG");
-        reader.U8("PACK GROUP");
+        var reader = AfterDataFlagAndGroup(frame);
         var warnings = PackBlockOpening.ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
         ImmutableArray<StatusField> status =
         [
@@ -106,7 +100,8 @@ internal sealed partial class Eg4Dialect
         throw DecodeError($"{remaining} bytes after the temperature count {announced} fit neither {announced + UnannouncedSensors} nor {announced} sensors and the {bytesAfter} fixed bytes of the {Name} layout");
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    /// <summary>The named bits of the event and status bytes (EG4 LifePower4 protocol document 2.2, table of the 0x44 answer).</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
     [
         .. WarningThenProtection("voltage_event", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
         .. WarningThenProtection("temperature_event",

@@ -7,15 +7,14 @@ namespace BmsPace.Protocol.Dialects.PaceModbus;
 /// MODBUS.md section 1): holding registers read with 0x03, one slave per pack (DIP address 1-15). Registers are
 /// decimal in the document. No real reply has been published: this map is tested against the document only.
 /// </summary>
-public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, VersionRegister, IdentityCount)
+public sealed class PaceModbusDialect() : HoldingRegisterDialect(
+    LiveCount,
+    new(150, 10, (pack, version) => pack.SoftwareVersion = version),
+    new(160, 10, (pack, serial) => pack.BmsSerial = serial),
+    new(170, 10, (pack, serial) => pack.PackSerial = serial))
 {
     /// <summary>Registers 0-36: current to the environment sensor.</summary>
     private const int LiveCount = 37;
-
-    private const int VersionRegister = 150;
-    private const int ModelSerialRegister = 160;
-    private const int PackSerialRegister = 170;
-    private const int IdentityCount = 30;
 
     public override string Name => "pace-modbus";
 
@@ -54,11 +53,6 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
             pack.TemperaturesCelsius = [.. Enumerable.Range(31, 6).Select(r => reply.SignedWord(r) / 10.0)];
             pack.TemperatureRoles = [.. Enumerable.Repeat(TemperatureRole.Cell, 4), TemperatureRole.Mosfet, TemperatureRole.Environment];
         }
-
-        static string? Text(string text) => text.Length == 0 ? null : text;
-        if (Has(VersionRegister, 10)) pack.SoftwareVersion = Text(reply.Ascii(VersionRegister, 10));
-        if (Has(ModelSerialRegister, 10)) pack.BmsSerial = Text(reply.Ascii(ModelSerialRegister, 10));
-        if (Has(PackSerialRegister, 10)) pack.PackSerial = Text(reply.Ascii(PackSerialRegister, 10));
     }
 
     /// <summary>

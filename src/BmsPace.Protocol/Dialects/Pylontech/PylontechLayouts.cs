@@ -17,8 +17,6 @@ internal sealed partial class PylontechDialect
     private const int PlainCapacitiesP = 2;
     private const int StatusBytesCount = 5;
 
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
-
     /// <summary>Pylon's sensors are the BMS board, then averages of cell groups: none maps onto PACE's roles.</summary>
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRole.Unknown;
 
@@ -144,7 +142,8 @@ internal sealed partial class PylontechDialect
         return new AlarmReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    /// <summary>The named bits of status 1-5 (Pylon RS485 V3.3); status 4 and 5 are the cell faults of cells 1-16.</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
     [
         .. ByPosition("status_1",
             Protection("pack_overvoltage"), Protection("cell_undervoltage"), Protection("charge_overcurrent"), null,

@@ -11,8 +11,6 @@ internal sealed partial class SeplosDialect
     /// <summary>Bytes after P in the alarm answer that this decoder reads by name (alarm events 1-8 and the state bytes).</summary>
     private const int NamedAlarmBytes = 14;
 
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
-
     /// <summary>
     /// DATA FLAG, COMMAND GROUP, cells, temperatures (0.1 K), current (10 mA), voltage (10 mV), residual (10 mAh), custom
     /// P (10) and P words: capacity (10 mAh), SOC (per mille), rated capacity (10 mAh), cycles, SOH (per mille), port
@@ -20,9 +18,7 @@ internal sealed partial class SeplosDialect
     /// </summary>
     internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA FLAG");
-        reader.U8("COMMAND GROUP");
+        var reader = AfterDataFlagAndGroup(frame);
         var opening = PackBlockOpening.ReadAnalog(ref reader, options);
         double remainingAh = reader.U16("residual capacity") / 100.0;
         int customP = reader.U8("custom count P");
@@ -58,9 +54,7 @@ internal sealed partial class SeplosDialect
     /// </summary>
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA FLAG");
-        reader.U8("COMMAND GROUP");
+        var reader = AfterDataFlagAndGroup(frame);
         var warnings = PackBlockOpening.ReadWarnings(ref reader);
         int currentAlarm = reader.U8("current alarm");
         int voltageAlarm = reader.U8("voltage alarm");
@@ -96,7 +90,8 @@ internal sealed partial class SeplosDialect
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags() =>
+    /// <summary>The named bits of the alarm events and state bytes (Seplos protocol V2.0 table 13).</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
     [
         .. ByPosition("alarm_event_1",
             Fault("voltage_sensing"), Fault("temperature_sensor"), Fault("current_sensing"), Fault("power_switch"),

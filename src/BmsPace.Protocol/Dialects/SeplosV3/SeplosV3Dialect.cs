@@ -60,7 +60,7 @@ public sealed class SeplosV3Dialect : ModbusDialect
 
         MapPia(reply, pack);
         MapPib(reply, pack);
-        MapVia(reply, pack);
+        MapIdentity(reply, ModbusFunction.ReadInputRegisters, pack, ViaTexts);
         if (reply.Request.Start < Eia + 0x1A && reply.Request.End > Eia)
         {
             stack ??= new ModbusValues();
@@ -107,17 +107,15 @@ public sealed class SeplosV3Dialect : ModbusDialect
         }
     }
 
-    private static void MapVia(ModbusReply reply, ModbusValues pack)
-    {
-        static string? Text(string text) => text.Length == 0 ? null : text;
-        bool Has(int register, int count) => reply.Holds(ModbusFunction.ReadInputRegisters, register, count);
-
-        if (Has(0x1700, 10)) pack.Manufacturer = Text(reply.Ascii(0x1700, 10));
-        if (Has(0x170A, 10)) pack.DeviceName = Text(reply.Ascii(0x170A, 10));
-        if (Has(0x1714, 1)) pack.SoftwareVersion = Text(reply.Ascii(0x1714, 1));
-        if (Has(0x1715, 15)) pack.BmsSerial = Text(reply.Ascii(0x1715, 15));
-        if (Has(0x1724, 15)) pack.PackSerial = Text(reply.Ascii(0x1724, 15));
-    }
+    /// <summary>The texts of VIA.</summary>
+    private static readonly IdentityText[] ViaTexts =
+    [
+        new(Via, 10, (pack, manufacturer) => pack.Manufacturer = manufacturer),
+        new(0x170A, 10, (pack, model) => pack.DeviceName = model),
+        new(0x1714, 1, (pack, version) => pack.SoftwareVersion = version),
+        new(0x1715, 15, (pack, serial) => pack.BmsSerial = serial),
+        new(0x1724, 15, (pack, serial) => pack.PackSerial = serial),
+    ];
 
     /// <summary>The bank block: 32-bit values low word first (MODBUS.md section 3, the SG16 capture), current in 0.1 A.</summary>
     private static void MapEia(ModbusReply reply, ModbusValues stack)
