@@ -82,21 +82,6 @@ internal abstract partial class Family20Dialect(params (CommandKind Kind, byte C
     }
 
     protected static double? Ratio(double numerator, double denominator) => Resolution.Ratio(numerator, denominator);
-
-    /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
-    protected static ImmutableArray<int> CellsOf(long bits, int cellCount)
-    {
-        var cells = ImmutableArray.CreateBuilder<int>();
-        for (int bit = 0; bit < cellCount && bit < 64; bit++)
-        {
-            if (((bits >> bit) & 1) != 0)
-            {
-                cells.Add(bit + 1);
-            }
-        }
-
-        return cells.ToImmutable();
-    }
 }
 
 internal static class LayoutAttempts

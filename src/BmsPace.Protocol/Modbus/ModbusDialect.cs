@@ -205,10 +205,6 @@ public abstract partial class ModbusDialect
     /// <summary>A pack is numbered by its slave address; slave 0 (a stand-alone Seplos V3 pack) is pack 1.</summary>
     private static int PackNumber(IReadOnlyList<ModbusReply> replies) => replies.Count == 0 ? 1 : Math.Max(1, (int)replies[0].Slave);
 
-    /// <summary>Bit n set = cell n+1 balancing, limited to <paramref name="cellCount"/>.</summary>
-    protected static ImmutableArray<int> CellsOfBits(long bits, int cellCount) =>
-        [.. Enumerable.Range(0, Math.Min(cellCount, 64)).Where(bit => ((bits >> bit) & 1) != 0).Select(bit => bit + 1)];
-
     /// <summary>A text of the family's identity block: its registers, and the identity value it fills.</summary>
     protected readonly record struct IdentityText(int Register, int Count, Action<ModbusValues, string?> Fill);
 

@@ -77,7 +77,7 @@ internal sealed partial class Eg4Dialect
             new("balance_status", reader.U32("balance status")),
             new("reserved", reader.U8("reserved")),
         ];
-        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, status, [], AlarmPack.CellsOfBits(status[10].Value, warnings.Cells.Length));
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 

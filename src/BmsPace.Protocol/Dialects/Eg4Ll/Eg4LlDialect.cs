@@ -89,7 +89,7 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
         if (Has(38))
         {
             pack.AddStatus("balance", reply.Word(38));
-            pack.BalancingCells = CellsOfBits(reply.Word(38), pack.CellVoltagesVolts?.Length ?? 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(reply.Word(38), pack.CellVoltagesVolts?.Length ?? 16);
         }
     }
 

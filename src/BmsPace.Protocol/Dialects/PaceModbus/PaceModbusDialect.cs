@@ -45,7 +45,7 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(
         if (Has(12))
         {
             pack.AddStatus("balance", reply.Word(12));
-            pack.BalancingCells = CellsOfBits(reply.Word(12), pack.CellVoltagesVolts?.Length ?? 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(reply.Word(12), pack.CellVoltagesVolts?.Length ?? 16);
         }
 
         if (Has(31, 6))

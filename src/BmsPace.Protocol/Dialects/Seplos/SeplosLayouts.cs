@@ -86,7 +86,7 @@ internal sealed partial class SeplosDialect
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
         // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
-        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, AlarmPack.CellsOfBits(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
         return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 

@@ -166,7 +166,7 @@ public sealed class SeplosV3Dialect : ModbusDialect
         {
             int balance = reply.CoilByte(Pic + 48) | (reply.CoilByte(Pic + 56) << 8);
             pack.AddStatus("balance", balance);
-            pack.BalancingCells = CellsOfBits(balance, 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(balance, 16);
         }
 
         for (int k = 0; k < EventBytes.Length; k++)
