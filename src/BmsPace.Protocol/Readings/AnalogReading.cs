@@ -12,7 +12,7 @@ public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Pac
     public bool LastTailDiffers { get; init; }
 
     /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
-    public string Protocol { get; init; } = "pace";
+    public required string Protocol { get; init; }
 }
 
 /// <summary>A value only one dialect sends (EG4's cumulative energy, Seplos' port voltage), named snake_case with its unit.</summary>

@@ -16,59 +16,6 @@ internal sealed partial class ProbeRunner
     private static readonly TimeSpan ModbusScanTimeout = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// One attempt of a family that reads its analog values in several requests (Modbus RTU): each read in turn, stopping
-    /// at the first that is not answered with a valid reply, and a family named only when all of them were and its own
-    /// rules explain them. The attempt line shows the first read, where the family's question starts.
-    /// </summary>
-    private static async Task<ProbeAttemptResult> AttemptEveryReadAsync(
-        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var dialect = dialects[0];
-        byte packByte = dialect.PackByteAt(address);
-        var requests = dialect.BuildRequests(CommandKind.Analog, address, packByte);
-        var replies = new List<DialectReply>(requests.Count);
-        var elapsed = TimeSpan.Zero;
-        ReplyClassification? classification = null;
-        foreach (byte[] request in requests)
-        {
-            var listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
-            elapsed += listen.Elapsed;
-            classification = ReplyClassifier.Classify(listen, request, dialects, address);
-            if (classification.Reply is null && replies.Count == 0 && LateSlave(run, baud, listen, dialects, address) is byte late)
-            {
-                // The slave asked just before answered after its short wait ran out, into this listen: it is asked
-                // again with a longer wait once this address is done, and this address is asked once more now.
-                run.LateSlaves.Enqueue(late);
-                listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
-                elapsed += listen.Elapsed;
-                classification = ReplyClassifier.Classify(listen, request, dialects, address);
-            }
-
-            if (classification.Reply is not { } reply)
-            {
-                break;
-            }
-
-            // A slave that answered tells how long this line and slave take to start a reply.
-            if (listen.FirstByteAfter is { } firstByte && (run.SlowestSlave is null || firstByte > run.SlowestSlave))
-            {
-                run.SlowestSlave = firstByte;
-            }
-
-            replies.Add(reply);
-        }
-
-        if (replies.Count == requests.Count)
-        {
-            classification = ModbusReplyClassifier.Explain(dialects, replies, packByte, address, elapsed);
-        }
-
-        string protocol = classification!.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
-        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, dialect.Wire.Describe(requests[0])));
-        return new ProbeAttemptResult(classification, address);
-    }
-
-    /// <summary>
     /// The slave whose attempt just before timed out, when what came back is its valid reply to that attempt's first
     /// read (a slave slower than the short scan wait), else null.
     /// </summary>
@@ -107,7 +54,7 @@ internal sealed partial class ProbeRunner
         var answers = new List<ProbeAttemptResult>();
         while (!run.OutOfTime && run.LateSlaves.TryDequeue(out byte late))
         {
-            var result = await AttemptEveryReadAsync(run, link, baud, dialects, late, ScanTimeout, cancellationToken);
+            var result = await AttemptAsync(run, link, baud, dialects, late, ScanTimeout, cancellationToken);
             if (result.Classification.Outcome == ProbeOutcome.Answer)
             {
                 answers.Add(result);
@@ -164,7 +111,7 @@ internal sealed partial class ProbeRunner
                     return null;
                 }
 
-                var result = await AttemptEveryReadAsync(run, link, baud, group, (byte)address, SlaveScanTimeout(run), cancellationToken);
+                var result = await AttemptAsync(run, link, baud, group, (byte)address, SlaveScanTimeout(run), cancellationToken);
                 if ((await AskLateSlavesAgainAsync(run, link, baud, [.. families], cancellationToken)).FirstOrDefault() is { } lateAnswer)
                 {
                     return (link, baud, lateAnswer);
