@@ -35,7 +35,7 @@ internal static class SimulateCommand
         var bus = new Option<string>("--bus")
         {
             HelpName = "KIND",
-            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            Description = string.Join(", ", BmsDialects.All.Where(d => d.Addressing.MasterAnswersForEveryPack).Select(d => d.Name)) + " only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
             DefaultValueFactory = _ => "master",
         };
         var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
