@@ -137,7 +137,7 @@ public sealed class ProbeConfigLinesTests
 
         var (exit, _, error) = await RunAsync("batteries:\n  - connection: simulator?bus=own-address&protocol=seplos\n", "once", "--json");
         Assert.Equal(2, exit);
-        Assert.Contains("bus=own-address is not allowed with protocol=seplos", error, StringComparison.Ordinal);
+        Assert.Contains("bus=own-address is not allowed for seplos", error, StringComparison.Ordinal);
     }
 
     private static void AssertEveryPackRead(SimulatedBmsOptions options, IReadOnlyList<JsonElement> packs)
