@@ -59,6 +59,39 @@ public static class ReadingJson
         }
     }
 
+    /// <summary>
+    /// <c>"stack"</c>: a bank master's totals under the pack object's names (<c>null</c> where the master sends no such
+    /// value), its own values and raw status words; <c>"stack": null</c> where the battery has no bank master.
+    /// </summary>
+    public static void WriteStack(Utf8JsonWriter writer, StackReading? stack)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (stack is null)
+        {
+            writer.WriteNull("stack");
+            return;
+        }
+
+        writer.WriteStartObject("stack");
+        WriteOptional(writer, "voltage_volts", stack.VoltageVolts);
+        WriteOptional(writer, "current_amperes", stack.CurrentAmperes);
+        WriteOptional(writer, "power_watts", stack.PowerWatts);
+        WriteOptional(writer, "state_of_charge_ratio", stack.StateOfChargeRatio);
+        WriteOptional(writer, "state_of_health_ratio", stack.StateOfHealthRatio);
+        WriteOptional(writer, "remaining_amp_hours", stack.RemainingAmpHours);
+        WriteOptional(writer, "full_amp_hours", stack.FullAmpHours);
+        WriteOptional(writer, "design_amp_hours", stack.DesignAmpHours);
+        WriteOptional(writer, "cycle_count", stack.CycleCount);
+        WriteOptional(writer, "pack_count", stack.PackCount);
+        foreach (var value in stack.DialectValues)
+        {
+            WriteOptional(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null);
+        }
+
+        JsonParts.WriteStatusAndBalancing(writer, stack.Status, null);
+        writer.WriteEndObject();
+    }
+
     /// <summary><c>{"error": REASON, "detail": ...}</c>, with <c>rtn</c> and <c>rtn_meaning</c> for an RTN failure.</summary>
     public static void WriteError(Utf8JsonWriter writer, PaceProtocolException failure) =>
         JsonParts.WriteError(writer, failure, failure.ReturnCode, ReturnCodes.Describe);
