@@ -129,7 +129,7 @@ internal static class ModbusExpected
         "full_amp_hours" => "pace_bms_stack_capacity_full_amp_hours",
         "design_amp_hours" => "pace_bms_stack_capacity_design_amp_hours",
         "cycle_count" => "pace_bms_stack_cycle_count",
-        "pack_count" => "pace_bms_stack_pack_count",
+        "pack_count" => "pace_bms_stack_packs",
         _ => null,
     };
 

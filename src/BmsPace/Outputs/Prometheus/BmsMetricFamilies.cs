@@ -83,7 +83,7 @@ public sealed class BmsMetricFamilies
             (StackGauge("pace_bms_stack_capacity_full_amp_hours", "The stack's full-charge capacity as its bank master reports it, in amp-hours."), s => s.FullAmpHours),
             (StackGauge("pace_bms_stack_capacity_design_amp_hours", "The stack's design capacity as its bank master reports it, in amp-hours."), s => s.DesignAmpHours),
             (StackGauge("pace_bms_stack_cycle_count", "The stack's cycle count as its bank master reports it."), s => s.CycleCount),
-            (StackGauge("pace_bms_stack_pack_count", "The packs the bank master counts in its stack."), s => s.PackCount),
+            (StackGauge("pace_bms_stack_packs", "The packs the bank master counts in its stack."), s => s.PackCount),
         ];
         ChargedEnergy = factory.CreateCounter("pace_bms_charged_watt_hours_total",
             "Energy into the pack in watt-hours (the unit battery users read), integrated by the exporter from voltage x current between consecutive good reads.",
