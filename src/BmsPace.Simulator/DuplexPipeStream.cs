@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace BmsPace.Simulator;
 
 /// <summary>One end of an in-memory full-duplex link: reads from one pipe, writes to the other.</summary>
-public sealed class DuplexPipeStream : Stream
+public sealed class DuplexPipeStream : AsyncDuplexStream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -28,25 +28,8 @@ public sealed class DuplexPipeStream : Stream
         return (new DuplexPipeStream(backward.Reader, forward.Writer), new DuplexPipeStream(forward.Reader, backward.Writer));
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _reader.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _reader.ReadAsync(buffer, offset, count, cancellationToken);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -54,22 +37,7 @@ public sealed class DuplexPipeStream : Stream
         return _writer.WriteAsync(buffer, cancellationToken);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -5,7 +5,7 @@ namespace BmsPace.Simulator;
 /// steps on a worker thread, so cancellation and disposal always end them: a plain blocking read on a tty cannot be
 /// interrupted.
 /// </summary>
-internal sealed class UnixFdStream : Stream
+internal sealed class UnixFdStream : AsyncDuplexStream
 {
     private const int PollStepMs = 50;
     private readonly int _fd;
@@ -17,20 +17,6 @@ internal sealed class UnixFdStream : Stream
     {
         _fd = fd;
         _alsoClose = alsoClose;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -46,9 +32,6 @@ internal sealed class UnixFdStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -56,23 +39,6 @@ internal sealed class UnixFdStream : Stream
         UnixTerminal.WriteAll(_fd, buffer.Span);
         return ValueTask.CompletedTask;
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("async only");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

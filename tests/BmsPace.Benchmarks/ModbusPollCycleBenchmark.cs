@@ -48,7 +48,7 @@ internal static class ModbusPollCycleBenchmark
         BmsDialects.TryFind(family, out var dialect);
         var bms = new ByteTap(new SimulatedBms(new SimulatedBmsOptions { Dialect = dialect, Packs = packs, Cells = 16, BaudRate = Baud, ThinkTime = think }));
         await using var server = SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
-        var addresses = ModbusSlaves.Addresses(family, packs);
+        var addresses = ((ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster: false);
         var battery = new BatteryOptions
         {
             Name = "bench",

@@ -47,6 +47,27 @@ internal ref struct InfoReader
         return bytes;
     }
 
+    /// <summary>
+    /// The BMS clock after its year, which each dialect sends in its own width: month, day, hour, minute, second (no
+    /// zone), refused unless it is a date and time with a year from 2000 to <paramref name="latestYear"/>.
+    /// </summary>
+    public DateTime DateTimeAfterYear(int year, int latestYear = 9999)
+    {
+        int month = U8("month");
+        int day = U8("day");
+        int hour = U8("hour");
+        int minute = U8("minute");
+        int second = U8("second");
+        if (year < 2000 || year > latestYear || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            throw new PaceProtocolException(
+                FrameError.Decode,
+                string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2} is not a date and time"));
+        }
+
+        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+    }
+
     private readonly void Require(int count, string field)
     {
         if (count < 0 || count > Remaining)

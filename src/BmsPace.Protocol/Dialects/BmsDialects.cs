@@ -1,8 +1,11 @@
 using System.Text;
 using BmsPace.Protocol.Dialects.Eg4;
+using BmsPace.Protocol.Dialects.Eg4Ll;
 using BmsPace.Protocol.Dialects.Pace;
+using BmsPace.Protocol.Dialects.PaceModbus;
 using BmsPace.Protocol.Dialects.Pylontech;
 using BmsPace.Protocol.Dialects.Seplos;
+using BmsPace.Protocol.Dialects.SeplosV3;
 
 namespace BmsPace.Protocol.Dialects;
 
@@ -27,9 +30,10 @@ public static class BmsDialects
 
     /// <summary>
     /// The dialects this program is built with, in the order detection tries them: the ASCII dialects first, then the
-    /// Modbus RTU families, so an ASCII port is sent Modbus frames only after every ASCII dialect stayed silent.
+    /// Modbus RTU families (Seplos V3 at 19200 first, then the 9600 maps, MODBUS.md section 4), so an ASCII port is sent
+    /// Modbus frames only after every ASCII dialect stayed silent.
     /// </summary>
-    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech, .. ModbusDialects.All];
+    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech, new SeplosV3Dialect(), new Eg4LlDialect(), new PaceModbusDialect()];
 
     private static Composition? _composition;
 

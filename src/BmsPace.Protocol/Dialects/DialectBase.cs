@@ -125,18 +125,13 @@ internal abstract class DialectBase : IBmsDialect
     {
         var frame = Single(replies);
         var reading = Guarded(frame, CommandKind.Analog, packByte, () => DecodeAnalogLayout(frame, packByte, options));
-        return reading with
-        {
-            Protocol = Name,
-            Packs = [.. reading.Packs.Select(pack => Plausibility.Check(pack, PlaceholderAmpHours))],
-        };
+        return reading with { Packs = [.. reading.Packs.Select(pack => Plausibility.Check(pack, PlaceholderAmpHours))] };
     }
 
     public AlarmReading DecodeAlarm(IReadOnlyList<DialectReply> replies, byte packByte, DecoderOptions options)
     {
         var frame = Single(replies);
-        var reading = Guarded(frame, CommandKind.Alarm, packByte, () => DecodeAlarmLayout(frame, packByte, options));
-        return reading with { Protocol = Name };
+        return Guarded(frame, CommandKind.Alarm, packByte, () => DecodeAlarmLayout(frame, packByte, options));
     }
 
     public bool Explains(IReadOnlyList<DialectReply> replies, CommandKind kind, byte packByte, byte? versionOverride = null)

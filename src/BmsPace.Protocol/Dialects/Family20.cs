@@ -1,8 +1,14 @@
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>What EG4, Seplos and Pylontech share (PROTOCOL.md 12.6 and 13): VER 0x20, offset 2731, the identity reads.</summary>
-internal abstract partial class Family20Dialect : DialectBase
+/// <param name="reads">The reads the dialect answers, in the order a poller asks them, each with its CID2.</param>
+internal abstract partial class Family20Dialect(params (CommandKind Kind, byte Cid2)[] reads) : DialectBase
 {
+    /// <summary>A read that no command kind names yet but that is safe (0x47 system parameters).</summary>
+    private const byte SystemParameters = 0x47;
+
+    private readonly FrozenDictionary<CommandKind, byte> _cid2s = reads.ToFrozenDictionary(r => r.Kind, r => r.Cid2);
+
     public override byte DefaultVersion => 0x20;
 
     /// <summary>One pack per answer, each at its own ADR (PROTOCOL.md 13.4).</summary>
@@ -10,23 +16,23 @@ internal abstract partial class Family20Dialect : DialectBase
 
     public override int TemperatureOffsetDeciKelvin => 2731;
 
-    /// <summary>The CID2 of each kind this dialect has.</summary>
-    protected abstract IReadOnlyDictionary<CommandKind, byte> Cid2s { get; }
+    public override FrozenSet<byte> ReadOnlyCid2s { get; } = [.. reads.Select(r => r.Cid2), SystemParameters];
 
-    public override FrozenSet<byte> ReadOnlyCid2s => Cid2s.Values.Concat(ConfigurationReads).ToFrozenSet();
+    public override ImmutableArray<CommandKind> Commands { get; } = [.. reads.Select(r => r.Kind)];
 
-    /// <summary>Reads that no command kind names yet but that are safe (0x47 system parameters).</summary>
-    protected virtual IEnumerable<byte> ConfigurationReads => [0x47];
+    /// <summary>The family's identity reads (0x4F, 0x51, 0x93) among the dialect's reads, in the same order.</summary>
+    public override ImmutableArray<CommandKind> IdentityCommands { get; } =
+        [.. reads.Select(r => r.Kind).Where(kind => kind is CommandKind.ProtocolVersion or CommandKind.ManufacturerInfo or CommandKind.ModuleSerial)];
 
-    /// <summary>The six-sensor order of EG4 and Seplos: cells on 1-4, then environment, then MOSFET (PACE's is the reverse).</summary>
-    protected static TemperatureRole CellsThenEnvironmentThenMosfet(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
+    /// <summary>With six sensors (EG4, Seplos): cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
+    public override TemperatureRole RoleOfSensor(int index, int count) => count != 6 ? TemperatureRole.Unknown : index switch
     {
         < 4 => TemperatureRole.Cell,
         4 => TemperatureRole.Environment,
         _ => TemperatureRole.Mosfet,
     };
 
-    public override byte? Cid2Of(CommandKind kind) => Cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
+    public override byte? Cid2Of(CommandKind kind) => _cid2s.TryGetValue(kind, out byte cid2) ? cid2 : null;
 
     internal override IdentityReading DecodeIdentity(CommandKind kind, ResponseFrame frame)
     {
@@ -75,111 +81,7 @@ internal abstract partial class Family20Dialect : DialectBase
         return new IdentityReading { BmsSerial = InfoFields.Text(info[1..]) };
     }
 
-    /// <summary>Most cells any of these packs has; a larger count is not a frame of this layout.</summary>
-    protected const int MaxCells = 32;
-
-    /// <summary>Most temperature sensors any of these packs reports.</summary>
-    protected const int MaxTemperatures = 16;
-
-    /// <summary>Reads a cell count, refusing what no pack sends (as the PACE layout does).</summary>
-    protected static int ReadCellCount(ref InfoReader reader)
-    {
-        int count = reader.U8("cell count");
-        return count is < 1 or > MaxCells ? throw DecodeError($"cell count {count} is outside 1..{MaxCells}") : count;
-    }
-
-    /// <summary>Reads a temperature count that is the number of sensors sent (EG4, which sends more, counts its own).</summary>
-    protected static int ReadTemperatureCount(ref InfoReader reader)
-    {
-        int count = reader.U8("temperature count");
-        return count > MaxTemperatures ? throw DecodeError($"temperature count {count} is above {MaxTemperatures}") : count;
-    }
-
-    /// <summary>The warning byte of each cell after its count.</summary>
-    protected static ImmutableArray<byte> ReadCellWarnings(ref InfoReader reader) =>
-        reader.Bytes(ReadCellCount(ref reader), "cell alarms").ToImmutableArray();
-
-    /// <summary>Reads a cell count and the cell voltages (mV), refusing what no pack sends (as the PACE layout does).</summary>
-    internal static ImmutableArray<double> ReadCells(ref InfoReader reader, out bool allZero)
-    {
-        int count = ReadCellCount(ref reader);
-        var cells = ImmutableArray.CreateBuilder<double>(count);
-        allZero = true;
-        for (int i = 0; i < count; i++)
-        {
-            int millivolts = reader.U16("cell voltage");
-            if (millivolts > Plausibility.MaxCellMillivolts)
-            {
-                // Below 1 V is an open sense wire or a dead cell, a reading the owner must see; above 5 V no cell reads.
-                throw DecodeError($"cell {i + 1} reads {millivolts} mV, above {Plausibility.MaxCellMillivolts} mV");
-            }
-
-            allZero &= millivolts == 0;
-            cells.Add(millivolts / 1000.0);
-        }
-
-        return cells.MoveToImmutable();
-    }
-
-    internal static ImmutableArray<double> ReadTemperatures(ref InfoReader reader, int count, DecoderOptions options)
-    {
-        var temperatures = ImmutableArray.CreateBuilder<double>(count);
-        for (int i = 0; i < count; i++)
-        {
-            temperatures.Add(Celsius(reader.U16("temperature"), options));
-        }
-
-        return temperatures.MoveToImmutable();
-    }
-
-    /// <summary>1-based pack number as PACE numbers it: the position for an all-packs request, else the pack asked for.</summary>
-    protected static int PackNumber(byte packByte, int position) => packByte switch
-    {
-        RequestBuilder.AllPacks => position + 1,
-        0 => 1,
-        _ => packByte,
-    };
-
     protected static double? Ratio(double numerator, double denominator) => Resolution.Ratio(numerator, denominator);
-
-    /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
-    protected static ImmutableArray<int> CellsOf(long bits, int cellCount)
-    {
-        var cells = ImmutableArray.CreateBuilder<int>();
-        for (int bit = 0; bit < cellCount && bit < 64; bit++)
-        {
-            if (((bits >> bit) & 1) != 0)
-            {
-                cells.Add(bit + 1);
-            }
-        }
-
-        return cells.ToImmutable();
-    }
-
-    /// <summary>Adds one named bit per entry of <paramref name="namesByBit"/> (null = undefined bit).</summary>
-    protected static void Bits(ImmutableArray<FlagDefinition>.Builder table, string field, params (FlagFamily Family, string Name)?[] namesByBit)
-    {
-        for (int bit = 0; bit < namesByBit.Length; bit++)
-        {
-            if (namesByBit[bit] is { } flag)
-            {
-                table.Add(new FlagDefinition(flag.Family, flag.Name, field, bit));
-            }
-        }
-    }
-
-    protected static (FlagFamily, string)? Protection(string name) => (FlagFamily.Protection, name);
-
-    protected static (FlagFamily, string)? Warning(string name) => (FlagFamily.Warning, name);
-
-    protected static (FlagFamily, string)? Fault(string name) => (FlagFamily.Fault, name);
-
-    protected static (FlagFamily, string)? Status(string name) => (FlagFamily.Status, name);
-
-    /// <summary>Sensor temperature in C from 0.1 K; PACE V3.1's absent-sensor marker is honoured here too.</summary>
-    protected static double Celsius(int deciKelvin, DecoderOptions options) =>
-        deciKelvin == InfoFields.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0;
 }
 
 internal static class LayoutAttempts

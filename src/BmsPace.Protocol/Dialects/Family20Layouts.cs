@@ -1,47 +1,25 @@
 namespace BmsPace.Protocol.Dialects;
 
 /// <summary>
-/// The parts of the 0x42/0x44 layouts every VER 0x20 dialect shares (PROTOCOL.md 13): each analog block opens with
-/// the cells, the temperatures, the current and the pack voltage; each alarm block with the cell and temperature
-/// warnings. What follows, and the units, are each dialect's own.
+/// The parts of the 0x42/0x44 layouts every VER 0x20 dialect shares (PROTOCOL.md 13): the pack a block becomes. The
+/// opening of each block (<see cref="PackBlockOpening"/>) is PACE's too; what follows, and the units, are each dialect's own.
 /// </summary>
 internal abstract partial class Family20Dialect
 {
-    /// <summary>Reads the temperature count and returns how many sensors follow (a dialect may send more than it says).</summary>
-    protected delegate int SensorCountReader(ref InfoReader reader);
-
-    /// <summary>The opening of an analog block, current and voltage still raw (their units are the dialect's).</summary>
-    protected readonly record struct AnalogOpening(ImmutableArray<double> Cells, bool AllCellsZero, ImmutableArray<double> Temperatures, int Current, int Voltage)
+    /// <summary>The INFO of a one-pack answer after its two header bytes, DATA FLAG and the pack group (EG4, Seplos).</summary>
+    protected static InfoReader AfterDataFlagAndGroup(ResponseFrame frame)
     {
-        /// <summary>All cells and the pack voltage at zero: a pack slot with no pack in it.</summary>
-        public bool Offline => AllCellsZero && Voltage == 0;
-    }
-
-    /// <summary>Cells, temperatures (the count read by <paramref name="sensors"/>, else as sent), current (signed) and pack voltage.</summary>
-    protected static AnalogOpening ReadAnalogOpening(ref InfoReader reader, DecoderOptions options, SensorCountReader? sensors = null)
-    {
-        var cells = ReadCells(ref reader, out bool allCellsZero);
-        int temperatureCount = sensors is null ? ReadTemperatureCount(ref reader) : sensors(ref reader);
-        var temperatures = ReadTemperatures(ref reader, temperatureCount, options);
-        int current = reader.S16("current");
-        int voltage = reader.U16("pack voltage");
-        return new AnalogOpening(cells, allCellsZero, temperatures, current, voltage);
-    }
-
-    /// <summary>The cell warnings, then the temperature warnings (their count read by <paramref name="sensors"/>, else as sent).</summary>
-    protected static (ImmutableArray<byte> Cells, ImmutableArray<byte> Temperatures) ReadWarnings(ref InfoReader reader, SensorCountReader? sensors = null)
-    {
-        var cellWarnings = ReadCellWarnings(ref reader);
-        int temperatureCount = sensors is null ? ReadTemperatureCount(ref reader) : sensors(ref reader);
-        var temperatureWarnings = reader.Bytes(temperatureCount, "temperature alarms").ToImmutableArray();
-        return (cellWarnings, temperatureWarnings);
+        var reader = new InfoReader(frame.Info.AsSpan());
+        reader.U8("DATA FLAG");
+        reader.U8("pack group");
+        return reader;
     }
 
     /// <summary>
     /// A pack of an analog block in SI units with what the three layouts agree on: no design capacity, no tail, the
     /// calculated state of charge; the dialect adds its own ratios and values with <c>with</c>.
     /// </summary>
-    protected AnalogPack AnalogPackOf(int pack, AnalogOpening opening, double currentAmperes, double voltageVolts, double remainingAh, double fullAh, int cycles, int userDefinedP) => new()
+    protected AnalogPack AnalogPackOf(int pack, PackBlockOpening.Analog opening, double currentAmperes, double voltageVolts, double remainingAh, double fullAh, int cycles, int userDefinedP) => new()
     {
         Pack = pack,
         Offline = opening.Offline,

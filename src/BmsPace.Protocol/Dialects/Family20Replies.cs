@@ -14,9 +14,6 @@ internal static class Family20Units
 
     public static int Current(double amperes) => Math.Clamp(Centi(amperes), short.MinValue, short.MaxValue);
 
-    /// <summary>The pack voltage in mV as the BMS adds its cells up.</summary>
-    public static int PackMillivolts(PackSample pack) => pack.CellVoltagesVolts.Sum(Milli);
-
     /// <summary>Six sensors in the 0x20 order: cells 1-4, then environment, then MOSFET (the model keeps PACE's order).</summary>
     public static double[] EnvironmentBeforeMosfet(PackSample pack)
     {
@@ -55,12 +52,10 @@ internal static class Family20Units
             write(value);
         }
     }
-
-    public static int Balancing(PackSample pack) => pack.BalancingCells.Aggregate(0, (word, cell) => word | (1 << (cell - 1)));
 }
 
 /// <summary>The 0x20 family's identity answers (PROTOCOL.md 12.6).</summary>
-public static class Family20IdentityEncoder
+internal static class Family20IdentityEncoder
 {
     /// <summary>0x51: device name (10 characters), software version (major, minor), manufacturer (20 characters).</summary>
     public static byte[] ManufacturerInfo(string deviceName, byte major, byte minor, string manufacturer)

@@ -2,17 +2,24 @@ namespace BmsPace.Protocol.Modbus;
 
 /// <summary>
 /// A Modbus family read with function 0x03 only, one slave per pack at 9600 baud (EG4 LL, PACE_MODBUS; MODBUS.md
-/// sections 1 and 2): one live block from register 0 answers both the analog and the alarm read, one block the identity.
+/// sections 1 and 2): one live block from register 0 answers both the analog and the alarm read, one block of texts the
+/// identity.
 /// </summary>
 public abstract class HoldingRegisterDialect : ModbusDialect
 {
-    protected HoldingRegisterDialect(int liveCount, int identityRegister, int identityCount)
+    private readonly ImmutableArray<IdentityText> _identity;
+
+    /// <param name="liveCount">The registers of the live block, from 0.</param>
+    /// <param name="identity">The texts of the identity block, which is read from the first to the end of the last.</param>
+    protected HoldingRegisterDialect(int liveCount, params IdentityText[] identity)
     {
+        _identity = [.. identity];
+        int first = identity.Min(t => t.Register);
         Blocks =
         [
             new(CommandKind.Analog, ModbusFunction.ReadHoldingRegisters, 0, liveCount),
             new(CommandKind.Alarm, ModbusFunction.ReadHoldingRegisters, 0, liveCount),
-            new(CommandKind.SoftwareVersion, ModbusFunction.ReadHoldingRegisters, identityRegister, identityCount),
+            new(CommandKind.SoftwareVersion, ModbusFunction.ReadHoldingRegisters, first, identity.Max(t => t.Register + t.Count) - first),
         ];
     }
 
@@ -28,8 +35,9 @@ public abstract class HoldingRegisterDialect : ModbusDialect
         }
 
         MapHoldingRegisters(reply, pack, ref stack);
+        MapIdentity(reply, ModbusFunction.ReadHoldingRegisters, pack, _identity);
     }
 
-    /// <summary>Fills <paramref name="pack"/> (or the <paramref name="stack"/>) from the holding registers of one reply.</summary>
+    /// <summary>Fills <paramref name="pack"/> (or the <paramref name="stack"/>) from the live registers of one reply.</summary>
     protected abstract void MapHoldingRegisters(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack);
 }

@@ -37,27 +37,11 @@ public abstract partial class ModbusDialect
     public ImmutableArray<ModbusRead> RequestsFor(CommandKind kind, byte slave) =>
         [.. Blocks.Where(b => b.Kind == kind && !b.Stack).Select(b => b.ToRequest(slave))];
 
-    /// <summary>The reads that describe the whole stack, asked of <paramref name="slave"/> (empty when the family has none).</summary>
+    /// <summary>The reads that describe the whole stack (<see cref="ModbusBlock.Stack"/>), asked of <paramref name="slave"/>; empty when the family has none.</summary>
     public ImmutableArray<ModbusRead> StackRequests(byte slave) => [.. Blocks.Where(b => b.Stack).Select(b => b.ToRequest(slave))];
 
     /// <summary>The command kinds the family answers, in the order a poller would ask them.</summary>
     public ImmutableArray<CommandKind> Commands => [.. Blocks.Where(b => !b.Stack).Select(b => b.Kind).Distinct()];
-
-    /// <summary>
-    /// A request for a block of the family's own map, for tools that name one (<c>decode</c>, <c>probe</c>): the
-    /// function must be one the family reads with and the registers inside a block it reads.
-    /// </summary>
-    /// <exception cref="ArgumentException">Not a read, or not a read this family makes.</exception>
-    public ModbusRead BuildRequest(byte slave, byte function, int start, int count)
-    {
-        var request = new ModbusRead(slave, function, start, count);
-        if (!Reads(request))
-        {
-            throw new ArgumentException($"{request} is not a read the {Name} family makes", nameof(start));
-        }
-
-        return request;
-    }
 
     /// <summary>Checks a reply against its request (<see cref="ModbusFraming.Validate"/>).</summary>
     /// <exception cref="PaceProtocolException">The first check that fails.</exception>
@@ -252,9 +236,22 @@ public abstract partial class ModbusDialect
     /// <summary>A pack is numbered by its slave address; slave 0 (a stand-alone Seplos V3 pack) is pack 1.</summary>
     private static int PackNumber(IReadOnlyList<ModbusReply> replies) => replies.Count == 0 ? 1 : Math.Max(1, (int)replies[0].Slave);
 
-    /// <summary>Bit n set = cell n+1 balancing, limited to <paramref name="cellCount"/>.</summary>
-    protected static ImmutableArray<int> CellsOfBits(long bits, int cellCount) =>
-        [.. Enumerable.Range(0, Math.Min(cellCount, 64)).Where(bit => ((bits >> bit) & 1) != 0).Select(bit => bit + 1)];
+    /// <summary>A text of the family's identity block: its registers, and the identity value it fills.</summary>
+    protected readonly record struct IdentityText(int Register, int Count, Action<ModbusValues, string?> Fill);
+
+    /// <summary>
+    /// Fills every text of <paramref name="texts"/> that the reply holds (read with <paramref name="function"/>); a
+    /// blank text (some firmwares answer zeros or 0xFFFF there, MODBUS.md quirk f) is no identity.
+    /// </summary>
+    protected static void MapIdentity(ModbusReply reply, ModbusFunction function, ModbusValues values, IEnumerable<IdentityText> texts)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        ArgumentNullException.ThrowIfNull(texts);
+        foreach (var text in texts.Where(t => reply.Holds(function, t.Register, t.Count)))
+        {
+            text.Fill(values, reply.Ascii(text.Register, text.Count) is { Length: > 0 } ascii ? ascii : null);
+        }
+    }
 
     /// <summary>Millivolt registers as volts, trailing zero registers (no cell fitted: a 15S pack) dropped.</summary>
     protected static ImmutableArray<double> CellsOf(ModbusReply reply, int first, int count)
@@ -267,8 +264,4 @@ public abstract partial class ModbusDialect
 
         return [.. Enumerable.Range(first, fitted).Select(r => reply.Word(r) / 1000.0)];
     }
-
-    /// <summary>Named bits of one status field, for a flag table.</summary>
-    protected static IEnumerable<FlagDefinition> Bits(FlagFamily family, string field, params (int Bit, string Name)[] bits) =>
-        bits.Select(b => new FlagDefinition(family, b.Name, field, b.Bit));
 }

@@ -1,16 +1,12 @@
-using BmsPace.Protocol.Dialects.Eg4Ll;
-using BmsPace.Protocol.Dialects.PaceModbus;
-using BmsPace.Protocol.Dialects.SeplosV3;
+using BmsPace.Protocol.Dialects;
 
 namespace BmsPace.Protocol.Modbus;
 
-/// <summary>The registry of Modbus RTU families (MODBUS.md), tried after the ASCII dialects.</summary>
+/// <summary>The Modbus RTU families (MODBUS.md) among the dialects of the registry (<see cref="BmsDialects.All"/>).</summary>
 public static class ModbusDialects
 {
-    /// <summary>Every family, in the order MODBUS.md section 4 asks them (Seplos V3 at 19200 first, then the 9600 maps).</summary>
-    public static ImmutableArray<ModbusDialect> All { get; } = [new SeplosV3Dialect(), new Eg4LlDialect(), new PaceModbusDialect()];
-
-    public static ImmutableArray<string> Names { get; } = [.. All.Select(d => d.Name)];
+    /// <summary>Every family, in the registry's order (MODBUS.md section 4: Seplos V3 at 19200 first, then the 9600 maps).</summary>
+    public static IEnumerable<ModbusDialect> All => BmsDialects.All.OfType<ModbusDialect>();
 
     public static bool TryFind(string? name, out ModbusDialect dialect)
     {

@@ -11,19 +11,12 @@ namespace BmsPace.Protocol.Modbus;
 /// </summary>
 public static class ModbusSlaves
 {
-    /// <summary>The protocol names this bus speaks.</summary>
-    public static IReadOnlyList<string> Families { get; } = [.. BmsDialects.All.OfType<ModbusDialect>().Select(d => d.Name)];
-
-    /// <summary>The slave addresses the packs answer at (MODBUS.md: EG4 and PACE from 1; one Seplos V3 pack at 0, several from 1).</summary>
-    /// <param name="eg4Master">An EG4 LL v2 bank: unit 1 is the master and answers the bank summary, the others their own packs.</param>
-    public static IReadOnlyList<byte> Addresses(string family, int packs, bool eg4Master = false) => Family(family).SimulatedSlaves(packs, eg4Master);
-
+    /// <summary>The answer of the slave <paramref name="frame"/> asks, on the bus of <paramref name="family"/> with these packs.</summary>
+    /// <param name="bankMaster">An EG4 LL v2 bank: unit 1 is the master and answers the bank summary, the others their own packs.</param>
     /// <returns>The reply frame, or null when nobody on the bus answers.</returns>
-    public static byte[]? Answer(string family, ReadOnlySpan<byte> frame, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool eg4Master = false) =>
-        Answer(Family(family), frame, stack, options, eg4Master);
-
-    internal static byte[]? Answer(ModbusDialect family, ReadOnlySpan<byte> frame, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool eg4Master = false)
+    public static byte[]? Answer(ModbusDialect family, ReadOnlySpan<byte> frame, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster = false)
     {
+        ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(stack);
         if (frame.Length < 2 || !ModbusCrc.Holds(frame))
         {
@@ -31,7 +24,7 @@ public static class ModbusSlaves
         }
 
         byte slave = frame[0];
-        if (!family.SimulatedSlaves(stack.Count, eg4Master).Contains(slave))
+        if (!family.SimulatedSlaves(stack.Count, bankMaster).Contains(slave))
         {
             return null;
         }
@@ -51,12 +44,8 @@ public static class ModbusSlaves
             return ModbusFraming.Exception(slave, frame[1], 0x03);
         }
 
-        return family.SimulatedImage(slave, stack, options, eg4Master).Answer(request);
+        return family.SimulatedImage(slave, stack, options, bankMaster).Answer(request);
     }
-
-    private static ModbusDialect Family(string name) =>
-        BmsDialects.All.OfType<ModbusDialect>().FirstOrDefault(d => d.Name == name)
-        ?? throw new ArgumentException($"no Modbus family {name}", nameof(name));
 }
 
 /// <summary>A Modbus family's simulated bus behind <see cref="Dialects.IBmsDialect.Replies"/>.</summary>

@@ -93,6 +93,17 @@ public sealed class RegisterImage
         }
     }
 
+    /// <summary>Up to <paramref name="count"/> of <paramref name="values"/>, one register each from <paramref name="offset"/>.</summary>
+    public static void Words(ushort[] words, int offset, IReadOnlyList<int> values, int count)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        ArgumentNullException.ThrowIfNull(values);
+        for (int i = 0; i < Math.Min(count, values.Count); i++)
+        {
+            words[offset + i] = (ushort)values[i];
+        }
+    }
+
     public static ushort Signed(int value) => unchecked((ushort)(short)Math.Clamp(value, short.MinValue, short.MaxValue));
 
     public static int Round(double value) => (int)Math.Round(value, MidpointRounding.AwayFromZero);

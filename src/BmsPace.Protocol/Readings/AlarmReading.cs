@@ -6,7 +6,7 @@ namespace BmsPace.Protocol.Readings;
 public sealed record AlarmReading(int PackCount, ImmutableArray<AlarmPack> Packs)
 {
     /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
-    public string Protocol { get; init; } = "pace";
+    public required string Protocol { get; init; }
 
     /// <summary>No tail length fitted every block, so the last one kept a different tail (PROTOCOL.md 8.3).</summary>
     public bool LastTailDiffers { get; init; }
@@ -114,13 +114,13 @@ public sealed record AlarmPack
         new("warn_state_2", WarnState2),
     ];
 
-    private ImmutableArray<int> PaceBalancingCells()
+    /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
+    public static ImmutableArray<int> CellsOfBits(long bits, int cellCount)
     {
         var cells = ImmutableArray.CreateBuilder<int>();
-        int word = BalanceState1 | (BalanceState2 << 8);
-        for (int bit = 0; bit < 16 && bit < CellCount; bit++)
+        for (int bit = 0; bit < cellCount && bit < 64; bit++)
         {
-            if ((word & (1 << bit)) != 0)
+            if (((bits >> bit) & 1) != 0)
             {
                 cells.Add(bit + 1);
             }
@@ -128,6 +128,8 @@ public sealed record AlarmPack
 
         return cells.ToImmutable();
     }
+
+    private ImmutableArray<int> PaceBalancingCells() => CellsOfBits(BalanceState1 | (BalanceState2 << 8), CellCount);
 
     public bool IsCellBalancing(int cell) => _balancingCells.IsDefault
         ? cell is >= 1 and <= 16 && ((BalanceState1 | (BalanceState2 << 8)) & (1 << (cell - 1))) != 0

@@ -12,7 +12,7 @@ public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Pac
     public bool LastTailDiffers { get; init; }
 
     /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
-    public string Protocol { get; init; } = "pace";
+    public required string Protocol { get; init; }
 
     /// <summary>
     /// The stack's summary when the answer came from a bank master (an EG4 LL v2 master's bank registers): its values are

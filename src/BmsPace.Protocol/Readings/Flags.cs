@@ -96,3 +96,44 @@ public static class WarningCodes
         _ => false,
     };
 }
+
+/// <summary>
+/// How a dialect writes its flag table (<see cref="Dialects.IBmsDialect.Flags"/>), field by field in bit order, so
+/// that the table's order is the order of the bits on the wire.
+/// </summary>
+public static class FlagBits
+{
+    /// <summary>One flag per named bit of <paramref name="field"/>, bit 0 first (null = an undefined bit).</summary>
+    public static IEnumerable<FlagDefinition> ByPosition(string field, params (FlagFamily Family, string Name)?[] namesByBit)
+    {
+        for (int bit = 0; bit < namesByBit.Length; bit++)
+        {
+            if (namesByBit[bit] is { } flag)
+            {
+                yield return new FlagDefinition(flag.Family, flag.Name, field, bit);
+            }
+        }
+    }
+
+    /// <summary>The named bits of <paramref name="field"/> of one family, each at its number.</summary>
+    public static IEnumerable<FlagDefinition> Numbered(FlagFamily family, string field, params (int Bit, string Name)[] bits) =>
+        bits.Select(b => new FlagDefinition(family, b.Name, field, b.Bit));
+
+    /// <summary>
+    /// The event bytes of EG4, Seplos and Seplos V3: for each of <paramref name="names"/> in turn, a warning bit, then
+    /// the protection bit of the same name, from bit 0.
+    /// </summary>
+    public static IEnumerable<FlagDefinition> WarningThenProtection(string field, params string[] names) => names.SelectMany((name, i) => new[]
+    {
+        new FlagDefinition(FlagFamily.Warning, name, field, 2 * i),
+        new FlagDefinition(FlagFamily.Protection, name, field, (2 * i) + 1),
+    });
+
+    public static (FlagFamily, string)? Protection(string name) => (FlagFamily.Protection, name);
+
+    public static (FlagFamily, string)? Warning(string name) => (FlagFamily.Warning, name);
+
+    public static (FlagFamily, string)? Fault(string name) => (FlagFamily.Fault, name);
+
+    public static (FlagFamily, string)? Status(string name) => (FlagFamily.Status, name);
+}

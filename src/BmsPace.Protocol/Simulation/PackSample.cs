@@ -41,4 +41,17 @@ public sealed record PackSample
 
     /// <summary>Remaining / full, 0 when full is 0.</summary>
     public double StateOfCharge => FullAmpHours <= 0 ? 0 : RemainingAmpHours / FullAmpHours;
+
+    /// <summary>Full / design in units of 1/<paramref name="fullScale"/> (100 for %, 1000 for per mille), at most full scale.</summary>
+    public int StateOfHealthIn(int fullScale) =>
+        Math.Min(fullScale, (int)Math.Round(fullScale * FullAmpHours / DesignAmpHours, MidpointRounding.AwayFromZero));
+
+    /// <summary>Each cell's voltage as the BMS measures it, in whole mV.</summary>
+    public ImmutableArray<int> CellMillivolts => [.. CellVoltagesVolts.Select(volts => (int)Math.Round(volts * 1000, MidpointRounding.AwayFromZero))];
+
+    /// <summary>The pack voltage in mV as the BMS adds its cells up.</summary>
+    public int PackMillivolts => CellMillivolts.Sum();
+
+    /// <summary>The balancing cells as a bit field, bit 0 = cell 1.</summary>
+    public int BalancingBits => BalancingCells.Aggregate(0, (bits, cell) => bits | (1 << (cell - 1)));
 }

@@ -12,24 +12,7 @@ internal static class ConfigReferenceCommand
     public static Command Create() => GeneratorCommand.Create(
         "config-reference",
         "Write config.yaml's keys and the README's key tables from the configuration key table.",
-        "The repository's root (the folder of config.yaml and README.md).",
-        WriteAsync);
-
-    private static async Task<int> WriteAsync(string folder, InvocationConfiguration console, CancellationToken cancellationToken)
-    {
-        string configPath = Path.Combine(folder, "config.yaml");
-        string readmePath = Path.Combine(folder, "README.md");
-        if (!File.Exists(configPath) || !File.Exists(readmePath))
-        {
-            await console.Error.WriteLineAsync($"{folder}: no config.yaml and README.md to write (give the repository's root)");
-            return BmsPaceCli.ExitUsage;
-        }
-
-        string config = await File.ReadAllTextAsync(configPath, cancellationToken);
-        await File.WriteAllTextAsync(configPath, ConfigReference.RenderConfigYaml(config), cancellationToken);
-        string readme = await File.ReadAllTextAsync(readmePath, cancellationToken);
-        await File.WriteAllTextAsync(readmePath, ConfigReference.RenderReadme(readme), cancellationToken);
-        await console.Output.WriteLineAsync($"wrote {configPath} and {readmePath}");
-        return BmsPaceCli.ExitOk;
-    }
+        "the repository's root, the folder of config.yaml and README.md",
+        new GeneratedFile("config.yaml", ConfigReference.RenderConfigYaml),
+        new GeneratedFile("README.md", ConfigReference.RenderReadme));
 }

@@ -182,21 +182,12 @@ internal static class DecodeCommand
         }
         catch (PaceProtocolException failure)
         {
-            if (json)
-            {
-                output.WriteLine(Json(writer => ReadingJson.WriteError(writer, failure)));
-            }
-            else
-            {
-                error.WriteLine($"bad frame: {failure.Error.ToReason()}: {failure.Detail}");
-            }
-
-            return BmsPaceCli.ExitDeviceFailed;
+            return Refuse(failure, ReadingJson.WriteError, json, output, error);
         }
 
         if (json)
         {
-            output.WriteLine(Json(writer => WriteJson(writer, settings.Kind, dialect, frame, decoded)));
+            output.WriteLine(JsonOutput.Text(writer => WriteJson(writer, settings.Kind, dialect, frame, decoded)));
         }
         else
         {
@@ -204,6 +195,21 @@ internal static class DecodeCommand
         }
 
         return BmsPaceCli.ExitOk;
+    }
+
+    /// <summary>A frame that does not decode: its reason as CLI.md's JSON error on standard output, or a line on standard error.</summary>
+    internal static int Refuse(PaceProtocolException failure, Action<Utf8JsonWriter, PaceProtocolException> writeError, bool json, TextWriter output, TextWriter error)
+    {
+        if (json)
+        {
+            output.WriteLine(JsonOutput.Text(writer => writeError(writer, failure)));
+        }
+        else
+        {
+            error.WriteLine($"bad frame: {failure.Error.ToReason()}: {failure.Detail}");
+        }
+
+        return BmsPaceCli.ExitDeviceFailed;
     }
 
     /// <summary>
@@ -257,25 +263,11 @@ internal static class DecodeCommand
         writer.WriteNumber("rtn", frame.Cid2);
         switch (decoded)
         {
-            case Protocol.Readings.AnalogReading analog:
-                writer.WriteNumber("pack_count", analog.PackCount);
-                writer.WriteStartArray("packs");
-                foreach (var pack in analog.Packs)
-                {
-                    ReadingJson.WriteAnalogPack(writer, pack);
-                }
-
-                writer.WriteEndArray();
+            case AnalogReading analog:
+                WritePacks(writer, analog.PackCount, analog.Packs, ReadingJson.WriteAnalogPack);
                 break;
-            case Protocol.Readings.AlarmReading alarm:
-                writer.WriteNumber("pack_count", alarm.PackCount);
-                writer.WriteStartArray("packs");
-                foreach (var pack in alarm.Packs)
-                {
-                    ReadingJson.WriteAlarmPack(writer, pack);
-                }
-
-                writer.WriteEndArray();
+            case AlarmReading alarm:
+                WritePacks(writer, alarm.PackCount, alarm.Packs, ReadingJson.WriteAlarmPack);
                 break;
             case string softwareVersion:
                 writer.WriteString("software_version", softwareVersion);
@@ -384,15 +376,16 @@ internal static class DecodeCommand
         }
     }
 
-    private static string Json(Action<Utf8JsonWriter> write)
+    private static void WritePacks<TPack>(Utf8JsonWriter writer, int packCount, IEnumerable<TPack> packs, Action<Utf8JsonWriter, TPack> writePack)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        writer.WriteNumber("pack_count", packCount);
+        writer.WriteStartArray("packs");
+        foreach (var pack in packs)
         {
-            write(writer);
+            writePack(writer, pack);
         }
 
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        writer.WriteEndArray();
     }
 
     /// <summary>Frames are pasted from logs: surrounding blanks and a written-out <c>\r</c> are not part of them.</summary>

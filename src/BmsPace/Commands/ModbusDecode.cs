@@ -65,22 +65,13 @@ internal static class ModbusDecode
                 throw new PaceProtocolException(FrameError.Decode, $"{request} holds none of the {dialect.Name} registers BmsPace reads");
             }
 
-            string document = Json(writer => ModbusJson.WriteReading(writer, dialect, reply, reading));
+            string document = JsonOutput.Text(writer => ModbusJson.WriteReading(writer, dialect, reply, reading));
             output.WriteLine(json ? document : Text(document));
             return BmsPaceCli.ExitOk;
         }
         catch (PaceProtocolException failure)
         {
-            if (json)
-            {
-                output.WriteLine(Json(writer => ModbusJson.WriteError(writer, failure)));
-            }
-            else
-            {
-                error.WriteLine($"bad frame: {failure.Error.ToReason()}: {failure.Detail}");
-            }
-
-            return BmsPaceCli.ExitDeviceFailed;
+            return DecodeCommand.Refuse(failure, ModbusJson.WriteError, json, output, error);
         }
     }
 
@@ -143,16 +134,5 @@ internal static class ModbusDecode
 
         Write(parsed.RootElement, "");
         return text.ToString().TrimEnd();
-    }
-
-    private static string Json(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

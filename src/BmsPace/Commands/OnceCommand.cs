@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Hosting;
@@ -73,8 +72,7 @@ internal static class OnceCommand
     /// <summary><c>{"batteries": [{"name", "ok", "packs_reported", identity..., "packs": [analog and alarm merged per pack], "stack"}]}</c>.</summary>
     private static string Json(IEnumerable<PollCycleResult> results)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        return JsonOutput.Text(writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("batteries");
@@ -113,8 +111,6 @@ internal static class OnceCommand
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        });
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using BmsPace.Configuration;
 using BmsPace.Outputs.Documents;
@@ -136,8 +135,7 @@ internal static class ProbeCommand
     /// <summary>CLI.md: <c>{"found": [...], "attempts": [...]}</c>, plus the verdict lines per connection.</summary>
     private static string Json(IReadOnlyList<ConnectionProbe> probes, IReadOnlyList<ProbeFinding> found)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        return JsonOutput.Text(writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("found");
@@ -199,9 +197,7 @@ internal static class ProbeCommand
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        });
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, int? value)

@@ -36,6 +36,13 @@ internal static class AddOnOptions
         ("influxdb.enabled", null),
     ];
 
+    /// <summary>The add-on's config.yaml with everything below <see cref="GeneratedMarker"/> written anew; null when it has no such line.</summary>
+    public static string? RewriteConfig(string config)
+    {
+        int marker = config.IndexOf(GeneratedMarker, StringComparison.Ordinal);
+        return marker < 0 ? null : config[..marker] + GeneratedMarker + "\n" + RenderConfigBlocks();
+    }
+
     /// <summary>The <c>options:</c> and <c>schema:</c> blocks of the add-on's config.yaml.</summary>
     public static string RenderConfigBlocks()
     {
@@ -143,39 +150,23 @@ internal static class AddOnOptions
         return ((int)min, (int)max);
     }
 
-    private static void WriteSchema(StringBuilder text, IEnumerable<ConfigKey> keys, string prefix, int depth)
-    {
-        foreach (var key in keys)
-        {
-            string path = prefix + key.Name;
-            if (key.IsList)
-            {
-                Indent(text, depth).Append(key.Name).Append(":\n");
-                bool first = true;
-                foreach (var child in key.Children)
-                {
-                    Indent(text, depth + 1).Append(first ? "- " : "  ").Append(child.Name).Append(": ").Append(SchemaType(child, path + "." + child.Name)).Append("?\n");
-                    first = false;
-                }
-            }
-            else if (key.Children.Count > 0)
-            {
-                Indent(text, depth).Append(key.Name).Append(":\n");
-                WriteSchema(text, key.Children, path + ".", depth + 1);
-            }
-            else
-            {
-                Indent(text, depth).Append(key.Name).Append(": ").Append(SchemaType(key, path)).Append("?\n");
-            }
-        }
-    }
+    private static void WriteSchema(StringBuilder text, IEnumerable<ConfigKey> keys, string prefix, int depth) =>
+        WriteTree(text, keys, prefix, depth, _ => true, (key, path) => SchemaType(key, path) + "?");
 
-    private static void WriteOptions(StringBuilder text, IEnumerable<ConfigKey> keys, string prefix, int depth)
+    private static void WriteOptions(StringBuilder text, IEnumerable<ConfigKey> keys, string prefix, int depth) =>
+        WriteTree(text, keys, prefix, depth, path => Shown.Any(shown => shown.Path == path || shown.Path.StartsWith(path + ".", StringComparison.Ordinal)), OptionValue);
+
+    /// <summary>
+    /// The keys as YAML: a section as a mapping, a list as one entry of its keys, a single value as
+    /// <c>name: VALUE</c> with VALUE from <paramref name="value"/>; a key whose dotted path <paramref name="include"/>
+    /// refuses is left out.
+    /// </summary>
+    private static void WriteTree(StringBuilder text, IEnumerable<ConfigKey> keys, string prefix, int depth, Func<string, bool> include, Func<ConfigKey, string, string> value)
     {
         foreach (var key in keys)
         {
             string path = prefix + key.Name;
-            if (!Shown.Any(shown => shown.Path == path || shown.Path.StartsWith(path + ".", StringComparison.Ordinal)))
+            if (!include(path))
             {
                 continue;
             }
@@ -184,20 +175,20 @@ internal static class AddOnOptions
             {
                 Indent(text, depth).Append(key.Name).Append(":\n");
                 bool first = true;
-                foreach (var child in key.Children.Where(child => Shown.Any(shown => shown.Path == path + "." + child.Name)))
+                foreach (var child in key.Children.Where(child => include(path + "." + child.Name)))
                 {
-                    Indent(text, depth + 1).Append(first ? "- " : "  ").Append(child.Name).Append(": ").Append(OptionValue(child, path + "." + child.Name)).Append('\n');
+                    Indent(text, depth + 1).Append(first ? "- " : "  ").Append(child.Name).Append(": ").Append(value(child, path + "." + child.Name)).Append('\n');
                     first = false;
                 }
             }
             else if (key.Children.Count > 0)
             {
                 Indent(text, depth).Append(key.Name).Append(":\n");
-                WriteOptions(text, key.Children, path + ".", depth + 1);
+                WriteTree(text, key.Children, path + ".", depth + 1, include, value);
             }
             else
             {
-                Indent(text, depth).Append(key.Name).Append(": ").Append(OptionValue(key, path)).Append('\n');
+                Indent(text, depth).Append(key.Name).Append(": ").Append(value(key, path)).Append('\n');
             }
         }
     }

@@ -53,6 +53,14 @@ internal abstract class ConfigKey<TOptions> : ConfigKey
 
     /// <summary>Appends the key's lines of the start-up printout (nothing for an unset optional key).</summary>
     public abstract void Describe(StringBuilder text, TOptions options, int depth);
+
+    /// <summary>
+    /// Fills the secrets whose keys name a file (<see cref="SecretFileKey{TOptions}"/>), here and below, adding every
+    /// problem to <paramref name="errors"/>; the same <paramref name="options"/> when no such key is set.
+    /// </summary>
+    /// <param name="baseDirectory">Where a relative path is taken from: the configuration file's folder.</param>
+    public virtual Task<TOptions> ReadSecretFilesAsync(TOptions options, string path, string baseDirectory, List<string> errors, CancellationToken cancellationToken) =>
+        Task.FromResult(options);
 }
 
 /// <summary>A single value (or a value read from a list, such as packs) held in one property.</summary>
@@ -140,7 +148,7 @@ internal sealed class ConfigSection<TOptions>
 
     public string[] KeyNames { get; }
 
-    /// <summary>Rules between keys (one of password and password_file; org needed with api v2), after each key is read.</summary>
+    /// <summary>Rules between keys (org needed with api v2; ca_file only with mqtts), after each key is read.</summary>
     public SectionCheck<TOptions>? Check { get; }
 
     public TOptions Bind(ConfigBinder binder, ConfigMapping map, string path, TOptions options)
@@ -161,6 +169,16 @@ internal sealed class ConfigSection<TOptions>
         {
             key.Describe(text, options, depth);
         }
+    }
+
+    public async Task<TOptions> ReadSecretFilesAsync(TOptions options, string path, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    {
+        foreach (var key in Keys)
+        {
+            options = await key.ReadSecretFilesAsync(options, path, baseDirectory, errors, cancellationToken);
+        }
+
+        return options;
     }
 }
 
@@ -206,6 +224,13 @@ internal sealed class SectionKey<TOptions, TSection> : ConfigKey<TOptions>
     {
         text.Append(' ', depth * 2).Append(Name).Append(":\n");
         _section.Describe(text, _get(options), depth + 1);
+    }
+
+    public override async Task<TOptions> ReadSecretFilesAsync(TOptions options, string path, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    {
+        var section = _get(options);
+        var read = await _section.ReadSecretFilesAsync(section, ConfigPath.Child(path, Name), baseDirectory, errors, cancellationToken);
+        return ReferenceEquals(read, section) ? options : _set(options, read);
     }
 }
 
@@ -286,6 +311,21 @@ internal sealed class ListKey<TOptions, TItem> : ConfigKey<TOptions>
             // The first key of an entry carries the list's dash: "  - name: main".
             text.Remove(start, (depth + 2) * 2).Insert(start, new string(' ', (depth + 1) * 2) + "- ");
         }
+    }
+
+    public override async Task<TOptions> ReadSecretFilesAsync(TOptions options, string path, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    {
+        var items = _get(options);
+        var read = new TItem[items.Count];
+        bool changed = false;
+        for (int index = 0; index < items.Count; index++)
+        {
+            string itemPath = ConfigPath.Child(ConfigPath.Child(path, Name), index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            read[index] = await _item.ReadSecretFilesAsync(items[index], itemPath, baseDirectory, errors, cancellationToken);
+            changed |= !ReferenceEquals(read[index], items[index]);
+        }
+
+        return changed ? _set(options, read) : options;
     }
 }
 

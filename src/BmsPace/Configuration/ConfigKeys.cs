@@ -122,8 +122,8 @@ internal static class ConfigKeys
         {
             IsSecret = true,
         },
-        new ValueKey<InfluxDbOptions, string?>(
-            "password_file", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+        new SecretFileKey<InfluxDbOptions>(
+            "password_file", "password", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, (o, secret) => o with { Password = secret },
             "v1: a file holding the password instead (one line; a final newline is dropped), such as a Docker or systemd secret. A relative path is taken from the configuration file's folder.")
         {
             Example = "/run/secrets/influxdb_password",
@@ -140,8 +140,8 @@ internal static class ConfigKeys
         {
             IsSecret = true,
         },
-        new ValueKey<InfluxDbOptions, string?>(
-            "token_file", o => o.TokenFile, (o, v) => o with { TokenFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+        new SecretFileKey<InfluxDbOptions>(
+            "token_file", "token", o => o.TokenFile, (o, v) => o with { TokenFile = v }, (o, secret) => o with { Token = secret },
             "v2: a file holding the token instead, read like `password_file`.")
         {
             Example = "/run/secrets/influxdb_token",
@@ -205,8 +205,8 @@ internal static class ConfigKeys
         {
             IsSecret = true,
         },
-        new ValueKey<MqttOptions, string?>(
-            "password_file", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, ConfigBinder.FilePath, v => Quote(v!),
+        new SecretFileKey<MqttOptions>(
+            "password_file", "password", o => o.PasswordFile, (o, v) => o with { PasswordFile = v }, (o, secret) => o with { Password = secret },
             "A file holding the password instead, read like `influxdb.password_file`.")
         {
             Example = "/run/secrets/mqtt_password",
@@ -349,8 +349,6 @@ internal static class ConfigKeys
 
     private static void CheckInfluxDb(ConfigBinder binder, ConfigMapping map, string path, InfluxDbOptions influx)
     {
-        binder.RejectBoth(map, path, "password", "password_file");
-        binder.RejectBoth(map, path, "token", "token_file");
         if (!influx.Enabled)
         {
             return;
@@ -370,8 +368,6 @@ internal static class ConfigKeys
 
     private static void CheckMqtt(ConfigBinder binder, ConfigMapping map, string path, MqttOptions mqtt)
     {
-        binder.RejectBoth(map, path, "password", "password_file");
-
         // MQTT carries the keep-alive in 16 bits of seconds.
         if (mqtt.Keepalive < TimeSpan.FromSeconds(1) || mqtt.Keepalive.TotalSeconds > ushort.MaxValue)
         {

@@ -129,7 +129,7 @@ public static class ConfigLoader
                 + (options.InfluxDb.Enabled ? $", InfluxDB at {options.InfluxDb.Url}" : ", no InfluxDB"));
         }
 
-        options = await ReadSecretFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
+        options = await ReadFilesAsync(options, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors, cancellationToken);
         options = ResolveWebConfigFile(options, sources, file is null ? sources.WorkingDirectory : Path.GetDirectoryName(file)!, errors);
         return errors.Count == 0
             ? new ConfigLoadResult(options, errors, notices, file)
@@ -210,35 +210,17 @@ public static class ConfigLoader
         return await reader.ReadToEndAsync(cancellationToken);
     }
 
-    private static async Task<BmsPaceOptions> ReadSecretFilesAsync(BmsPaceOptions options, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
+    /// <summary>The secrets kept in files (every key the table declares as a <see cref="SecretFileKey{TOptions}"/>), then the broker's CA file.</summary>
+    private static async Task<BmsPaceOptions> ReadFilesAsync(BmsPaceOptions options, string baseDirectory, List<string> errors, CancellationToken cancellationToken)
     {
-        var influx = options.InfluxDb;
-        if (influx.PasswordFile is { } passwordFile)
-        {
-            string path = Path.GetFullPath(passwordFile, baseDirectory);
-            influx = influx with { PasswordFile = path, Password = await ReadSecretAsync(path, "influxdb.password_file", errors, cancellationToken) };
-        }
-
-        if (influx.TokenFile is { } tokenFile)
-        {
-            string path = Path.GetFullPath(tokenFile, baseDirectory);
-            influx = influx with { TokenFile = path, Token = await ReadSecretAsync(path, "influxdb.token_file", errors, cancellationToken) };
-        }
-
-        var mqtt = options.Mqtt;
-        if (mqtt.PasswordFile is { } mqttPasswordFile)
-        {
-            string path = Path.GetFullPath(mqttPasswordFile, baseDirectory);
-            mqtt = mqtt with { PasswordFile = path, Password = await ReadSecretAsync(path, "mqtt.password_file", errors, cancellationToken) };
-        }
-
-        if (mqtt.CaFile is { } caFile)
+        options = await ConfigKeys.Root.ReadSecretFilesAsync(options, "", baseDirectory, errors, cancellationToken);
+        if (options.Mqtt.CaFile is { } caFile)
         {
             string path = Path.GetFullPath(caFile, baseDirectory);
-            mqtt = mqtt with { CaFile = path, CaPem = await ReadCertificatesAsync(path, "mqtt.ca_file", errors, cancellationToken) };
+            options = options with { Mqtt = options.Mqtt with { CaFile = path, CaPem = await ReadCertificatesAsync(path, "mqtt.ca_file", errors, cancellationToken) } };
         }
 
-        return options with { InfluxDb = influx, Mqtt = mqtt };
+        return options;
     }
 
     private static async Task<string?> ReadCertificatesAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)
@@ -282,21 +264,5 @@ public static class ConfigLoader
 
         // Its content (TLS, basic auth) is the web host's to read and check (Web/WebHostSettings).
         return options with { Prometheus = options.Prometheus with { WebConfigFile = path } };
-    }
-
-    private static async Task<Secret> ReadSecretAsync(string path, string keyPath, List<string> errors, CancellationToken cancellationToken)
-    {
-        try
-        {
-            string text = await File.ReadAllTextAsync(path, cancellationToken);
-
-            // Editors and `echo` add a final newline that is not part of the secret.
-            return new Secret(text.TrimEnd('\r', '\n'));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            errors.Add($"{keyPath}: cannot read '{path}': {e.Message}; allowed: the path of a readable file holding the secret");
-            return Secret.Empty;
-        }
     }
 }

@@ -34,10 +34,6 @@ internal static partial class ConfigReference
     public static string RenderReadme(string readme) =>
         GeneratedBlock().Replace(readme, match => match.Groups["open"].Value + RenderReadmeTable(match.Groups["sections"].Value.Split(' ')) + match.Groups["close"].Value);
 
-    /// <summary>The sections the README's generated blocks name (<see cref="TopLevel"/> for the keys outside any section).</summary>
-    public static IReadOnlyList<string> ReadmeSections(string readme) =>
-        [.. GeneratedBlock().Matches(readme).SelectMany(match => match.Groups["sections"].Value.Split(' '))];
-
     private static string RenderKeys()
     {
         var text = new StringBuilder();

@@ -112,6 +112,10 @@ public static class BmsPaceHost
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting", LogLevel.Information);
 
+        // This category only writes request start and end lines (Information and Debug); while it is enabled at any
+        // level, the host opens a log scope and an Activity for every request, which a scrape or a page never uses.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
         // The host logs a failed start with the whole stack; the run command reports it in one line instead.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging.AddFilter(LogCategories.Battery, debugOutput >= 1 ? LogLevel.Debug : LogLevel.Information);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using BmsPace.Protocol.Commands;
 using BmsPace.Protocol.Decoding;
@@ -20,25 +19,8 @@ internal static class ModbusReplyClassifier
 
     public static ReplyClassification Classify(TransportListen listen, byte[] request, IBmsDialect dialect)
     {
-        var wire = dialect.Wire;
-        var buffer = new ReadOnlySequence<byte>(listen.Received);
-        bool sawEcho = false;
-        while (wire.TryCutReply(ref buffer, request, out var cut))
+        if (ReplyClassifier.FirstReply(dialect.Wire, listen.Received, request, out bool sawEcho) is { } frame && AnswersThisRead(frame, request))
         {
-            byte[] frame = cut.ToArray();
-            if (wire.IsEchoOf(frame, request))
-            {
-                sawEcho = true;
-                continue;
-            }
-
-            // Another slave's or another function's bytes, without a CRC that fits, are no reply to this read.
-            bool fromTheSlaveAsked = frame.Length >= 2 && frame[0] == request[0] && (frame[1] & 0x7F) == request[1];
-            if (!fromTheSlaveAsked && !ModbusRtu.TryDescribe(frame, out _))
-            {
-                break;
-            }
-
             return ValidateOne(frame, request, dialect, listen.Elapsed);
         }
 
@@ -79,6 +61,10 @@ internal static class ModbusReplyClassifier
         string asked = string.Join("/", candidates.Select(d => d.Name));
         return new ReplyClassification(ProbeOutcome.BadFrame, Invariant($"{Unexplained} from slave {address} that are no {asked} analog answer (the values fail its sanity rules)"));
     }
+
+    /// <summary>Another slave's or another function's bytes, without a CRC that fits, are no reply to this read.</summary>
+    private static bool AnswersThisRead(byte[] frame, byte[] request) =>
+        (frame.Length >= 2 && frame[0] == request[0] && (frame[1] & 0x7F) == request[1]) || ModbusRtu.TryDescribe(frame, out _);
 
     private static ReplyClassification ValidateOne(byte[] frame, byte[] request, IBmsDialect dialect, TimeSpan elapsed)
     {

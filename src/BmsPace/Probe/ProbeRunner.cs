@@ -287,37 +287,6 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         }
     }
 
-    private static async Task<ProbeAttemptResult> AttemptAsync(
-        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken, bool ownAddress = false)
-    {
-        if (dialects[0].Wire is not AsciiWire)
-        {
-            return await AttemptEveryReadAsync(run, link, baud, dialects, address, timeout, cancellationToken);
-        }
-
-        byte[] request = ownAddress ? ProbeQuestions.OwnAddressRequest(dialects[0], address) : ProbeQuestions.AnalogRequest(dialects[0], address);
-        string requestText = dialects[0].Wire.Describe(request);
-        var listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
-        var classification = ReplyClassifier.Classify(listen, request, dialects, address, ownAddress);
-        ProbeAttemptResult? late = null;
-        if (classification is { Outcome: ProbeOutcome.Answer, Frame: { } frame, Dialect: { } lateDialect }
-            && frame.Address != address && run.Attempts.LastOrDefault(a => a.Baud == baud) is { Outcome: ProbeOutcome.Silence } previous
-            && previous.Address == frame.Address)
-        {
-            // The answer names the address asked just before, whose attempt timed out: it is that address's reply,
-            // come late. Credit it there and ask this address again, rather than naming a pack that may not exist.
-            await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, lateDialect.Name, frame.Address, ProbeOutcome.Answer,
-                $"{classification.Detail}, late: after its own request timed out", ProbeQuestions.AnalogRequestText(lateDialect, frame.Address)));
-            late = new ProbeAttemptResult(classification, frame.Address, ownAddress);
-            listen = await ListenAsync(link, request, dialects[0], timeout, cancellationToken);
-            classification = ReplyClassifier.Classify(listen, request, dialects, address, ownAddress);
-        }
-
-        string protocol = classification.Dialect?.Name ?? string.Join("/", dialects.Select(d => d.Name));
-        await run.RecordAsync(new ProbeAttempt(run.Target.Name, baud, protocol, address, classification.Outcome, classification.Detail, requestText));
-        return classification.Outcome != ProbeOutcome.Answer && late is not null ? late : new ProbeAttemptResult(classification, address, ownAddress);
-    }
-
     private static async Task<ProbeFinding> DescribeAsync(Run run, StreamTransport link, int? baud, ProbeAttemptResult first, CancellationToken cancellationToken)
     {
         var dialect = first.Classification.Dialect!;

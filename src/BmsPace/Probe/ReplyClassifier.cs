@@ -81,17 +81,8 @@ internal static class ReplyClassifier
             return ModbusReplyClassifier.Classify(listen, request, candidates[0]);
         }
 
-        var buffer = new ReadOnlySequence<byte>(received);
-        bool sawEcho = false;
-        while (wire.TryCutReply(ref buffer, request, out var cut))
+        if (FirstReply(wire, received, request, out bool sawEcho) is { } frame)
         {
-            byte[] frame = cut.ToArray();
-            if (wire.IsEchoOf(frame, request))
-            {
-                sawEcho = true;
-                continue;
-            }
-
             return ClassifyFrame(Encoding.ASCII.GetString(frame), candidates, address, listen.Elapsed, ownAddress);
         }
 
@@ -110,6 +101,29 @@ internal static class ReplyClassifier
         }
 
         return new ReplyClassification(ProbeOutcome.Foreign, DescribeForeign(received));
+    }
+
+    /// <summary>
+    /// The first whole frame <paramref name="wire"/> cuts from what came back that is not the request's echo (a
+    /// half-duplex adapter hears its own request); null when there is none. <paramref name="sawEcho"/> tells whether
+    /// the echo came.
+    /// </summary>
+    internal static byte[]? FirstReply(IWireFormat wire, byte[] received, byte[] request, out bool sawEcho)
+    {
+        var buffer = new ReadOnlySequence<byte>(received);
+        sawEcho = false;
+        while (wire.TryCutReply(ref buffer, request, out var cut))
+        {
+            byte[] frame = cut.ToArray();
+            if (!wire.IsEchoOf(frame, request))
+            {
+                return frame;
+            }
+
+            sawEcho = true;
+        }
+
+        return null;
     }
 
     private static ReplyClassification ClassifyFrame(string frame, IReadOnlyList<IBmsDialect> candidates, byte address, TimeSpan elapsed, bool ownAddress)

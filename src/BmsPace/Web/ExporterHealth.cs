@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Text.Json;
 using BmsPace.Configuration;
+using BmsPace.Outputs.Documents;
 using BmsPace.Polling;
 
 namespace BmsPace.Web;
@@ -55,21 +55,13 @@ public sealed class ExporterHealth
         var now = _time.GetUtcNow();
         var publications = _board.Records;
         bool healthy = true;
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        jsonBody = Verdict(now, json =>
         {
-            json.WriteStartObject();
-            json.WriteString("checked_at", now);
             DateTimeOffset? lastSnapshot = publications.Values.Select(p => (DateTimeOffset?)p.Snapshot.Timestamp).Max();
             WriteTime(json, "last_snapshot", lastSnapshot);
             json.WriteStartArray("batteries");
-            var names = _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal);
-            foreach (string battery in names)
+            foreach (var (battery, publication, window, running) in Checks(now, publications))
             {
-                publications.TryGetValue(battery, out var publication);
-                var window = _policy.WindowAfter(publication?.Snapshot.Duration ?? TimeSpan.Zero);
-                var since = publication?.ReceivedAt ?? _board.StartedAt;
-                bool running = now - since <= window;
                 if (_policy.Batteries.Contains(battery, StringComparer.Ordinal))
                 {
                     healthy &= running;
@@ -97,11 +89,8 @@ public sealed class ExporterHealth
             }
 
             json.WriteEndArray();
-            json.WriteString("status", healthy ? "ok" : "unhealthy");
-            json.WriteEndObject();
-        }
-
-        jsonBody = buffer.WrittenSpan.ToArray();
+            return healthy ? "ok" : "unhealthy";
+        });
         return healthy;
     }
 
@@ -114,19 +103,12 @@ public sealed class ExporterHealth
     public bool IsReady(out byte[] jsonBody)
     {
         var now = _time.GetUtcNow();
-        var publications = _board.Records;
         bool ready = false;
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        jsonBody = Verdict(now, json =>
         {
-            json.WriteStartObject();
-            json.WriteString("checked_at", now);
             json.WriteStartArray("batteries");
-            foreach (string battery in _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal))
+            foreach (var (battery, publication, _, running) in Checks(now, _board.Records))
             {
-                publications.TryGetValue(battery, out var publication);
-                var window = _policy.WindowAfter(publication?.Snapshot.Duration ?? TimeSpan.Zero);
-                bool running = now - (publication?.ReceivedAt ?? _board.StartedAt) <= window;
                 string state = (publication, running) switch
                 {
                     (null, true) => "starting",
@@ -144,12 +126,35 @@ public sealed class ExporterHealth
             }
 
             json.WriteEndArray();
-            json.WriteString("status", ready ? "ready" : "not_ready");
-            json.WriteEndObject();
-        }
-
-        jsonBody = buffer.WrittenSpan.ToArray();
+            return ready ? "ready" : "not_ready";
+        });
         return ready;
+    }
+
+    /// <summary><c>{"checked_at": ..., (what <paramref name="writeBatteries"/> writes), "status": (what it returns)}</c>.</summary>
+    private static byte[] Verdict(DateTimeOffset now, Func<Utf8JsonWriter, string> writeBatteries) => JsonOutput.Utf8(json =>
+    {
+        json.WriteStartObject();
+        json.WriteString("checked_at", now);
+        string status = writeBatteries(json);
+        json.WriteString("status", status);
+        json.WriteEndObject();
+    }, sizeHint: 512);
+
+    /// <summary>
+    /// Every configured battery and every one that published, with the silence allowed after its last cycle and whether
+    /// it published within that window (counted from the start when it never did).
+    /// </summary>
+    private IEnumerable<(string Battery, BatteryRecord? Publication, TimeSpan Window, bool Running)> Checks(
+        DateTimeOffset now, IReadOnlyDictionary<string, BatteryRecord> publications)
+    {
+        foreach (string battery in _policy.Batteries.Union(publications.Keys, StringComparer.Ordinal))
+        {
+            publications.TryGetValue(battery, out var publication);
+            var window = _policy.WindowAfter(publication?.Snapshot.Duration ?? TimeSpan.Zero);
+            bool running = now - (publication?.ReceivedAt ?? _board.StartedAt) <= window;
+            yield return (battery, publication, window, running);
+        }
     }
 
     private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)

@@ -134,7 +134,7 @@ public sealed class WebConfigGuard
     public async Task AuthenticateAsync(HttpContext context, RequestDelegate next)
     {
         var users = (await CurrentAsync(context.RequestAborted)).BasicAuthUsers;
-        if (users.Count == 0 || IsAuthorized(users, context.Request.Headers.Authorization.ToString()))
+        if (users.Count == 0 || await IsAuthorizedAsync(users, context.Request.Headers.Authorization.ToString()))
         {
             await next(context);
             return;
@@ -145,7 +145,7 @@ public sealed class WebConfigGuard
         context.Response.Headers.CacheControl = "no-store";
     }
 
-    private bool IsAuthorized(IReadOnlyDictionary<string, string> users, string header)
+    private async ValueTask<bool> IsAuthorizedAsync(IReadOnlyDictionary<string, string> users, string header)
     {
         const string scheme = "Basic ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
@@ -176,15 +176,19 @@ public sealed class WebConfigGuard
             return true;
         }
 
-        bool valid;
-        try
+        // Off the socket event thread the request arrived on (see SocketEvents): a wrong password must not hold up the
+        // other connections for the milliseconds bcrypt takes.
+        bool valid = await Task.Run(() =>
         {
-            valid = BCrypt.Net.BCrypt.Verify(password, hash);
-        }
-        catch (BCrypt.Net.SaltParseException)
-        {
-            valid = false;
-        }
+            try
+            {
+                return BCrypt.Net.BCrypt.Verify(password, hash);
+            }
+            catch (BCrypt.Net.SaltParseException)
+            {
+                return false;
+            }
+        });
 
         if (valid)
         {

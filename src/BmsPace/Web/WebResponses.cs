@@ -62,7 +62,10 @@ public static class WebResponses
             return;
         }
 
-        // One buffer of the body's size: Kestrel then sends it in one piece instead of a chain of 4 KB pool blocks.
+        // Headers first: a span asked for before them is a side buffer Kestrel copies again when it writes the headers.
+        // After them the body goes straight into the output pipe, in one buffer of the body's size, and is sent with
+        // the headers in one send.
+        await response.StartAsync(context.RequestAborted);
         var writer = response.BodyWriter;
         body.Span.CopyTo(writer.GetSpan(body.Length));
         writer.Advance(body.Length);

@@ -30,6 +30,9 @@ public static class WebServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         configure(builder);
+        // Handlers answer from bytes rendered beforehand and never block, so they run on the transport's own threads
+        // instead of a thread-pool hop per request (see SocketEvents for the runtime's half).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrel(kestrel =>
         {
             LimitConnections(kestrel.Limits);

@@ -14,16 +14,14 @@ public sealed class ReadOnlyRequestTests
     private static ModbusDialect DialectOf(string family) =>
         ModbusVectors.All.First(v => v.Text("family") == family).Dialect();
 
-    [Theory]
-    [MemberData(nameof(Families))]
-    public void Every_write_example_of_the_vectors_is_refused_by_the_family_request_builder(string family)
+    [Fact]
+    public void Every_write_example_of_the_vectors_is_refused_by_the_one_constructor_of_a_request()
     {
-        var dialect = DialectOf(family);
         var writes = ModbusVectors.All.Where(v => v.IsWriteExample()).ToArray();
         Assert.NotEmpty(writes);
         foreach (var write in writes)
         {
-            var failure = Assert.Throws<ArgumentException>(() => dialect.BuildRequest(
+            var failure = Assert.Throws<ArgumentException>(() => new ModbusRead(
                 (byte)write.Int("slave"), (byte)write.Int("function"), write.Int("start_register"), write.Int("count")));
             Assert.Contains("is not a read", failure.Message, StringComparison.Ordinal);
         }
@@ -40,7 +38,7 @@ public sealed class ReadOnlyRequestTests
         {
             foreach (var kind in Enum.GetValues<CommandKind>())
             {
-                foreach (var request in dialect.RequestsFor(kind, (byte)slave).Concat(dialect.StackRequests((byte)slave)))
+                foreach (var request in dialect.RequestsFor(kind, (byte)slave).Concat(dialect.Blocks.Where(b => b.Stack && b.Kind == kind).Select(b => b.ToRequest((byte)slave))))
                 {
                     byte[] bytes = request.ToBytes();
                     Assert.Contains(bytes[1], new byte[] { 0x01, 0x03, 0x04 });
@@ -91,14 +89,14 @@ public sealed class ReadOnlyRequestTests
     }
 
     [Fact]
-    public void A_family_refuses_reads_outside_its_own_blocks()
+    public void A_family_reads_nothing_outside_its_own_blocks()
     {
         var eg4 = DialectOf("eg4_ll");
-        Assert.Throws<ArgumentException>(() => eg4.BuildRequest(1, 0x04, 0, 39));
-        Assert.Throws<ArgumentException>(() => eg4.BuildRequest(1, 0x03, 45, 60));
-        Assert.Equal(new ModbusRead(1, 3, 0, 39), eg4.BuildRequest(1, 0x03, 0, 39));
+        Assert.False(eg4.Reads(new ModbusRead(1, 0x04, 0, 39)));
+        Assert.False(eg4.Reads(new ModbusRead(1, 0x03, 45, 60)));
+        Assert.True(eg4.Reads(new ModbusRead(1, 0x03, 0, 39)));
         var seplos = DialectOf("seplos_v3");
-        Assert.Throws<ArgumentException>(() => seplos.BuildRequest(0, 0x04, 0x1300, 0x68));
-        Assert.Throws<ArgumentException>(() => seplos.BuildRequest(0, 0x01, 0x1400, 0x500));
+        Assert.False(seplos.Reads(new ModbusRead(0, 0x04, 0x1300, 0x68)));
+        Assert.False(seplos.Reads(new ModbusRead(0, 0x01, 0x1400, 0x500)));
     }
 }

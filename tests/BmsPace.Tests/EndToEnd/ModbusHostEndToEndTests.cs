@@ -41,7 +41,7 @@ public sealed class ModbusHostEndToEndTests
             Bus = bankMaster ? SimulatedBus.BankMaster : SimulatedBus.Master, DesignAmpHours = bankMaster ? 280 : 100,
         };
         var model = new BatteryModel(simulated).Sample();
-        var addresses = ModbusSlaves.Addresses(family, packs, bankMaster);
+        var addresses = ((ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
         var packNumbers = (bankMaster ? addresses.Skip(1) : addresses).Select(a => Math.Max(1, (int)a)).ToList();
         var expectedStack = ModbusExpected.Stack(family, model, bankMaster);
 

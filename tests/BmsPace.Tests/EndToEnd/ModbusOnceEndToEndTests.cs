@@ -42,7 +42,7 @@ public sealed class ModbusOnceEndToEndTests
         string link = Path.Combine(Path.GetTempPath(), $"bmspace-modbus-{Guid.NewGuid():N}");
         await using var tcp = pty ? null : SimulatorTcpServer.Start(bms, new IPEndPoint(IPAddress.Loopback, 0));
         await using var serial = pty ? PseudoTerminalServer.Start(bms, link) : null;
-        var addresses = ModbusSlaves.Addresses(family, packs, bankMaster);
+        var addresses = ((ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
         var packAddresses = bankMaster ? addresses.Skip(1).ToList() : [.. addresses];
         string connection = pty ? $"serial://{link}?baud={(family == "seplos-v3" ? 19200 : 9600)}" : $"tcp://127.0.0.1:{tcp!.EndPoint.Port}";
         string config = Path.Combine(Path.GetTempPath(), $"bmspace-modbus-{Guid.NewGuid():N}.yaml");

@@ -96,7 +96,7 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
             Dialect = dialect, Packs = packs, Seed = 3, TimeScale = 0,
             Bus = bankMaster ? BmsPace.Protocol.Simulation.SimulatedBus.BankMaster : BmsPace.Protocol.Simulation.SimulatedBus.Master,
         };
-        var addresses = BmsPace.Protocol.Modbus.ModbusSlaves.Addresses(family, packs, bankMaster);
+        var addresses = ((BmsPace.Protocol.Modbus.ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
         await using var server = SimulatorTcpServer.Start(new SimulatedBms(simulated), new IPEndPoint(IPAddress.Loopback, 0));
         await using var recorder = await MqttRecorder.StartAsync(fixture.Broker.Port);
         var options = MqttHostTests.Options(server.EndPoint.Port, fixture.Broker.Url, node) with

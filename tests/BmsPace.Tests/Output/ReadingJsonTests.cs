@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Framing;
@@ -115,13 +114,7 @@ public sealed class ReadingJsonTests
 
     private static JsonElement Write(Action<Utf8JsonWriter> write)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        using var document = JsonDocument.Parse(Encoding.UTF8.GetString(buffer.ToArray()));
+        using var document = JsonDocument.Parse(JsonOutput.Utf8(write));
         return document.RootElement.Clone();
     }
 

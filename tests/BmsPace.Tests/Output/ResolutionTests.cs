@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -75,18 +74,12 @@ public sealed partial class ResolutionTests
         return (await poller.PollOnceAsync(CancellationToken.None)).Snapshot;
     }
 
-    private static string Json(Protocol.Readings.AnalogPack analog, Protocol.Readings.AlarmPack? alarm)
+    private static string Json(Protocol.Readings.AnalogPack analog, Protocol.Readings.AlarmPack? alarm) => JsonOutput.Text(writer =>
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
-        {
-            writer.WriteStartObject();
-            ReadingJson.WriteMergedPackFields(writer, analog, alarm);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        writer.WriteStartObject();
+        ReadingJson.WriteMergedPackFields(writer, analog, alarm);
+        writer.WriteEndObject();
+    });
 
     private async Task<string> MetricsAsync(BatterySnapshot snapshot)
     {

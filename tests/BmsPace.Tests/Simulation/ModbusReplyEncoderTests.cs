@@ -74,7 +74,7 @@ public class ModbusReplyEncoderTests
         from packs in Pack.Array[1, 3]
         select packs.Select((p, i) => p with { Number = i + 1 }).ToArray();
 
-    public static TheoryData<string> Families => [.. ModbusSlaves.Families];
+    public static TheoryData<string> Families => [.. BmsDialects.All.OfType<ModbusDialect>().Select(d => d.Name)];
 
     private static ModbusDialect DialectOf(string family) => family switch
     {
@@ -87,7 +87,7 @@ public class ModbusReplyEncoderTests
     [
         .. requests.Select(request =>
         {
-            byte[] reply = ModbusSlaves.Answer(dialect.Name, request.ToBytes(), stack, Identity, eg4Master)
+            byte[] reply = ModbusSlaves.Answer(dialect, request.ToBytes(), stack, Identity, eg4Master)
                 ?? throw new InvalidOperationException($"no answer to {request}");
             Assert.Equal(new ModbusCut(0, reply.Length), ModbusFraming.CutReply(reply, request));
             return dialect.Validate(reply, request);
@@ -101,7 +101,7 @@ public class ModbusReplyEncoderTests
         var dialect = DialectOf(family);
         Stack.Sample(stack =>
         {
-            var addresses = ModbusSlaves.Addresses(family, stack.Length);
+            var addresses = dialect.SimulatedSlaves(stack.Length, bankMaster: false);
             Assert.Equal(stack.Length, addresses.Count);
             for (int i = 0; i < stack.Length; i++)
             {
@@ -205,7 +205,7 @@ public class ModbusReplyEncoderTests
         Pack.Sample(pack =>
         {
             PackSample[] stack = [pack];
-            var reading = dialect.Read(Ask(dialect, dialect.StackRequests(0), stack));
+            var reading = dialect.Read(Ask(dialect, dialect.Blocks.Where(b => b.Stack).Select(b => b.ToRequest(0)), stack));
             var bank = reading.Stack!;
             Assert.Equal(1, bank.PackCount);
             Assert.Equal(Math.Round(pack.CurrentAmperes, 1, MidpointRounding.AwayFromZero), bank.CurrentAmperes!.Value, 6);
@@ -222,18 +222,18 @@ public class ModbusReplyEncoderTests
         var dialect = DialectOf(family);
         PackSample[] stack = [Pack.Single(), Pack.Single() with { Number = 2 }];
         var request = dialect.RequestsFor(CommandKind.Analog, 7).First();
-        Assert.Null(ModbusSlaves.Answer(family, request.ToBytes(), stack, Identity));
-        byte first = ModbusSlaves.Addresses(family, 2)[0];
+        Assert.Null(ModbusSlaves.Answer(dialect, request.ToBytes(), stack, Identity));
+        byte first = dialect.SimulatedSlaves(2, bankMaster: false)[0];
         byte[] damaged = dialect.RequestsFor(CommandKind.Analog, first).First().ToBytes();
         damaged[^1] ^= 0xFF;
-        Assert.Null(ModbusSlaves.Answer(family, damaged, stack, Identity));
+        Assert.Null(ModbusSlaves.Answer(dialect, damaged, stack, Identity));
         byte[] write = ModbusCrc.Append([first, 0x06, 0x00, 0x39, 0x00, 0x14]);
-        var refusal = ModbusSlaves.Answer(family, write, stack, Identity)!;
+        var refusal = ModbusSlaves.Answer(dialect, write, stack, Identity)!;
         Assert.Equal(new byte[] { first, 0x86, 0x01 }, refusal[..3]);
 
         // A read outside the document's blocks is exception 02, as the Seplos capture shows.
         var outside = new ModbusRead(first, (byte)dialect.Blocks[0].Function, 0x3000, 4);
-        var failure = Assert.Throws<PaceProtocolException>(() => dialect.Validate(ModbusSlaves.Answer(family, outside.ToBytes(), stack, Identity), outside));
+        var failure = Assert.Throws<PaceProtocolException>(() => dialect.Validate(ModbusSlaves.Answer(dialect, outside.ToBytes(), stack, Identity), outside));
         Assert.Equal((FrameError.Rtn, (byte?)0x02), (failure.Error, failure.ReturnCode));
     }
 }

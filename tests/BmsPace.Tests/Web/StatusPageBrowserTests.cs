@@ -175,7 +175,7 @@ public sealed class StatusPageBrowserTests
             Dialect = dialect, Packs = packs, Seed = 3, TimeScale = 0, EveryFlagRaised = true,
             Bus = bankMaster ? BmsPace.Protocol.Simulation.SimulatedBus.BankMaster : BmsPace.Protocol.Simulation.SimulatedBus.Master,
         };
-        var addresses = BmsPace.Protocol.Modbus.ModbusSlaves.Addresses(family, packs, bankMaster);
+        var addresses = ((BmsPace.Protocol.Modbus.ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
         var packNumbers = (bankMaster ? addresses.Skip(1) : addresses).Select(a => Math.Max(1, (int)a)).ToList();
         await using var server = SimulatorTcpServer.Start(new SimulatedBms(simulated), new IPEndPoint(IPAddress.Loopback, 0));
         await using var host = await RunningHost.StartAsync(new BmsPace.Configuration.BmsPaceOptions

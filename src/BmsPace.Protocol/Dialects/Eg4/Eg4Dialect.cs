@@ -1,7 +1,8 @@
 namespace BmsPace.Protocol.Dialects.Eg4;
 
 /// <summary>EG4 LifePower4 / LL, Qualtech BMS (VER 0x20, CID1 0x4A; PROTOCOL.md 13.1).</summary>
-internal sealed partial class Eg4Dialect : Family20Dialect
+internal sealed partial class Eg4Dialect() : Family20Dialect(
+    (CommandKind.ManufacturerInfo, 0x51), (CommandKind.Analog, 0x42), (CommandKind.Alarm, 0x44), (CommandKind.DateTime, 0x4D))
 {
     public override string Name => "eg4";
 
@@ -12,19 +13,6 @@ internal sealed partial class Eg4Dialect : Family20Dialect
     public override IReplyEncoder Replies { get; } = new Eg4Replies();
 
     public override byte Cid1 => 0x4A;
-
-    protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>
-    {
-        [CommandKind.Analog] = 0x42,
-        [CommandKind.Alarm] = 0x44,
-        [CommandKind.ManufacturerInfo] = 0x51,
-        [CommandKind.DateTime] = 0x4D,
-    };
-
-    public override ImmutableArray<CommandKind> Commands { get; } =
-        [CommandKind.ManufacturerInfo, CommandKind.Analog, CommandKind.Alarm, CommandKind.DateTime];
-
-    public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.ManufacturerInfo];
 
     /// <summary>0x42/0x44 carry no INFO: the address selects the pack.</summary>
     protected override byte[] RequestInfo(CommandKind kind, byte address, byte packByte) => [];
@@ -46,17 +34,7 @@ internal sealed partial class Eg4Dialect : Family20Dialect
         ArgumentNullException.ThrowIfNull(frame);
         var reader = new InfoReader(frame.Info.AsSpan());
         int year = reader.U16("year");
-        int month = reader.U8("month");
-        int day = reader.U8("day");
-        int hour = reader.U8("hour");
-        int minute = reader.U8("minute");
-        int second = reader.U8("second");
-        if (year is < 2000 or > 2099 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            throw DecodeError($"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2} is not a date and time");
-        }
-
-        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+        return reader.DateTimeAfterYear(year, latestYear: 2099);
     }
 
     private static byte[] ReplaceNuls(ReadOnlySpan<byte> info)

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Eg4;
 
 /// <summary>The EG4 0x42/0x44 layouts and bit tables (EG4 LifePower4 protocol document 2.2; PROTOCOL.md 13.1).</summary>
@@ -12,11 +14,6 @@ internal sealed partial class Eg4Dialect
     /// <summary>The sensors EG4 sends beyond the count it announces: environment, then MOSFET.</summary>
     private const int UnannouncedSensors = 2;
 
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
-
-    /// <summary>With six sensors: cells on 1-4, then environment, then MOSFET (the opposite of PACE's order).</summary>
-    public override TemperatureRole RoleOfSensor(int index, int count) => CellsThenEnvironmentThenMosfet(index, count);
-
     /// <summary>
     /// DATA_FLAG, PACK GROUP, cells, N (says 4, sends 6), temperatures (0.1 K), current (10 mA), voltage (10 mV),
     /// remaining and full (10 mAh), cycles, P (15), SOC and SOH (%), max/min/delta cell (mV), max/min cell temperature,
@@ -24,22 +21,20 @@ internal sealed partial class Eg4Dialect
     /// </summary>
     internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA_FLAG");
-        reader.U8("PACK GROUP");
-        var opening = ReadAnalogOpening(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
-        int remaining = reader.U16("remaining capacity");
-        int full = reader.U16("full capacity");
+        var reader = AfterDataFlagAndGroup(frame);
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options, (ref InfoReader r) => SensorsSent(ref r, AnalogBytesAfterTemperatures, 2));
+        double remainingAh = reader.U16("remaining capacity") / 100.0;
+        double fullAh = reader.U16("full capacity") / 100.0;
         int cycles = reader.U16("cycle count");
         int userDefinedP = reader.U8("user-defined count");
-        int stateOfCharge = reader.U16("SOC");
-        int stateOfHealth = reader.U16("SOH");
+        double stateOfCharge = reader.U16("SOC") / 100.0;
+        double stateOfHealth = reader.U16("SOH") / 100.0;
         var values = ImmutableArray.CreateBuilder<DialectValue>();
         values.Add(new("cell_voltage_max_reported_volts", reader.U16("max cell voltage") / 1000.0));
         values.Add(new("cell_voltage_min_reported_volts", reader.U16("min cell voltage") / 1000.0));
         values.Add(new("cell_voltage_delta_reported_volts", reader.U16("max cell difference") / 1000.0));
-        values.Add(new("cell_temperature_max_reported_celsius", Celsius(reader.U16("max cell temperature"), options)));
-        values.Add(new("cell_temperature_min_reported_celsius", Celsius(reader.U16("min cell temperature"), options)));
+        values.Add(new("cell_temperature_max_reported_celsius", PackBlockOpening.Celsius(reader.U16("max cell temperature"), options)));
+        values.Add(new("cell_temperature_min_reported_celsius", PackBlockOpening.Celsius(reader.U16("min cell temperature"), options)));
         values.Add(new("cumulative_charge_amp_hours", reader.U32("cumulative charge") / 100.0));
         values.Add(new("cumulative_discharge_amp_hours", reader.U32("cumulative discharge") / 100.0));
         values.Add(new("cumulative_charge_watt_hours", reader.U32("cumulative charge energy")));
@@ -49,15 +44,13 @@ internal sealed partial class Eg4Dialect
         values.Add(new("charge_count", reader.U16("charge count")));
         values.Add(new("discharge_count", reader.U16("discharge count")));
 
-        double remainingAh = remaining / 100.0;
-        double fullAh = full / 100.0;
-        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, userDefinedP) with
+        var pack = AnalogPackOf(PackBlockOpening.PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, userDefinedP) with
         {
-            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 100.0,
-            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 100.0,
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth,
             DialectValues = values.ToImmutable(),
         };
-        return new AnalogReading(1, [pack]);
+        return new AnalogReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>
@@ -67,10 +60,8 @@ internal sealed partial class Eg4Dialect
     /// </summary>
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA_FLAG");
-        reader.U8("PACK GROUP");
-        var warnings = ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
+        var reader = AfterDataFlagAndGroup(frame);
+        var warnings = PackBlockOpening.ReadWarnings(ref reader, (ref InfoReader r) => SensorsSent(ref r, AlarmBytesAfterTemperatures, 1));
         ImmutableArray<StatusField> status =
         [
             new("current_alarm", reader.U8("current alarm")),
@@ -86,8 +77,8 @@ internal sealed partial class Eg4Dialect
             new("balance_status", reader.U32("balance status")),
             new("reserved", reader.U8("reserved")),
         ];
-        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, status, [], CellsOf(status[10].Value, warnings.Cells.Length));
-        return new AlarmReading(1, [pack]);
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, status, [], AlarmPack.CellsOfBits(status[10].Value, warnings.Cells.Length));
+        return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>
@@ -100,7 +91,7 @@ internal sealed partial class Eg4Dialect
         int remaining = reader.Remaining;
         foreach (int candidate in new[] { announced + UnannouncedSensors, announced })
         {
-            if (candidate <= MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)
+            if (candidate <= PackBlockOpening.MaxTemperatures && remaining == (candidate * bytesPerSensor) + bytesAfter)
             {
                 return candidate;
             }
@@ -109,25 +100,22 @@ internal sealed partial class Eg4Dialect
         throw DecodeError($"{remaining} bytes after the temperature count {announced} fit neither {announced + UnannouncedSensors} nor {announced} sensors and the {bytesAfter} fixed bytes of the {Name} layout");
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "voltage_event",
-            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
-            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
-        Bits(table, "temperature_event",
-            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
-            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"),
-            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
-            Protection("mosfet_overtemperature"), Fault("fire"));
-        Bits(table, "current_event",
+    /// <summary>The named bits of the event and status bytes (EG4 LifePower4 protocol document 2.2, table of the 0x44 answer).</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
+    [
+        .. WarningThenProtection("voltage_event", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
+        .. WarningThenProtection("temperature_event",
+            "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature",
+            "environment_overtemperature", "environment_undertemperature"),
+        .. Numbered(FlagFamily.Protection, "temperature_event", (12, "mosfet_overtemperature")),
+        .. Numbered(FlagFamily.Fault, "temperature_event", (13, "fire")),
+        .. ByPosition("current_event",
             Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
-            Protection("discharge_overcurrent_level_2"), Protection("short_circuit"), Fault("discharge_overcurrent_lockout"), Fault("short_circuit_lockout"));
-        Bits(table, "balance_event",
-            Status("balancing"), null, null, null, Warning("cell_voltage_difference"), Fault("charge_mosfet"), Fault("discharge_mosfet"));
-        Bits(table, "remaining_capacity_alarm", Warning("low_capacity"));
-        Bits(table, "fet_status", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
-        Bits(table, "system_status", Status("discharging"), Status("charging"), null, Status("standby"));
-        return table.ToImmutable();
-    }
+            Protection("discharge_overcurrent_level_2"), Protection("short_circuit"), Fault("discharge_overcurrent_lockout"), Fault("short_circuit_lockout")),
+        .. ByPosition("balance_event",
+            Status("balancing"), null, null, null, Warning("cell_voltage_difference"), Fault("charge_mosfet"), Fault("discharge_mosfet")),
+        .. ByPosition("remaining_capacity_alarm", Warning("low_capacity")),
+        .. ByPosition("fet_status", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater")),
+        .. ByPosition("system_status", Status("discharging"), Status("charging"), null, Status("standby")),
+    ];
 }

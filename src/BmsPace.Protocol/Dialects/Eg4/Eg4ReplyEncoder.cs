@@ -19,13 +19,13 @@ public static class Eg4ReplyEncoder
         Family20Units.CellsAndTemperatures(w, pack.CellVoltagesVolts, temps, announcedSensors: 4); // EG4 says 4 sensors and sends 6 (PROTOCOL.md 13.1)
 
         w.S16(Family20Units.Current(pack.CurrentAmperes));
-        w.U16((int)Math.Round(Family20Units.PackMillivolts(pack) / 10.0, MidpointRounding.AwayFromZero));
+        w.U16((int)Math.Round(pack.PackMillivolts / 10.0, MidpointRounding.AwayFromZero));
         w.U16(remaining);
         w.U16(full);
         w.U16(pack.CycleCount);
         w.U8(15); // user-defined count
         w.U16(full == 0 ? 0 : (int)Math.Round(remaining * 100.0 / full, MidpointRounding.AwayFromZero));
-        w.U16(Math.Min(100, (int)Math.Round(pack.FullAmpHours * 100 / pack.DesignAmpHours, MidpointRounding.AwayFromZero)));
+        w.U16(pack.StateOfHealthIn(100));
         w.U16(cells.Max());
         w.U16(cells.Min());
         w.U16(cells.Max() - cells.Min());
@@ -37,8 +37,8 @@ public static class Eg4ReplyEncoder
         long throughput = (long)pack.CycleCount * full;
         w.U32(throughput);
         w.U32(throughput);
-        w.U32(throughput * Family20Units.PackMillivolts(pack) / 100_000_000);
-        w.U32(throughput * Family20Units.PackMillivolts(pack) / 100_000_000);
+        w.U32(throughput * pack.PackMillivolts / 100_000_000);
+        w.U32(throughput * pack.PackMillivolts / 100_000_000);
         w.U32(pack.CycleCount * 3L);
         w.U32(pack.CycleCount * 3L);
         w.U16(pack.CycleCount);
@@ -64,7 +64,7 @@ public static class Eg4ReplyEncoder
         w.U8(pack.Flags(0x03)); // FET status: bit 0 discharge MOS, bit 1 charge MOS, both on
         int system = pack.Charging ? 0x02 : pack.Discharging && pack.CurrentAmperes < 0 ? 0x01 : 0x08;
         w.U8(pack.Flags(system)); // system status: bit 0 discharging, bit 1 charging, bit 3 standby
-        w.U32(Family20Units.Balancing(pack));
+        w.U32(pack.BalancingBits);
         w.U8(0); // reserved
         return w.ToArray();
     }

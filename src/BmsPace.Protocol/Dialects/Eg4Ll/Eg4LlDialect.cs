@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Eg4Ll;
 
 /// <summary>
@@ -6,15 +8,14 @@ namespace BmsPace.Protocol.Dialects.Eg4Ll;
 /// is the bank master: its registers 0-18 read zero and 19-38 hold the bank summary, which is read as the stack's
 /// values, never as a pack of 0 V.
 /// </summary>
-public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegister, IdentityCount)
+public sealed class Eg4LlDialect() : HoldingRegisterDialect(
+    LiveCount,
+    new(105, 12, (pack, model) => pack.DeviceName = model),
+    new(117, 3, (pack, firmware) => pack.SoftwareVersion = firmware),
+    new(120, 8, (pack, serial) => pack.BmsSerial = serial))
 {
     /// <summary>The live block: registers 0-38.</summary>
     private const int LiveCount = 39;
-
-    private const int ModelRegister = 105;
-    private const int FirmwareRegister = 117;
-    private const int SerialRegister = 120;
-    private const int IdentityCount = 23;
 
     /// <summary>Registers 0-18 of a master all read zero (MODBUS.md section 2, master map).</summary>
     private const int MasterZeroRegisters = 19;
@@ -45,8 +46,6 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
         {
             MapPack(reply, pack);
         }
-
-        MapIdentity(reply, pack);
     }
 
     private static void MapPack(ModbusReply reply, ModbusValues pack)
@@ -90,7 +89,7 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
         if (Has(38))
         {
             pack.AddStatus("balance", reply.Word(38));
-            pack.BalancingCells = CellsOfBits(reply.Word(38), pack.CellVoltagesVolts?.Length ?? 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(reply.Word(38), pack.CellVoltagesVolts?.Length ?? 16);
         }
     }
 
@@ -148,15 +147,6 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
     private static double? Value(IEnumerable<DialectValue> values, string name) =>
         values.Where(v => v.Name == name).Select(v => (double?)v.Value).FirstOrDefault();
 
-    private static void MapIdentity(ModbusReply reply, ModbusValues pack)
-    {
-        // Some firmwares answer zeros or 0xFFFF here (MODBUS.md quirk f): an empty text is no identity.
-        static string? Text(string text) => text.Length == 0 ? null : text;
-        if (reply.Holds(ModbusFunction.ReadHoldingRegisters, ModelRegister, 12)) pack.DeviceName = Text(reply.Ascii(ModelRegister, 12));
-        if (reply.Holds(ModbusFunction.ReadHoldingRegisters, FirmwareRegister, 3)) pack.SoftwareVersion = Text(reply.Ascii(FirmwareRegister, 3));
-        if (reply.Holds(ModbusFunction.ReadHoldingRegisters, SerialRegister, 8)) pack.BmsSerial = Text(reply.Ascii(SerialRegister, 8));
-    }
-
     /// <summary>MODBUS.md section 4: a cell count EG4 builds, and cells that add up to the pack voltage.</summary>
     protected override string? Implausibility(ModbusValues values)
     {
@@ -180,10 +170,10 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(LiveCount, ModelRegi
         ];
         return
         [
-            .. Bits(FlagFamily.Warning, "warning", [.. alarms, (13, "float_stopped")]),
-            .. Bits(FlagFamily.Protection, "protection", [.. alarms, (13, "short_circuit")]),
-            .. Bits(FlagFamily.Fault, "error", (0, "voltage_error"), (1, "temperature_error"), (2, "current_error"), (4, "cell_imbalance")),
-            .. Bits(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
+            .. Numbered(FlagFamily.Warning, "warning", [.. alarms, (13, "float_stopped")]),
+            .. Numbered(FlagFamily.Protection, "protection", [.. alarms, (13, "short_circuit")]),
+            .. Numbered(FlagFamily.Fault, "error", (0, "voltage_error"), (1, "temperature_error"), (2, "current_error"), (4, "cell_imbalance")),
+            .. Numbered(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
         ];
     }
 

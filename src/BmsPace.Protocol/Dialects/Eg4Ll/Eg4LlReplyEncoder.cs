@@ -4,21 +4,15 @@ namespace BmsPace.Protocol.Dialects.Eg4Ll;
 /// The holding registers of an EG4 LL pack and of an LL v2 bank master, written from the EG4-LL Modbus protocol
 /// V01.06 table and the master map of MODBUS.md section 2 (not from BmsPace's decoder).
 /// </summary>
-public static class Eg4LlReplyEncoder
+internal static class Eg4LlReplyEncoder
 {
     /// <summary>Registers 0-127: live block, settings (zero here) and identity.</summary>
     public static RegisterImage Pack(PackSample pack, ISimulatedBattery options)
     {
-        ArgumentNullException.ThrowIfNull(pack);
-        ArgumentNullException.ThrowIfNull(options);
         var r = new ushort[128];
-        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(v => RegisterImage.Round(v * 1000))];
-        r[0] = (ushort)RegisterImage.Round(cellsMv.Sum() / 10.0);
+        r[0] = (ushort)RegisterImage.Round(pack.PackMillivolts / 10.0);
         r[1] = RegisterImage.Signed(RegisterImage.Round(pack.CurrentAmperes * 100));
-        for (int i = 0; i < Math.Min(16, cellsMv.Length); i++)
-        {
-            r[2 + i] = (ushort)cellsMv[i];
-        }
+        RegisterImage.Words(r, 2, pack.CellMillivolts, 16);
 
         // The model keeps PACE's sensor order: cells 1-4, MOSFET 5, environment 6.
         var temps = pack.TemperaturesCelsius;
@@ -29,7 +23,7 @@ public static class Eg4LlReplyEncoder
         r[20] = RegisterImage.Signed(RegisterImage.Round(cellTemps.DefaultIfEmpty(25).Max()));
         r[21] = (ushort)RegisterImage.Round(pack.RemainingAmpHours);
         r[22] = (ushort)RegisterImage.Round(pack.DesignAmpHours);
-        r[23] = (ushort)Math.Min(100, RegisterImage.Round(100 * pack.FullAmpHours / pack.DesignAmpHours));
+        r[23] = (ushort)pack.StateOfHealthIn(100);
         r[24] = (ushort)RegisterImage.Round(100 * pack.StateOfCharge);
         // 25 status (bit 0 charging, 1 discharging), 26 warnings, 27 protections, 28 errors (none modelled).
         r[25] = (ushort)pack.Flags(pack.Charging ? 1 : pack.Discharging ? 2 : 0, 16);
@@ -47,9 +41,9 @@ public static class Eg4LlReplyEncoder
             r[33 + sensor / 2] |= (ushort)(sensor % 2 == 0 ? value << 8 : value);
         }
 
-        r[36] = (ushort)cellsMv.Length;
+        r[36] = (ushort)pack.CellVoltagesVolts.Length;
         r[37] = (ushort)RegisterImage.Round(pack.DesignAmpHours * 10);
-        r[38] = (ushort)pack.BalancingCells.Aggregate(0, (bits, cell) => bits | (1 << (cell - 1)));
+        r[38] = (ushort)pack.BalancingBits;
         RegisterImage.Text(r, 105, 12, $"LFP-51.2V{RegisterImage.Round(pack.DesignAmpHours)}Ah-SIM");
         RegisterImage.Text(r, 117, 3, "Z02T04");
         RegisterImage.Text(r, 120, 8, options.SerialsOf(pack.Number).BmsSerial);
@@ -62,7 +56,6 @@ public static class Eg4LlReplyEncoder
     /// </summary>
     public static RegisterImage Master(IReadOnlyList<PackSample> bank)
     {
-        ArgumentNullException.ThrowIfNull(bank);
         var r = new ushort[129];
         double remaining = bank.Sum(p => p.RemainingAmpHours);
         double full = bank.Sum(p => p.FullAmpHours);

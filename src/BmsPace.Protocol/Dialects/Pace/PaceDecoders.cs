@@ -18,10 +18,10 @@ public static class PaceDecoders
         var packs = ImmutableArray.CreateBuilder<AnalogPack>(blocks.Length);
         for (int i = 0; i < blocks.Length; i++)
         {
-            packs.Add(DecodeAnalogPack(info, blocks[i], PackNumber(packByte, i), options));
+            packs.Add(DecodeAnalogPack(info, blocks[i], PackBlockOpening.PackNumber(packByte, i), options));
         }
 
-        return new AnalogReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
+        return new AnalogReading(packCount, packs.MoveToImmutable()) { Protocol = PaceDialect.DialectName, LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     /// <remarks>
@@ -36,10 +36,10 @@ public static class PaceDecoders
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(blocks.Length);
         for (int i = 0; i < blocks.Length; i++)
         {
-            packs.Add(DecodeAlarmPack(info, blocks[i], PackNumber(packByte, i)));
+            packs.Add(DecodeAlarmPack(info, blocks[i], PackBlockOpening.PackNumber(packByte, i)));
         }
 
-        return new AlarmReading(packCount, packs.MoveToImmutable()) { LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
+        return new AlarmReading(packCount, packs.MoveToImmutable()) { Protocol = PaceDialect.DialectName, LastTailDiffers = PackLayout.LastTailDiffers(blocks) };
     }
 
     /// <summary>0xC1: the first 20 characters (V3.1 may append a 20-character Bluetooth name), trailing spaces and NULs trimmed.</summary>
@@ -84,17 +84,7 @@ public static class PaceDecoders
     {
         var reader = new InfoReader(info);
         int year = 2000 + reader.U8("year");
-        int month = reader.U8("month");
-        int day = reader.U8("day");
-        int hour = reader.U8("hour");
-        int minute = reader.U8("minute");
-        int second = reader.U8("second");
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
-        {
-            throw Decode($"{year:D4}-{month:D2}-{day:D2} {hour:D2}:{minute:D2}:{second:D2} is not a date and time");
-        }
-
-        return new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified);
+        return reader.DateTimeAfterYear(year);
     }
 
     /// <summary>The tail of an analog block interpreted by its length (PROTOCOL.md 10.4); null when there is none.</summary>
@@ -152,14 +142,18 @@ public static class PaceDecoders
         return info[1] == 0 ? 1 : info[1];
     }
 
-    private static int PackNumber(byte packByte, int position) => packByte switch
-    {
-        RequestBuilder.AllPacks => position + 1,
-        0 => 1,
-        _ => packByte,
-    };
+    private static int? MeasureAnalogBlock(ReadOnlySpan<byte> info, int start) =>
+        MeasureBlock(info, start, bytesPerValue: 2, AnalogFixedBytes);
 
-    private static int? MeasureAnalogBlock(ReadOnlySpan<byte> info, int start)
+    private static int? MeasureAlarmBlock(ReadOnlySpan<byte> info, int start) =>
+        MeasureBlock(info, start, bytesPerValue: 1, AlarmFixedBytes);
+
+    /// <summary>
+    /// The length of the standard fields of a block at <paramref name="start"/> whose cells and sensors carry
+    /// <paramref name="bytesPerValue"/> each (2: voltages and temperatures, 1: warning codes), or null when no plausible
+    /// block starts there: counts out of range, a cell voltage no cell reads, or a block that runs past INFO.
+    /// </summary>
+    private static int? MeasureBlock(ReadOnlySpan<byte> info, int start, int bytesPerValue, int fixedBytes)
     {
         if (start >= info.Length)
         {
@@ -167,90 +161,53 @@ public static class PaceDecoders
         }
 
         int cells = info[start];
-        if (cells is < 1 or > PackLayout.MaxCells)
+        if (cells is < 1 or > PackBlockOpening.MaxCells)
         {
             return null;
         }
 
-        int temperatureCountAt = start + 1 + (2 * cells);
+        int temperatureCountAt = start + 1 + (bytesPerValue * cells);
         if (temperatureCountAt >= info.Length)
         {
             return null;
         }
 
-        for (int i = 0; i < cells; i++)
-        {
-            int millivolts = (info[start + 1 + (2 * i)] << 8) | info[start + 2 + (2 * i)];
-            // Below 1 V is an open sense wire or a dead cell (exported); above 5 V is no cell, so no block starts here.
-            if (millivolts > Plausibility.MaxCellMillivolts)
-            {
-                return null;
-            }
-        }
-
-        int temperatures = info[temperatureCountAt];
-        if (temperatures > PackLayout.MaxTemperatures)
+        if (bytesPerValue == 2 && AnyCellAboveMax(info, start + 1, cells))
         {
             return null;
         }
 
-        int length = AnalogFixedBytes + (2 * cells) + (2 * temperatures);
+        int temperatures = info[temperatureCountAt];
+        if (temperatures > PackBlockOpening.MaxTemperatures)
+        {
+            return null;
+        }
+
+        int length = fixedBytes + (bytesPerValue * cells) + (bytesPerValue * temperatures);
         return start + length <= info.Length ? length : null;
     }
 
-    private static int? MeasureAlarmBlock(ReadOnlySpan<byte> info, int start)
+    /// <summary>
+    /// Whether one of the <paramref name="cells"/> voltages (mV) from <paramref name="at"/> is above what a cell reads:
+    /// below 1 V is an open sense wire or a dead cell (exported); above 5 V is no cell, so no block starts there.
+    /// </summary>
+    private static bool AnyCellAboveMax(ReadOnlySpan<byte> info, int at, int cells)
     {
-        if (start >= info.Length)
+        for (int i = 0; i < cells; i++)
         {
-            return null;
+            if (((info[at + (2 * i)] << 8) | info[at + 1 + (2 * i)]) > Plausibility.MaxCellMillivolts)
+            {
+                return true;
+            }
         }
 
-        int cells = info[start];
-        if (cells is < 1 or > PackLayout.MaxCells)
-        {
-            return null;
-        }
-
-        int temperatureCountAt = start + 1 + cells;
-        if (temperatureCountAt >= info.Length)
-        {
-            return null;
-        }
-
-        int temperatures = info[temperatureCountAt];
-        if (temperatures > PackLayout.MaxTemperatures)
-        {
-            return null;
-        }
-
-        int length = AlarmFixedBytes + cells + temperatures;
-        return start + length <= info.Length ? length : null;
+        return false;
     }
 
     private static AnalogPack DecodeAnalogPack(ReadOnlySpan<byte> info, PackBlock block, int pack, DecoderOptions options)
     {
         var reader = new InfoReader(info, block.Start);
-        int cellCount = reader.U8("cell count");
-        var cells = ImmutableArray.CreateBuilder<double>(cellCount);
-        bool allCellsZero = true;
-        for (int i = 0; i < cellCount; i++)
-        {
-            int millivolts = reader.U16("cell voltage");
-            allCellsZero &= millivolts == 0;
-            cells.Add(millivolts / 1000.0);
-        }
-
-        int temperatureCount = reader.U8("temperature count");
-        var temperatures = ImmutableArray.CreateBuilder<double>(temperatureCount);
-        for (int i = 0; i < temperatureCount; i++)
-        {
-            int deciKelvin = reader.U16("temperature");
-            // PACE V3.1: 0x8000 marks a sensor that is not fitted; it is no temperature.
-            temperatures.Add(deciKelvin == InfoFields.AbsentSensor ? double.NaN : (deciKelvin - options.TemperatureOffsetDeciKelvin) / 10.0);
-        }
-
-        int current = reader.S16("current");
-        int voltage = reader.U16("pack voltage");
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options);
         int remaining = reader.U16("remaining capacity");
         int userDefinedP = reader.U8("user-defined count P");
         int full = reader.U16("full capacity");
@@ -259,7 +216,7 @@ public static class PaceDecoders
         var tailBytes = reader.Bytes(block.TailLength, "tail");
         var tail = DecodeAnalogTail(tailBytes);
 
-        bool offline = allCellsZero && voltage == 0;
+        bool offline = opening.Offline;
         double? socCalculated = offline ? null : Ratio(remaining, full);
         double? sohCalculated = offline ? null : Ratio(full, design);
         double? soc = offline ? null : tail?.StateOfChargeRatio ?? socCalculated;
@@ -269,10 +226,10 @@ public static class PaceDecoders
         {
             Pack = pack,
             Offline = offline,
-            CellVoltagesVolts = cells.MoveToImmutable(),
-            TemperaturesCelsius = temperatures.MoveToImmutable(),
-            CurrentAmperes = current / 100.0,
-            VoltageVolts = voltage / 1000.0,
+            CellVoltagesVolts = opening.Cells,
+            TemperaturesCelsius = opening.Temperatures,
+            CurrentAmperes = opening.Current / 100.0,
+            VoltageVolts = opening.Voltage / 1000.0,
             RemainingAmpHours = remaining / 100.0,
             FullAmpHours = full / 100.0,
             DesignAmpHours = design / 100.0,
@@ -290,15 +247,12 @@ public static class PaceDecoders
     private static AlarmPack DecodeAlarmPack(ReadOnlySpan<byte> info, PackBlock block, int pack)
     {
         var reader = new InfoReader(info, block.Start);
-        int cellCount = reader.U8("cell count");
-        var cellWarnings = reader.Bytes(cellCount, "cell warnings").ToImmutableArray();
-        int temperatureCount = reader.U8("temperature count");
-        var temperatureWarnings = reader.Bytes(temperatureCount, "temperature warnings").ToImmutableArray();
+        var warnings = PackBlockOpening.ReadWarnings(ref reader);
         return new AlarmPack
         {
             Pack = pack,
-            CellWarnings = cellWarnings,
-            TemperatureWarnings = temperatureWarnings,
+            CellWarnings = warnings.Cells,
+            TemperatureWarnings = warnings.Temperatures,
             ChargeCurrentWarning = reader.U8("charge current warning"),
             PackVoltageWarning = reader.U8("pack voltage warning"),
             DischargeCurrentWarning = reader.U8("discharge current warning"),

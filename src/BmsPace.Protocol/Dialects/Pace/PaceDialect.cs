@@ -3,7 +3,10 @@ namespace BmsPace.Protocol.Dialects.Pace;
 /// <summary>PACE "paceic" 0x25 (PROTOCOL.md sections 8-12): the layouts of <see cref="PaceDecoders"/>.</summary>
 internal sealed class PaceDialect : DialectBase
 {
-    public override string Name => "pace";
+    /// <summary>The <c>protocol</c> name, which <see cref="PaceDecoders"/> puts on its readings.</summary>
+    internal const string DialectName = "pace";
+
+    public override string Name => DialectName;
 
     public override string Manufacturer => "PACE";
 

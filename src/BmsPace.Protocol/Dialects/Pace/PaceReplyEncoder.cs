@@ -82,11 +82,9 @@ public static class PaceReplyEncoder
 
     private static int Centi(double value) => (int)Math.Round(value * 100, MidpointRounding.AwayFromZero);
 
-    private static int Milli(double value) => (int)Math.Round(value * 1000, MidpointRounding.AwayFromZero);
-
     private static void WriteAnalogBlock(InfoWriter writer, PackSample pack, IReadOnlyList<PackSample> stack, PaceBlockShape shape)
     {
-        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(Milli)];
+        var cellsMv = pack.CellMillivolts;
         int currentRaw = Math.Clamp(Centi(pack.CurrentAmperes), short.MinValue, short.MaxValue);
         int voltageMv = Math.Min(cellsMv.Sum(), 0xFFFF);
         int remainingRaw = Centi(pack.RemainingAmpHours);
@@ -140,7 +138,7 @@ public static class PaceReplyEncoder
 
     private static void WriteAlarmBlock(InfoWriter writer, PackSample pack, PaceBlockShape shape)
     {
-        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(Milli)];
+        var cellsMv = pack.CellMillivolts;
 
         // Warning value bytes: 00 normal, 01 below the lower limit, 02 above the upper limit.
         writer.U8(cellsMv.Length);
@@ -167,11 +165,7 @@ public static class PaceReplyEncoder
             instruction |= 0x20;
         }
 
-        int balance = 0;
-        foreach (int cell in pack.BalancingCells)
-        {
-            balance |= 1 << (cell - 1);
-        }
+        int balance = pack.BalancingBits;
 
         int warn1 = 0;
         if (cellsMv.Length > 0 && cellsMv.Max() > 3550)

@@ -17,10 +17,6 @@ internal static class PackLayout
     /// <summary>INFOFLAG and the pack-count / echo byte.</summary>
     public const int HeaderLength = 2;
 
-    public const int MaxCells = 32;
-
-    public const int MaxTemperatures = 16;
-
     public static ImmutableArray<PackBlock> Find(ReadOnlySpan<byte> info, int packCount, BlockMeasure measure, int forcedTailBytes)
     {
         if (info.Length < HeaderLength)

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.PaceModbus;
 
 /// <summary>
@@ -5,15 +7,14 @@ namespace BmsPace.Protocol.Dialects.PaceModbus;
 /// MODBUS.md section 1): holding registers read with 0x03, one slave per pack (DIP address 1-15). Registers are
 /// decimal in the document. No real reply has been published: this map is tested against the document only.
 /// </summary>
-public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, VersionRegister, IdentityCount)
+public sealed class PaceModbusDialect() : HoldingRegisterDialect(
+    LiveCount,
+    new(150, 10, (pack, version) => pack.SoftwareVersion = version),
+    new(160, 10, (pack, serial) => pack.BmsSerial = serial),
+    new(170, 10, (pack, serial) => pack.PackSerial = serial))
 {
     /// <summary>Registers 0-36: current to the environment sensor.</summary>
     private const int LiveCount = 37;
-
-    private const int VersionRegister = 150;
-    private const int ModelSerialRegister = 160;
-    private const int PackSerialRegister = 170;
-    private const int IdentityCount = 30;
 
     public override string Name => "pace-modbus";
 
@@ -44,7 +45,7 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
         if (Has(12))
         {
             pack.AddStatus("balance", reply.Word(12));
-            pack.BalancingCells = CellsOfBits(reply.Word(12), pack.CellVoltagesVolts?.Length ?? 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(reply.Word(12), pack.CellVoltagesVolts?.Length ?? 16);
         }
 
         if (Has(31, 6))
@@ -52,11 +53,6 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
             pack.TemperaturesCelsius = [.. Enumerable.Range(31, 6).Select(r => reply.SignedWord(r) / 10.0)];
             pack.TemperatureRoles = [.. Enumerable.Repeat(TemperatureRole.Cell, 4), TemperatureRole.Mosfet, TemperatureRole.Environment];
         }
-
-        static string? Text(string text) => text.Length == 0 ? null : text;
-        if (Has(VersionRegister, 10)) pack.SoftwareVersion = Text(reply.Ascii(VersionRegister, 10));
-        if (Has(ModelSerialRegister, 10)) pack.BmsSerial = Text(reply.Ascii(ModelSerialRegister, 10));
-        if (Has(PackSerialRegister, 10)) pack.PackSerial = Text(reply.Ascii(PackSerialRegister, 10));
     }
 
     /// <summary>
@@ -83,10 +79,10 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(LiveCount, Vers
         ];
         return
         [
-            .. Bits(FlagFamily.Warning, "warning", [.. common, (12, "environment_overtemperature"), (13, "environment_undertemperature"), (14, "mosfet_overtemperature"), (15, "low_capacity")]),
-            .. Bits(FlagFamily.Protection, "protection", [.. common, (6, "short_circuit"), (7, "charger_overvoltage"), (12, "mosfet_overtemperature"), (13, "environment_overtemperature"), (14, "environment_undertemperature")]),
-            .. Bits(FlagFamily.Fault, "status_fault", (0, "charge_mosfet"), (1, "discharge_mosfet"), (2, "temperature_sensor"), (4, "cell"), (5, "sampling")),
-            .. Bits(FlagFamily.Status, "status_fault", (8, "charging"), (9, "discharging"), (10, "charge_fet"), (11, "discharge_fet"), (12, "current_limit"), (14, "reverse_connection"), (15, "heater")),
+            .. Numbered(FlagFamily.Warning, "warning", [.. common, (12, "environment_overtemperature"), (13, "environment_undertemperature"), (14, "mosfet_overtemperature"), (15, "low_capacity")]),
+            .. Numbered(FlagFamily.Protection, "protection", [.. common, (6, "short_circuit"), (7, "charger_overvoltage"), (12, "mosfet_overtemperature"), (13, "environment_overtemperature"), (14, "environment_undertemperature")]),
+            .. Numbered(FlagFamily.Fault, "status_fault", (0, "charge_mosfet"), (1, "discharge_mosfet"), (2, "temperature_sensor"), (4, "cell"), (5, "sampling")),
+            .. Numbered(FlagFamily.Status, "status_fault", (8, "charging"), (9, "discharging"), (10, "charge_fet"), (11, "discharge_fet"), (12, "current_limit"), (14, "reverse_connection"), (15, "heater")),
         ];
     }
 

@@ -5,18 +5,15 @@ namespace BmsPace.Protocol.Dialects.PaceModbus;
 /// (MODBUS.md section 1; decimal registers), not from BmsPace's decoder: registers 0-179, settings and reserved
 /// registers read zero.
 /// </summary>
-public static class PaceModbusReplyEncoder
+internal static class PaceModbusReplyEncoder
 {
     public static RegisterImage Pack(PackSample pack, ISimulatedBattery options)
     {
-        ArgumentNullException.ThrowIfNull(pack);
-        ArgumentNullException.ThrowIfNull(options);
         var r = new ushort[180];
-        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(v => RegisterImage.Round(v * 1000))];
         r[0] = RegisterImage.Signed(RegisterImage.Round(pack.CurrentAmperes * 100));
-        r[1] = (ushort)RegisterImage.Round(cellsMv.Sum() / 10.0);
+        r[1] = (ushort)RegisterImage.Round(pack.PackMillivolts / 10.0);
         r[2] = (ushort)RegisterImage.Round(pack.StateOfCharge * 100);
-        r[3] = (ushort)Math.Min(100, RegisterImage.Round(100 * pack.FullAmpHours / pack.DesignAmpHours));
+        r[3] = (ushort)pack.StateOfHealthIn(100);
         r[4] = (ushort)RegisterImage.Round(pack.RemainingAmpHours * 100);
         r[5] = (ushort)RegisterImage.Round(pack.FullAmpHours * 100);
         r[6] = (ushort)RegisterImage.Round(pack.DesignAmpHours * 100);
@@ -27,11 +24,8 @@ public static class PaceModbusReplyEncoder
         r[9] = (ushort)pack.Flags(0, 16);
         r[10] = (ushort)pack.Flags(0, 16);
         r[11] = (ushort)pack.Flags((pack.Charging ? 1 << 8 : 0) | (pack.Discharging ? 1 << 9 : 0) | (1 << 10) | (1 << 11), 16);
-        r[12] = (ushort)pack.BalancingCells.Aggregate(0, (bits, cell) => bits | (1 << (cell - 1)));
-        for (int i = 0; i < Math.Min(16, cellsMv.Length); i++)
-        {
-            r[15 + i] = (ushort)cellsMv[i];
-        }
+        r[12] = (ushort)pack.BalancingBits;
+        RegisterImage.Words(r, 15, pack.CellMillivolts, 16);
 
         // 31-34 cell sensors, 35 MOSFET, 36 environment, 0.1 C; the model keeps the same order.
         var temps = pack.TemperaturesCelsius;

@@ -1,7 +1,9 @@
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>Pylontech and Pylontech-compatible packs (VER 0x20, CID1 0x46; PROTOCOL.md 13.3).</summary>
-internal sealed partial class PylontechDialect : Family20Dialect
+internal sealed partial class PylontechDialect() : Family20Dialect(
+    (CommandKind.ProtocolVersion, 0x4F), (CommandKind.ManufacturerInfo, 0x51), (CommandKind.ModuleSerial, 0x93),
+    (CommandKind.Analog, 0x42), (CommandKind.Alarm, 0x44))
 {
     public override string Name => "pylontech";
 
@@ -12,21 +14,6 @@ internal sealed partial class PylontechDialect : Family20Dialect
     public override IReplyEncoder Replies { get; } = new PylontechReplies();
 
     public override byte Cid1 => 0x46;
-
-    protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>
-    {
-        [CommandKind.Analog] = 0x42,
-        [CommandKind.Alarm] = 0x44,
-        [CommandKind.ProtocolVersion] = 0x4F,
-        [CommandKind.ManufacturerInfo] = 0x51,
-        [CommandKind.ModuleSerial] = 0x93,
-    };
-
-    public override ImmutableArray<CommandKind> Commands { get; } =
-        [CommandKind.ProtocolVersion, CommandKind.ManufacturerInfo, CommandKind.ModuleSerial, CommandKind.Analog, CommandKind.Alarm];
-
-    public override ImmutableArray<CommandKind> IdentityCommands { get; } =
-        [CommandKind.ProtocolVersion, CommandKind.ManufacturerInfo, CommandKind.ModuleSerial];
 
     /// <summary>0x42/0x44 (and 0x93) carry COMMAND = the address being asked (Pylon RS485 V3.3).</summary>
     protected override byte[] RequestInfo(CommandKind kind, byte address, byte packByte) =>

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Pylontech;
 
 /// <summary>The Pylontech 0x42/0x44 layouts and status bits (Pylon RS232 V2.8, RS485 V3.3; PROTOCOL.md 13.3).</summary>
@@ -14,8 +16,6 @@ internal sealed partial class PylontechDialect
     private const int ThreeByteCapacitiesP = 4;
     private const int PlainCapacitiesP = 2;
     private const int StatusBytesCount = 5;
-
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
 
     /// <summary>Pylon's sensors are the BMS board, then averages of cell groups: none maps onto PACE's roles.</summary>
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRole.Unknown;
@@ -59,7 +59,7 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AnalogPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            packs.Add(DecodeModule(ref reader, PackNumber(packNumbering, module), pylonUnits, options));
+            packs.Add(DecodeModule(ref reader, PackBlockOpening.PackNumber(packNumbering, module), pylonUnits, options));
         }
 
         if (reader.Remaining != 0)
@@ -67,12 +67,12 @@ internal sealed partial class PylontechDialect
             throw DecodeError($"{reader.Remaining} bytes follow the last of {modules} module block(s); the {Name} layout ends at the cycle count (P = 2) or the 3-byte capacities (P = 4)");
         }
 
-        return new AnalogReading(modules, packs.MoveToImmutable());
+        return new AnalogReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
     private AnalogPack DecodeModule(ref InfoReader reader, int packNumber, bool pylonUnits, DecoderOptions options)
     {
-        var opening = ReadAnalogOpening(ref reader, options);
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options);
         int remaining = reader.U16("remaining capacity");
         int userDefinedP = reader.U8("user-defined count P");
         int full = reader.U16("full capacity");
@@ -117,7 +117,7 @@ internal sealed partial class PylontechDialect
         var packs = ImmutableArray.CreateBuilder<AlarmPack>(modules);
         for (int module = 0; module < modules; module++)
         {
-            var warnings = ReadWarnings(ref reader);
+            var warnings = PackBlockOpening.ReadWarnings(ref reader);
             var status = ImmutableArray.CreateBuilder<StatusField>();
             status.Add(new("charge_current_alarm", reader.U8("charge current alarm")));
             status.Add(new("pack_voltage_alarm", reader.U8("pack voltage alarm")));
@@ -136,26 +136,21 @@ internal sealed partial class PylontechDialect
             }
 
             var tail = last ? reader.Bytes(reader.Remaining, "trailing bytes") : [];
-            packs.Add(AlarmPackOf(PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
+            packs.Add(AlarmPackOf(PackBlockOpening.PackNumber(packNumbering, module), warnings, status.ToImmutable(), tail, []));
         }
 
-        return new AlarmReading(modules, packs.MoveToImmutable());
+        return new AlarmReading(modules, packs.MoveToImmutable()) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "status_1",
+    /// <summary>The named bits of status 1-5 (Pylon RS485 V3.3); status 4 and 5 are the cell faults of cells 1-16.</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
+    [
+        .. ByPosition("status_1",
             Protection("pack_overvoltage"), Protection("cell_undervoltage"), Protection("charge_overcurrent"), null,
-            Protection("discharge_overcurrent"), Protection("discharge_overtemperature"), Protection("charge_overtemperature"), Protection("pack_undervoltage"));
-        Bits(table, "status_2", Status("precharge_fet"), Status("charge_fet"), Status("discharge_fet"), Status("pack_power"));
-        Bits(table, "status_3",
-            Status("buzzer"), null, null, Status("fully_charged"), null, Status("heater"), Status("discharging"), Status("charging"));
-        for (int cell = 1; cell <= 16; cell++)
-        {
-            table.Add(new FlagDefinition(FlagFamily.Fault, Invariant($"cell_{cell}"), cell <= 8 ? "status_4" : "status_5", (cell - 1) % 8));
-        }
-
-        return table.ToImmutable();
-    }
+            Protection("discharge_overcurrent"), Protection("discharge_overtemperature"), Protection("charge_overtemperature"), Protection("pack_undervoltage")),
+        .. ByPosition("status_2", Status("precharge_fet"), Status("charge_fet"), Status("discharge_fet"), Status("pack_power")),
+        .. ByPosition("status_3",
+            Status("buzzer"), null, null, Status("fully_charged"), null, Status("heater"), Status("discharging"), Status("charging")),
+        .. Enumerable.Range(1, 16).Select(cell => new FlagDefinition(FlagFamily.Fault, Invariant($"cell_{cell}"), cell <= 8 ? "status_4" : "status_5", (cell - 1) % 8)),
+    ];
 }

@@ -18,7 +18,7 @@ public static class PylontechReplyEncoder
 
         // Current in 100 mA, as the Pylon RS485 V3.3 document sends it (PROTOCOL.md 13.3: firmware dependent).
         w.S16(Math.Clamp((int)Math.Round(pack.CurrentAmperes * 10, MidpointRounding.AwayFromZero), short.MinValue, short.MaxValue));
-        w.U16(Math.Min(0xFFFF, Family20Units.PackMillivolts(pack)));
+        w.U16(Math.Min(0xFFFF, pack.PackMillivolts));
         w.U16(large ? 0xFFFF : remaining);
         w.U8(large ? 4 : 2);
         w.U16(large ? 0xFFFF : full);

@@ -1,7 +1,8 @@
 namespace BmsPace.Protocol.Dialects.Seplos;
 
 /// <summary>Seplos V2.0 (VER 0x20, CID1 0x46; PROTOCOL.md 13.2).</summary>
-internal sealed partial class SeplosDialect : Family20Dialect
+internal sealed partial class SeplosDialect() : Family20Dialect(
+    (CommandKind.ManufacturerInfo, 0x51), (CommandKind.Analog, 0x42), (CommandKind.Alarm, 0x44))
 {
     public override string Name => "seplos";
 
@@ -12,17 +13,6 @@ internal sealed partial class SeplosDialect : Family20Dialect
     public override string SoldAs => "Seplos V2.0";
 
     public override byte Cid1 => 0x46;
-
-    protected override IReadOnlyDictionary<CommandKind, byte> Cid2s { get; } = new Dictionary<CommandKind, byte>
-    {
-        [CommandKind.Analog] = 0x42,
-        [CommandKind.Alarm] = 0x44,
-        [CommandKind.ManufacturerInfo] = 0x51,
-    };
-
-    public override ImmutableArray<CommandKind> Commands { get; } = [CommandKind.ManufacturerInfo, CommandKind.Analog, CommandKind.Alarm];
-
-    public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.ManufacturerInfo];
 
     /// <summary>0x42/0x44 carry the pack group (00...; FF only on RS232, Seplos V2.0 4.1.1).</summary>
     protected override byte[] RequestInfo(CommandKind kind, byte address, byte packByte) =>

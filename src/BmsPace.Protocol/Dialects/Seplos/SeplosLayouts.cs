@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.Seplos;
 
 /// <summary>The Seplos V2.0 0x42/0x44 layouts and bit tables (Seplos protocol V2.0 tables 8, 9 and 13; PROTOCOL.md 13.2).</summary>
@@ -9,11 +11,6 @@ internal sealed partial class SeplosDialect
     /// <summary>Bytes after P in the alarm answer that this decoder reads by name (alarm events 1-8 and the state bytes).</summary>
     private const int NamedAlarmBytes = 14;
 
-    public override ImmutableArray<FlagDefinition> Flags { get; } = BuildFlags();
-
-    /// <summary>With six sensors: cells on 1-4, then environment, then power (MOSFET).</summary>
-    public override TemperatureRole RoleOfSensor(int index, int count) => CellsThenEnvironmentThenMosfet(index, count);
-
     /// <summary>
     /// DATA FLAG, COMMAND GROUP, cells, temperatures (0.1 K), current (10 mA), voltage (10 mV), residual (10 mAh), custom
     /// P (10) and P words: capacity (10 mAh), SOC (per mille), rated capacity (10 mAh), cycles, SOH (per mille), port
@@ -21,38 +18,33 @@ internal sealed partial class SeplosDialect
     /// </summary>
     internal override AnalogReading DecodeAnalogLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA FLAG");
-        reader.U8("COMMAND GROUP");
-        var opening = ReadAnalogOpening(ref reader, options);
-        int residual = reader.U16("residual capacity");
+        var reader = AfterDataFlagAndGroup(frame);
+        var opening = PackBlockOpening.ReadAnalog(ref reader, options);
+        double remainingAh = reader.U16("residual capacity") / 100.0;
         int customP = reader.U8("custom count P");
         if (customP < NamedAnalogWords || reader.Remaining != 2 * customP)
         {
             throw DecodeError($"custom count P {customP} announces {2 * customP} bytes, {reader.Remaining} follow; the {Name} layout needs P >= {NamedAnalogWords} and exactly P words");
         }
 
-        int full = reader.U16("capacity");
-        int stateOfCharge = reader.U16("SOC");
-        int rated = reader.U16("rated capacity");
+        double fullAh = reader.U16("capacity") / 100.0;
+        double stateOfCharge = reader.U16("SOC") / 1000.0;
+        double designAh = reader.U16("rated capacity") / 100.0;
         int cycles = reader.U16("cycle count");
-        int stateOfHealth = reader.U16("SOH");
-        int portVoltage = reader.U16("port voltage");
+        double stateOfHealth = reader.U16("SOH") / 1000.0;
+        double portVolts = reader.U16("port voltage") / 100.0;
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
-        double remainingAh = residual / 100.0;
-        double fullAh = full / 100.0;
-        double designAh = rated / 100.0;
-        var pack = AnalogPackOf(PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, customP) with
+        var pack = AnalogPackOf(PackBlockOpening.PackNumber(packByte, 0), opening, opening.Current / 100.0, opening.Voltage / 100.0, remainingAh, fullAh, cycles, customP) with
         {
             DesignAmpHours = designAh,
             TailHex = Convert.ToHexString(reserved),
-            StateOfChargeRatio = opening.Offline ? null : stateOfCharge / 1000.0,
-            StateOfHealthRatio = opening.Offline ? null : stateOfHealth / 1000.0,
+            StateOfChargeRatio = opening.Offline ? null : stateOfCharge,
+            StateOfHealthRatio = opening.Offline ? null : stateOfHealth,
             StateOfHealthCalculatedRatio = opening.Offline ? null : Ratio(fullAh, designAh),
-            DialectValues = [new("port_voltage_volts", portVoltage / 100.0)],
+            DialectValues = [new("port_voltage_volts", portVolts)],
         };
-        return new AnalogReading(1, [pack]);
+        return new AnalogReading(1, [pack]) { Protocol = Name };
     }
 
     /// <summary>
@@ -62,10 +54,8 @@ internal sealed partial class SeplosDialect
     /// </summary>
     internal override AlarmReading DecodeAlarmLayout(ResponseFrame frame, byte packByte, DecoderOptions options)
     {
-        var reader = new InfoReader(frame.Info.AsSpan());
-        reader.U8("DATA FLAG");
-        reader.U8("COMMAND GROUP");
-        var warnings = ReadWarnings(ref reader);
+        var reader = AfterDataFlagAndGroup(frame);
+        var warnings = PackBlockOpening.ReadWarnings(ref reader);
         int currentAlarm = reader.U8("current alarm");
         int voltageAlarm = reader.U8("voltage alarm");
         int customP = reader.U8("custom count P");
@@ -96,36 +86,30 @@ internal sealed partial class SeplosDialect
         var reserved = reader.Bytes(reader.Remaining, "reserved");
 
         // As the PACE documents order their balance bytes: state 1 = cells 1-8, state 2 = cells 9-16.
-        var pack = AlarmPackOf(PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, CellsOf(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
-        return new AlarmReading(1, [pack]);
+        var pack = AlarmPackOf(PackBlockOpening.PackNumber(packByte, 0), warnings, builder.ToImmutable(), reserved, AlarmPack.CellsOfBits(equilibrium1 | (equilibrium2 << 8), warnings.Cells.Length));
+        return new AlarmReading(1, [pack]) { Protocol = Name };
     }
 
-    private static ImmutableArray<FlagDefinition> BuildFlags()
-    {
-        var table = ImmutableArray.CreateBuilder<FlagDefinition>();
-        Bits(table, "alarm_event_1",
+    /// <summary>The named bits of the alarm events and state bytes (Seplos protocol V2.0 table 13).</summary>
+    public override ImmutableArray<FlagDefinition> Flags { get; } =
+    [
+        .. ByPosition("alarm_event_1",
             Fault("voltage_sensing"), Fault("temperature_sensor"), Fault("current_sensing"), Fault("power_switch"),
-            Fault("cell_voltage_difference_sensing"), Fault("charge_mosfet"), Fault("discharge_mosfet"), Fault("current_limiting"));
-        Bits(table, "alarm_event_2",
-            Warning("cell_overvoltage"), Protection("cell_overvoltage"), Warning("cell_undervoltage"), Protection("cell_undervoltage"),
-            Warning("pack_overvoltage"), Protection("pack_overvoltage"), Warning("pack_undervoltage"), Protection("pack_undervoltage"));
-        Bits(table, "alarm_event_3",
-            Warning("charge_overtemperature"), Protection("charge_overtemperature"), Warning("charge_undertemperature"), Protection("charge_undertemperature"),
-            Warning("discharge_overtemperature"), Protection("discharge_overtemperature"), Warning("discharge_undertemperature"), Protection("discharge_undertemperature"));
-        Bits(table, "alarm_event_4",
-            Warning("environment_overtemperature"), Protection("environment_overtemperature"), Warning("environment_undertemperature"), Protection("environment_undertemperature"),
-            Warning("mosfet_overtemperature"), Protection("mosfet_overtemperature"), Status("heating"));
-        Bits(table, "alarm_event_5",
+            Fault("cell_voltage_difference_sensing"), Fault("charge_mosfet"), Fault("discharge_mosfet"), Fault("current_limiting")),
+        .. WarningThenProtection("alarm_event_2", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
+        .. WarningThenProtection("alarm_event_3", "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature"),
+        .. WarningThenProtection("alarm_event_4", "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature"),
+        .. Numbered(FlagFamily.Status, "alarm_event_4", (6, "heating")),
+        .. ByPosition("alarm_event_5",
             Warning("charge_overcurrent"), Protection("charge_overcurrent"), Warning("discharge_overcurrent"), Protection("discharge_overcurrent"),
-            Protection("transient_overcurrent"), Protection("short_circuit"), Fault("transient_overcurrent_lock"), Fault("short_circuit_lock"));
-        Bits(table, "alarm_event_6",
+            Protection("transient_overcurrent"), Protection("short_circuit"), Fault("transient_overcurrent_lock"), Fault("short_circuit_lock")),
+        .. ByPosition("alarm_event_6",
             Protection("charger_overvoltage"), Warning("intermittent_recharge_waiting"), Warning("low_capacity"), Protection("low_capacity"),
-            Fault("low_voltage_charging_forbidden"), Protection("reverse_connection"), Fault("output_connection"));
-        Bits(table, "on_off_state", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater"));
-        Bits(table, "system_state", Status("discharging"), Status("charging"), Status("float_charging"), null, Status("standby"), Status("shutdown"));
-        Bits(table, "alarm_event_7", null, null, null, null, Warning("auto_charging_wait"), Warning("manual_charging_wait"));
-        Bits(table, "alarm_event_8",
-            Fault("eeprom"), Fault("rtc"), Fault("voltage_calibration_missing"), Fault("current_calibration_missing"), Fault("zero_point_calibration_missing"));
-        return table.ToImmutable();
-    }
+            Fault("low_voltage_charging_forbidden"), Protection("reverse_connection"), Fault("output_connection")),
+        .. ByPosition("on_off_state", Status("discharge_fet"), Status("charge_fet"), Status("current_limit"), Status("heater")),
+        .. ByPosition("system_state", Status("discharging"), Status("charging"), Status("float_charging"), null, Status("standby"), Status("shutdown")),
+        .. Numbered(FlagFamily.Warning, "alarm_event_7", (4, "auto_charging_wait"), (5, "manual_charging_wait")),
+        .. ByPosition("alarm_event_8",
+            Fault("eeprom"), Fault("rtc"), Fault("voltage_calibration_missing"), Fault("current_calibration_missing"), Fault("zero_point_calibration_missing")),
+    ];
 }

@@ -12,7 +12,7 @@ public static class SeplosReplyEncoder
         int full = Family20Units.Centi(pack.FullAmpHours);
         int remaining = Family20Units.Centi(pack.RemainingAmpHours);
         int design = Family20Units.Centi(pack.DesignAmpHours);
-        int voltage = (int)Math.Round(Family20Units.PackMillivolts(pack) / 10.0, MidpointRounding.AwayFromZero);
+        int voltage = (int)Math.Round(pack.PackMillivolts / 10.0, MidpointRounding.AwayFromZero);
         w.U8(0x00); // DATA FLAG
         w.U8(group);
         Family20Units.CellsAndTemperatures(w, pack.CellVoltagesVolts, Family20Units.EnvironmentBeforeMosfet(pack));
@@ -50,7 +50,7 @@ public static class SeplosReplyEncoder
         }
 
         w.U8(pack.Flags(0x03)); // on/off state: bit 0 discharge switch, bit 1 charge switch
-        int balance = Family20Units.Balancing(pack);
+        int balance = pack.BalancingBits;
         w.U8(balance & 0xFF); // equilibrium state 1: cells 1-8
         w.U8((balance >> 8) & 0xFF); // equilibrium state 2: cells 9-16
         int system = pack.Charging ? 0x02 : pack.Discharging && pack.CurrentAmperes < 0 ? 0x01 : 0x10;

@@ -1,3 +1,5 @@
+using static BmsPace.Protocol.Readings.FlagBits;
+
 namespace BmsPace.Protocol.Dialects.SeplosV3;
 
 /// <summary>
@@ -58,7 +60,7 @@ public sealed class SeplosV3Dialect : ModbusDialect
 
         MapPia(reply, pack);
         MapPib(reply, pack);
-        MapVia(reply, pack);
+        MapIdentity(reply, ModbusFunction.ReadInputRegisters, pack, ViaTexts);
         if (reply.Request.Start < Eia + 0x1A && reply.Request.End > Eia)
         {
             stack ??= new ModbusValues();
@@ -105,17 +107,15 @@ public sealed class SeplosV3Dialect : ModbusDialect
         }
     }
 
-    private static void MapVia(ModbusReply reply, ModbusValues pack)
-    {
-        static string? Text(string text) => text.Length == 0 ? null : text;
-        bool Has(int register, int count) => reply.Holds(ModbusFunction.ReadInputRegisters, register, count);
-
-        if (Has(0x1700, 10)) pack.Manufacturer = Text(reply.Ascii(0x1700, 10));
-        if (Has(0x170A, 10)) pack.DeviceName = Text(reply.Ascii(0x170A, 10));
-        if (Has(0x1714, 1)) pack.SoftwareVersion = Text(reply.Ascii(0x1714, 1));
-        if (Has(0x1715, 15)) pack.BmsSerial = Text(reply.Ascii(0x1715, 15));
-        if (Has(0x1724, 15)) pack.PackSerial = Text(reply.Ascii(0x1724, 15));
-    }
+    /// <summary>The texts of VIA.</summary>
+    private static readonly IdentityText[] ViaTexts =
+    [
+        new(Via, 10, (pack, manufacturer) => pack.Manufacturer = manufacturer),
+        new(0x170A, 10, (pack, model) => pack.DeviceName = model),
+        new(0x1714, 1, (pack, version) => pack.SoftwareVersion = version),
+        new(0x1715, 15, (pack, serial) => pack.BmsSerial = serial),
+        new(0x1724, 15, (pack, serial) => pack.PackSerial = serial),
+    ];
 
     /// <summary>The bank block: 32-bit values low word first (MODBUS.md section 3, the SG16 capture), current in 0.1 A.</summary>
     private static void MapEia(ModbusReply reply, ModbusValues stack)
@@ -166,7 +166,7 @@ public sealed class SeplosV3Dialect : ModbusDialect
         {
             int balance = reply.CoilByte(Pic + 48) | (reply.CoilByte(Pic + 56) << 8);
             pack.AddStatus("balance", balance);
-            pack.BalancingCells = CellsOfBits(balance, 16);
+            pack.BalancingCells = AlarmPack.CellsOfBits(balance, 16);
         }
 
         for (int k = 0; k < EventBytes.Length; k++)
@@ -191,25 +191,19 @@ public sealed class SeplosV3Dialect : ModbusDialect
 
     private static ImmutableArray<FlagDefinition> BuildFlags()
     {
-        static IEnumerable<FlagDefinition> Pairs(string field, params string[] names) => names.SelectMany((name, i) => new[]
-        {
-            new FlagDefinition(FlagFamily.Warning, name, field, 2 * i),
-            new FlagDefinition(FlagFamily.Protection, name, field, 2 * i + 1),
-        });
-
         return
         [
-            .. Bits(FlagFamily.Status, "system_state", (0, "discharging"), (1, "charging"), (2, "float_charging"), (3, "fully_charged"), (4, "standby"), (5, "shutdown")),
-            .. Pairs("voltage_event", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
-            .. Pairs("cell_temperature_event", "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature"),
-            .. Pairs("environment_event", "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature"),
-            .. Bits(FlagFamily.Status, "environment_event", (6, "heating")),
-            .. Bits(FlagFamily.Warning, "current_event", (0, "charge_overcurrent"), (3, "discharge_overcurrent")),
-            .. Bits(FlagFamily.Protection, "current_event", (1, "charge_overcurrent"), (2, "charge_overcurrent_level_2"), (4, "discharge_overcurrent"), (5, "discharge_overcurrent_level_2"), (6, "short_circuit")),
-            .. Bits(FlagFamily.Warning, "soc_event", (2, "low_capacity"), (4, "cell_voltage_difference")),
-            .. Bits(FlagFamily.Protection, "soc_event", (3, "low_capacity")),
-            .. Bits(FlagFamily.Status, "fet_state", (0, "discharge_fet"), (1, "charge_fet"), (2, "current_limit"), (3, "heater")),
-            .. Bits(FlagFamily.Fault, "fault_event", (0, "temperature_sensor"), (1, "sampling"), (2, "charge_mosfet"), (3, "discharge_mosfet"), (4, "cell"), (5, "sensing_wire")),
+            .. Numbered(FlagFamily.Status, "system_state", (0, "discharging"), (1, "charging"), (2, "float_charging"), (3, "fully_charged"), (4, "standby"), (5, "shutdown")),
+            .. WarningThenProtection("voltage_event", "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage"),
+            .. WarningThenProtection("cell_temperature_event", "charge_overtemperature", "charge_undertemperature", "discharge_overtemperature", "discharge_undertemperature"),
+            .. WarningThenProtection("environment_event", "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature"),
+            .. Numbered(FlagFamily.Status, "environment_event", (6, "heating")),
+            .. Numbered(FlagFamily.Warning, "current_event", (0, "charge_overcurrent"), (3, "discharge_overcurrent")),
+            .. Numbered(FlagFamily.Protection, "current_event", (1, "charge_overcurrent"), (2, "charge_overcurrent_level_2"), (4, "discharge_overcurrent"), (5, "discharge_overcurrent_level_2"), (6, "short_circuit")),
+            .. Numbered(FlagFamily.Warning, "soc_event", (2, "low_capacity"), (4, "cell_voltage_difference")),
+            .. Numbered(FlagFamily.Protection, "soc_event", (3, "low_capacity")),
+            .. Numbered(FlagFamily.Status, "fet_state", (0, "discharge_fet"), (1, "charge_fet"), (2, "current_limit"), (3, "heater")),
+            .. Numbered(FlagFamily.Fault, "fault_event", (0, "temperature_sensor"), (1, "sampling"), (2, "charge_mosfet"), (3, "discharge_mosfet"), (4, "cell"), (5, "sensing_wire")),
         ];
     }
 

@@ -5,27 +5,25 @@ namespace BmsPace.Protocol.Dialects.SeplosV3;
 /// BmsPace's decoder): input registers PIA 0x1000, PIB 0x1100 and VIA 0x1700, coils PIC 0x1200, and for a pack at
 /// address 0 the bank blocks EIA 0x2000 and EIC 0x2200.
 /// </summary>
-public static class SeplosV3ReplyEncoder
+internal static class SeplosV3ReplyEncoder
 {
     /// <summary>0.1 K with 2731.5 for 0 C (the document's offset).</summary>
     private static ushort DeciKelvin(double celsius) => (ushort)RegisterImage.Round(celsius * 10 + 2731.5);
 
     public static RegisterImage Pack(PackSample pack, ISimulatedBattery options, IReadOnlyList<PackSample>? bank = null)
     {
-        ArgumentNullException.ThrowIfNull(pack);
-        ArgumentNullException.ThrowIfNull(options);
-        int[] cellsMv = [.. pack.CellVoltagesVolts.Select(v => RegisterImage.Round(v * 1000))];
+        var cellsMv = pack.CellMillivolts;
         var temps = pack.TemperaturesCelsius;
         double[] cellTemps = [.. temps.Take(Math.Min(4, temps.Length))];
 
         var pia = new ushort[0x12];
-        pia[0x00] = (ushort)RegisterImage.Round(cellsMv.Sum() / 10.0);
+        pia[0x00] = (ushort)RegisterImage.Round(pack.PackMillivolts / 10.0);
         pia[0x01] = RegisterImage.Signed(RegisterImage.Round(pack.CurrentAmperes * 100));
         pia[0x02] = (ushort)RegisterImage.Round(pack.RemainingAmpHours * 100);
         pia[0x03] = (ushort)RegisterImage.Round(pack.FullAmpHours * 100);
         pia[0x04] = (ushort)RegisterImage.Round(pack.CycleCount * pack.FullAmpHours / 10);
         pia[0x05] = (ushort)RegisterImage.Round(pack.StateOfCharge * 1000);
-        pia[0x06] = (ushort)Math.Min(1000, RegisterImage.Round(1000 * pack.FullAmpHours / pack.DesignAmpHours));
+        pia[0x06] = (ushort)pack.StateOfHealthIn(1000);
         pia[0x07] = (ushort)pack.CycleCount;
         pia[0x08] = (ushort)RegisterImage.Round(cellsMv.Average());
         pia[0x09] = DeciKelvin(cellTemps.DefaultIfEmpty(25).Average());
@@ -37,10 +35,7 @@ public static class SeplosV3ReplyEncoder
         pia[0x10] = (ushort)RegisterImage.Round(pack.DesignAmpHours);
 
         var pib = new ushort[0x1A];
-        for (int i = 0; i < Math.Min(16, cellsMv.Length); i++)
-        {
-            pib[i] = (ushort)cellsMv[i];
-        }
+        RegisterImage.Words(pib, 0, cellsMv, 16);
 
         // Sensor slots 0x1110-0x1117: cells on 1-4, the reserved slots read 2731; then ambient and power (MOSFET).
         for (int slot = 0; slot < 8; slot++)
@@ -73,7 +68,7 @@ public static class SeplosV3ReplyEncoder
     private static byte[] Pic(PackSample pack)
     {
         var pic = new byte[18];
-        int balance = pack.BalancingCells.Aggregate(0, (bits, cell) => bits | (1 << (cell - 1)));
+        int balance = pack.BalancingBits;
         pic[6] = (byte)balance;
         pic[7] = (byte)(balance >> 8);
         pic[8] = (byte)(pack.Discharging ? 0x01 : pack.Charging ? 0x02 : 0x10);

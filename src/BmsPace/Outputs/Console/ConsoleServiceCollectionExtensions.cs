@@ -7,5 +7,5 @@ public static class ConsoleServiceCollectionExtensions
 {
     /// <summary>Registers the console echo when <c>console.enabled</c>: a summary of every cycle on <paramref name="output"/>.</summary>
     public static IServiceCollection AddConsoleSink(this IServiceCollection services, BmsPaceOptions options, TextWriter output) =>
-        services.AddSink(options.Console.Enabled, provider => new ConsoleEchoSink(output, provider.GetRequiredService<TimeProvider>()));
+        services.AddSink<ConsoleEchoSink>(options.Console.Enabled, parts => new ConsoleEchoSink(output, parts.Time));
 }

@@ -28,6 +28,49 @@ internal static class JsonParts
         writer.WriteEndObject();
     }
 
+    /// <summary>
+    /// The quantities both wires report, under CLI.md's names and in its order. An ASCII pack always carries every key,
+    /// so one the frame lacks (a ratio that cannot be computed) is <c>null</c>; a Modbus reply prints exactly the
+    /// registers it held, so one it did not hold is left out (<paramref name="omitMissing"/>).
+    /// </summary>
+    public static void WriteQuantities(Utf8JsonWriter writer, PackQuantities quantities, bool omitMissing)
+    {
+        WriteNumber(writer, "current_amperes", quantities.CurrentAmperes, omitMissing);
+        WriteNumber(writer, "voltage_volts", quantities.VoltageVolts, omitMissing);
+        WriteNumber(writer, "remaining_amp_hours", quantities.RemainingAmpHours, omitMissing);
+        WriteNumber(writer, "full_amp_hours", quantities.FullAmpHours, omitMissing);
+        WriteNumber(writer, "design_amp_hours", quantities.DesignAmpHours, omitMissing);
+        WriteNumber(writer, "cycle_count", quantities.CycleCount, omitMissing);
+        WriteNumber(writer, "state_of_charge_ratio", quantities.StateOfChargeRatio, omitMissing);
+        WriteNumber(writer, "state_of_health_ratio", quantities.StateOfHealthRatio, omitMissing);
+    }
+
+    /// <summary>A number, or for a missing one <c>null</c> or nothing.</summary>
+    public static void WriteNumber(Utf8JsonWriter writer, string name, double? value, bool omitMissing)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+        else if (!omitMissing)
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>A string, or for a missing one <c>null</c> or nothing.</summary>
+    public static void WriteText(Utf8JsonWriter writer, string name, string? value, bool omitMissing)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+        else if (!omitMissing)
+        {
+            writer.WriteNull(name);
+        }
+    }
+
     /// <summary>A number array; an absent sensor (NaN) has no JSON number, so it is <c>null</c>.</summary>
     public static void WriteNumbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
     {
@@ -98,3 +141,14 @@ internal static class JsonParts
         writer.WriteEndObject();
     }
 }
+
+/// <summary>The quantities of <see cref="JsonParts.WriteQuantities"/>; null where the reading holds none.</summary>
+internal readonly record struct PackQuantities(
+    double? CurrentAmperes,
+    double? VoltageVolts,
+    double? RemainingAmpHours,
+    double? FullAmpHours,
+    double? DesignAmpHours,
+    double? CycleCount,
+    double? StateOfChargeRatio,
+    double? StateOfHealthRatio);

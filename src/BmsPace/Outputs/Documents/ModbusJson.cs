@@ -74,25 +74,19 @@ public static class ModbusJson
             writer.WriteEndArray();
         }
 
-        Optional(writer, "current_amperes", values.CurrentAmperes);
-        Optional(writer, "voltage_volts", values.VoltageVolts);
-        Optional(writer, "remaining_amp_hours", values.RemainingAmpHours);
-        Optional(writer, "full_amp_hours", values.FullAmpHours);
-        Optional(writer, "design_amp_hours", values.DesignAmpHours);
-        Optional(writer, "cycle_count", values.CycleCount);
-        Optional(writer, "state_of_charge_ratio", values.StateOfChargeRatio);
-        Optional(writer, "state_of_health_ratio", values.StateOfHealthRatio);
-        Optional(writer, "pack_count", values.PackCount);
+        JsonParts.WriteQuantities(writer, new PackQuantities(values.CurrentAmperes, values.VoltageVolts, values.RemainingAmpHours,
+            values.FullAmpHours, values.DesignAmpHours, values.CycleCount, values.StateOfChargeRatio, values.StateOfHealthRatio), omitMissing: true);
+        JsonParts.WriteNumber(writer, "pack_count", values.PackCount, omitMissing: true);
         foreach (var value in values.DialectValues)
         {
             writer.WriteNumber(value.Name, value.Value);
         }
 
-        Text(writer, "software_version", values.SoftwareVersion);
-        Text(writer, "bms_serial", values.BmsSerial);
-        Text(writer, "pack_serial", values.PackSerial);
-        Text(writer, "device_name", values.DeviceName);
-        Text(writer, "manufacturer", values.Manufacturer);
+        JsonParts.WriteText(writer, "software_version", values.SoftwareVersion, omitMissing: true);
+        JsonParts.WriteText(writer, "bms_serial", values.BmsSerial, omitMissing: true);
+        JsonParts.WriteText(writer, "pack_serial", values.PackSerial, omitMissing: true);
+        JsonParts.WriteText(writer, "device_name", values.DeviceName, omitMissing: true);
+        JsonParts.WriteText(writer, "manufacturer", values.Manufacturer, omitMissing: true);
         if (values.CellWarnings is { } cellWarnings)
         {
             JsonParts.WriteBytes(writer, "cell_warnings", cellWarnings);
@@ -109,22 +103,6 @@ public static class ModbusJson
             JsonParts.WriteFlags(writer, family => dialect.Flags
                 .Where(flag => flag.Family == family && values.Status.FirstOrDefault(s => s.Name == flag.Field) is { Name: not null } field && ((field.Value >> flag.Bit) & 1) != 0)
                 .Select(flag => flag.Name));
-        }
-    }
-
-    private static void Optional(Utf8JsonWriter writer, string name, double? value)
-    {
-        if (value is { } number)
-        {
-            writer.WriteNumber(name, number);
-        }
-    }
-
-    private static void Text(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
@@ -12,9 +11,6 @@ namespace BmsPace.Outputs.Documents;
 /// </summary>
 public static class ReadingJson
 {
-    /// <summary>Compact output; serials and versions are written as they are (this is not HTML).</summary>
-    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>One analog pack object: <c>{"pack": 1, "offline": false, "cell_count": 16, ...}</c>.</summary>
     public static void WriteAnalogPack(Utf8JsonWriter writer, AnalogPack pack)
     {
@@ -73,19 +69,19 @@ public static class ReadingJson
         }
 
         writer.WriteStartObject("stack");
-        WriteOptional(writer, "voltage_volts", stack.VoltageVolts);
-        WriteOptional(writer, "current_amperes", stack.CurrentAmperes);
-        WriteOptional(writer, "power_watts", stack.PowerWatts);
-        WriteOptional(writer, "state_of_charge_ratio", stack.StateOfChargeRatio);
-        WriteOptional(writer, "state_of_health_ratio", stack.StateOfHealthRatio);
-        WriteOptional(writer, "remaining_amp_hours", stack.RemainingAmpHours);
-        WriteOptional(writer, "full_amp_hours", stack.FullAmpHours);
-        WriteOptional(writer, "design_amp_hours", stack.DesignAmpHours);
-        WriteOptional(writer, "cycle_count", stack.CycleCount);
-        WriteOptional(writer, "pack_count", stack.PackCount);
+        JsonParts.WriteNumber(writer, "voltage_volts", stack.VoltageVolts, omitMissing: false);
+        JsonParts.WriteNumber(writer, "current_amperes", stack.CurrentAmperes, omitMissing: false);
+        JsonParts.WriteNumber(writer, "power_watts", stack.PowerWatts, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_charge_ratio", stack.StateOfChargeRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_health_ratio", stack.StateOfHealthRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "remaining_amp_hours", stack.RemainingAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "full_amp_hours", stack.FullAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "design_amp_hours", stack.DesignAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "cycle_count", stack.CycleCount, omitMissing: false);
+        JsonParts.WriteNumber(writer, "pack_count", stack.PackCount, omitMissing: false);
         foreach (var value in stack.DialectValues)
         {
-            WriteOptional(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null);
+            JsonParts.WriteNumber(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null, omitMissing: false);
         }
 
         JsonParts.WriteStatusAndBalancing(writer, stack.Status, null);
@@ -104,16 +100,10 @@ public static class ReadingJson
         JsonParts.WriteNumbers(writer, "cell_voltages_volts", pack.CellVoltagesVolts);
         writer.WriteNumber("temperature_count", pack.TemperatureCount);
         JsonParts.WriteNumbers(writer, "temperatures_celsius", pack.TemperaturesCelsius);
-        writer.WriteNumber("current_amperes", pack.CurrentAmperes);
-        writer.WriteNumber("voltage_volts", pack.VoltageVolts);
-        writer.WriteNumber("remaining_amp_hours", pack.RemainingAmpHours);
-        writer.WriteNumber("full_amp_hours", pack.FullAmpHours);
-        WriteOptional(writer, "design_amp_hours", pack.DesignAmpHours);
-        writer.WriteNumber("cycle_count", pack.CycleCount);
-        WriteOptional(writer, "state_of_charge_ratio", pack.StateOfChargeRatio);
-        WriteOptional(writer, "state_of_health_ratio", pack.StateOfHealthRatio);
-        WriteOptional(writer, "state_of_charge_calculated_ratio", pack.StateOfChargeCalculatedRatio);
-        WriteOptional(writer, "state_of_health_calculated_ratio", pack.StateOfHealthCalculatedRatio);
+        JsonParts.WriteQuantities(writer, new PackQuantities(pack.CurrentAmperes, pack.VoltageVolts, pack.RemainingAmpHours,
+            pack.FullAmpHours, pack.DesignAmpHours, pack.CycleCount, pack.StateOfChargeRatio, pack.StateOfHealthRatio), omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_charge_calculated_ratio", pack.StateOfChargeCalculatedRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_health_calculated_ratio", pack.StateOfHealthCalculatedRatio, omitMissing: false);
         writer.WriteNumber("user_defined_p", pack.UserDefinedP);
         writer.WriteString("tail_hex", pack.TailHex);
         if (pack.CellCount > 0)
@@ -126,7 +116,7 @@ public static class ReadingJson
         WriteTail(writer, pack.Tail);
         foreach (var value in pack.DialectValues)
         {
-            WriteOptional(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null);
+            JsonParts.WriteNumber(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null, omitMissing: false);
         }
 
         // Values the plausibility pass removed (METRICS.md pace_bms_implausible_values_total), only when there are any.
@@ -155,14 +145,14 @@ public static class ReadingJson
 
         writer.WriteStartObject("tail");
         writer.WriteNumber("length_bytes", tail.LengthBytes);
-        WriteOptional(writer, "state_of_charge_ratio", tail.StateOfChargeRatio);
-        WriteOptional(writer, "state_of_health_ratio", tail.StateOfHealthRatio);
-        WriteOptionalText(writer, "cumulative_charge_hex", tail.CumulativeChargeHex);
-        WriteOptionalText(writer, "cumulative_discharge_hex", tail.CumulativeDischargeHex);
-        WriteOptional(writer, "independent_voltage_volts", tail.IndependentVoltageVolts);
-        WriteOptional(writer, "independent_current_amperes", tail.IndependentCurrentAmperes);
-        WriteOptional(writer, "summary_remaining_amp_hours", tail.SummaryRemainingAmpHours);
-        WriteOptional(writer, "summary_full_amp_hours", tail.SummaryFullAmpHours);
+        JsonParts.WriteNumber(writer, "state_of_charge_ratio", tail.StateOfChargeRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_health_ratio", tail.StateOfHealthRatio, omitMissing: false);
+        JsonParts.WriteText(writer, "cumulative_charge_hex", tail.CumulativeChargeHex, omitMissing: false);
+        JsonParts.WriteText(writer, "cumulative_discharge_hex", tail.CumulativeDischargeHex, omitMissing: false);
+        JsonParts.WriteNumber(writer, "independent_voltage_volts", tail.IndependentVoltageVolts, omitMissing: false);
+        JsonParts.WriteNumber(writer, "independent_current_amperes", tail.IndependentCurrentAmperes, omitMissing: false);
+        JsonParts.WriteNumber(writer, "summary_remaining_amp_hours", tail.SummaryRemainingAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "summary_full_amp_hours", tail.SummaryFullAmpHours, omitMissing: false);
         writer.WriteEndObject();
     }
 
@@ -176,29 +166,5 @@ public static class ReadingJson
         JsonParts.WriteStatusAndBalancing(writer, pack.Status, pack.BalancingCells);
         writer.WriteString(tailKey, pack.TailHex);
         JsonParts.WriteFlags(writer, family => pack.ActiveFlags(family));
-    }
-
-    private static void WriteOptionalText(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
-    }
-
-    private static void WriteOptional(Utf8JsonWriter writer, string name, double? value)
-    {
-        if (value is { } number)
-        {
-            writer.WriteNumber(name, number);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
     }
 }

@@ -20,32 +20,23 @@ public enum InfluxFieldKind
 /// <summary>A typed field value: the type is part of the schema (a field never changes type between points).</summary>
 public readonly record struct InfluxFieldValue
 {
-    private InfluxFieldValue(InfluxFieldKind kind, double floatValue, long integerValue, bool booleanValue, string? stringValue)
-    {
-        Kind = kind;
-        FloatValue = floatValue;
-        IntegerValue = integerValue;
-        BooleanValue = booleanValue;
-        StringValue = stringValue;
-    }
+    public InfluxFieldKind Kind { get; private init; }
 
-    public InfluxFieldKind Kind { get; }
+    public double FloatValue { get; private init; }
 
-    public double FloatValue { get; }
+    public long IntegerValue { get; private init; }
 
-    public long IntegerValue { get; }
+    public bool BooleanValue { get; private init; }
 
-    public bool BooleanValue { get; }
+    public string? StringValue { get; private init; }
 
-    public string? StringValue { get; }
+    public static InfluxFieldValue Float(double value) => new() { Kind = InfluxFieldKind.Float, FloatValue = value };
 
-    public static InfluxFieldValue Float(double value) => new(InfluxFieldKind.Float, value, 0, false, null);
+    public static InfluxFieldValue Integer(long value) => new() { Kind = InfluxFieldKind.Integer, IntegerValue = value };
 
-    public static InfluxFieldValue Integer(long value) => new(InfluxFieldKind.Integer, 0, value, false, null);
+    public static InfluxFieldValue Boolean(bool value) => new() { Kind = InfluxFieldKind.Boolean, BooleanValue = value };
 
-    public static InfluxFieldValue Boolean(bool value) => new(InfluxFieldKind.Boolean, 0, 0, value, null);
-
-    public static InfluxFieldValue String(string value) => new(InfluxFieldKind.String, 0, 0, false, value);
+    public static InfluxFieldValue String(string value) => new() { Kind = InfluxFieldKind.String, StringValue = value };
 
     public override string ToString() => Kind switch
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
@@ -46,78 +45,26 @@ public sealed class HomeAssistantDiscovery
 
     public byte[] Pack(string battery, int pack, PackIdentity identity)
     {
-        string deviceId = _topics.PackId(battery, pack);
-        var buffer = new ArrayBufferWriter<byte>(32 * 1024);
-        using (var json = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("device");
-            json.WriteStartArray("identifiers");
-            json.WriteStringValue(deviceId);
-            json.WriteEndArray();
-            json.WriteString("name", $"{battery} pack {pack.ToString("00", CultureInfo.InvariantCulture)}");
-            json.WriteString("manufacturer", PackMaker.ManufacturerOf(identity.Protocol));
-            var (model, softwareVersion) = SplitVersion(identity.SoftwareVersion);
-            if (model is not null)
-            {
-                json.WriteString("model", model);
-            }
-
-            if (softwareVersion is not null)
-            {
-                json.WriteString("sw_version", softwareVersion);
-            }
-
-            if (!string.IsNullOrWhiteSpace(identity.Serial))
-            {
-                json.WriteString("serial_number", identity.Serial);
-            }
-
-            json.WriteString("via_device", _topics.LinkId(battery));
-            json.WriteEndObject();
-            WriteOrigin(json);
-            json.WriteStartArray("availability");
-            WriteAvailability(json, _topics.Status);
-            WriteAvailability(json, _topics.PackAvailability(battery, pack));
-            json.WriteEndArray();
-            json.WriteString("availability_mode", "all");
-            json.WriteString("state_topic", _topics.PackState(battery, pack));
-            json.WriteNumber("qos", 0);
-            json.WriteStartObject("components");
-            var components = new ComponentWriter(json, deviceId, _expireAfterSeconds);
-            WritePackComponents(components, identity);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var (model, softwareVersion) = SplitVersion(identity.SoftwareVersion);
+        var device = new Device(
+            _topics.PackId(battery, pack),
+            $"{battery} pack {pack.ToString("00", CultureInfo.InvariantCulture)}",
+            PackMaker.ManufacturerOf(identity.Protocol),
+            model,
+            softwareVersion,
+            string.IsNullOrWhiteSpace(identity.Serial) ? null : identity.Serial,
+            ViaDevice: _topics.LinkId(battery));
+        return Payload(device, [_topics.Status, _topics.PackAvailability(battery, pack)], _topics.PackState(battery, pack),
+            components => WritePackComponents(components, identity), sizeHint: 32 * 1024);
     }
 
     /// <param name="stack">The battery has a bank master reporting the stack's totals: its sensors go on the link device.</param>
     public byte[] Link(string battery, string protocol, bool stack)
     {
-        string deviceId = _topics.LinkId(battery);
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var json = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        var device = new Device(_topics.LinkId(battery), $"{battery} BMS link", PackMaker.ManufacturerOf(protocol),
+            $"BMS link ({protocol})", _exporterVersion, Serial: null, ViaDevice: null);
+        return Payload(device, [_topics.Status], _topics.BatteryState(battery), components =>
         {
-            json.WriteStartObject();
-            json.WriteStartObject("device");
-            json.WriteStartArray("identifiers");
-            json.WriteStringValue(deviceId);
-            json.WriteEndArray();
-            json.WriteString("name", $"{battery} BMS link");
-            json.WriteString("manufacturer", PackMaker.ManufacturerOf(protocol));
-            json.WriteString("model", $"BMS link ({protocol})");
-            json.WriteString("sw_version", _exporterVersion);
-            json.WriteEndObject();
-            WriteOrigin(json);
-            json.WriteStartArray("availability");
-            WriteAvailability(json, _topics.Status);
-            json.WriteEndArray();
-            json.WriteString("state_topic", _topics.BatteryState(battery));
-            json.WriteNumber("qos", 0);
-            json.WriteStartObject("components");
-            var components = new ComponentWriter(json, deviceId, _expireAfterSeconds);
             components.Binary("up", "Link up", "connectivity", "{{ 'ON' if value_json.up else 'OFF' }}");
             components.Sensor("packs_reported", "Packs reported", null, "measurement", null, Number("value_json.packs_reported"), diagnostic: true);
             components.Sensor("packs_decoded", "Packs decoded", null, "measurement", null, Number("value_json.packs_decoded"), diagnostic: true);
@@ -132,12 +79,54 @@ public sealed class HomeAssistantDiscovery
                 components.Sensor("stack_remaining_capacity", "Stack remaining capacity", null, "measurement", "Ah", Number("value_json.stack.remaining_amp_hours"));
                 components.Sensor("stack_full_capacity", "Stack full capacity", null, "measurement", "Ah", Number("value_json.stack.full_amp_hours"));
             }
+        });
+    }
 
+    /// <summary>
+    /// One device's discovery payload: the device, the origin, its availability topics (with more than one, the
+    /// device is available only while all are online), its state topic and its components.
+    /// </summary>
+    private byte[] Payload(Device device, string[] availability, string stateTopic, Action<ComponentWriter> writeComponents, int sizeHint = 4096) =>
+        JsonOutput.Utf8(json =>
+        {
+            json.WriteStartObject();
+            WriteDevice(json, device);
+            WriteOrigin(json);
+            json.WriteStartArray("availability");
+            foreach (string topic in availability)
+            {
+                json.WriteStartObject();
+                json.WriteString("topic", topic);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            if (availability.Length > 1)
+            {
+                json.WriteString("availability_mode", "all");
+            }
+
+            json.WriteString("state_topic", stateTopic);
+            json.WriteNumber("qos", 0);
+            json.WriteStartObject("components");
+            writeComponents(new ComponentWriter(json, device.Id, _expireAfterSeconds));
             json.WriteEndObject();
             json.WriteEndObject();
-        }
+        }, sizeHint);
 
-        return buffer.WrittenSpan.ToArray();
+    private static void WriteDevice(Utf8JsonWriter json, Device device)
+    {
+        json.WriteStartObject("device");
+        json.WriteStartArray("identifiers");
+        json.WriteStringValue(device.Id);
+        json.WriteEndArray();
+        json.WriteString("name", device.Name);
+        json.WriteString("manufacturer", device.Manufacturer);
+        JsonParts.WriteText(json, "model", device.Model, omitMissing: true);
+        JsonParts.WriteText(json, "sw_version", device.SoftwareVersion, omitMissing: true);
+        JsonParts.WriteText(json, "serial_number", device.Serial, omitMissing: true);
+        JsonParts.WriteText(json, "via_device", device.ViaDevice, omitMissing: true);
+        json.WriteEndObject();
     }
 
     /// <summary>
@@ -241,13 +230,6 @@ public sealed class HomeAssistantDiscovery
         json.WriteEndObject();
     }
 
-    private static void WriteAvailability(Utf8JsonWriter json, string topic)
-    {
-        json.WriteStartObject();
-        json.WriteString("topic", topic);
-        json.WriteEndObject();
-    }
-
     /// <summary>Writes the entries of <c>components</c>, each keyed and identified by <c>&lt;device id&gt;_&lt;key&gt;</c>.</summary>
     private readonly struct ComponentWriter(Utf8JsonWriter json, string deviceId, int expireAfterSeconds)
     {
@@ -294,4 +276,7 @@ public sealed class HomeAssistantDiscovery
             }
         }
     }
+
+    /// <summary>The <c>device</c> object of a discovery payload; a null field is left out.</summary>
+    private sealed record Device(string Id, string Name, string Manufacturer, string? Model, string? SoftwareVersion, string? Serial, string? ViaDevice);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Polling;
@@ -24,8 +23,7 @@ internal static class MqttStatePayloads
 
         var analog = pack.Analog!;
         var alarm = pack.AlarmReadThisCycle ? pack.Alarm : null;
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var json = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        return JsonOutput.Utf8(json =>
         {
             json.WriteStartObject();
             json.WriteString("timestamp", snapshot.Timestamp.ToUniversalTime());
@@ -34,9 +32,7 @@ internal static class MqttStatePayloads
             json.WriteNumber("charged_watt_hours", pack.ChargedWattHours);
             json.WriteNumber("discharged_watt_hours", pack.DischargedWattHours);
             json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
     /// <summary>A pack whose values may be shown: fresh, read this cycle, and not an all-zero block (an absent slave).</summary>
@@ -53,8 +49,7 @@ internal static class MqttStatePayloads
     /// </summary>
     public static byte[] Battery(BatterySnapshot snapshot, string protocol)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        return JsonOutput.Utf8(json =>
         {
             json.WriteStartObject();
             json.WriteString("timestamp", snapshot.Timestamp.ToUniversalTime());
@@ -67,8 +62,6 @@ internal static class MqttStatePayloads
             // A summary kept from an earlier cycle is not stamped with this one's time.
             ReadingJson.WriteStack(json, snapshot.Stack is { ReadThisCycle: true } stack ? stack.Values : null);
             json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        }, sizeHint: 256);
     }
 }

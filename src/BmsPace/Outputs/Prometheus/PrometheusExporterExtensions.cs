@@ -41,12 +41,8 @@ public static class PrometheusExporterExtensions
             }
         });
         services.TryAddSingleton(_ => Metrics.NewCustomRegistry());
-        services.AddSink(enabled: true, sp => new PrometheusSink(
-            sp.GetRequiredService<CollectorRegistry>(),
-            LabelFormatter.FromOptions(options),
-            ExporterVersion,
-            sp.GetRequiredService<TimeProvider>(),
-            options.Batteries.Select(b => b.Name)));
+        services.AddSink<PrometheusSink>(enabled: true, parts => new PrometheusSink(
+            parts.Registry, LabelFormatter.FromOptions(options), ExporterVersion, parts.Time, options.Batteries.Select(b => b.Name)));
         services.AddSingleton<IWebEndpoints>(sp => new MetricsEndpoint(sp.GetRequiredService<PrometheusSink>()));
         return services;
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using BmsPace.Configuration;
@@ -81,8 +80,7 @@ public sealed class StatusDocument
 
     private byte[] Render(IReadOnlyDictionary<string, BatteryRecord> records)
     {
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using (var json = new Utf8JsonWriter(buffer, ReadingJson.WriterOptions))
+        return JsonOutput.Utf8(json =>
         {
             json.WriteStartObject();
             json.WriteString("generated_at", _time.GetUtcNow());
@@ -99,9 +97,7 @@ public sealed class StatusDocument
 
             json.WriteEndArray();
             json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        }, sizeHint: 16 * 1024);
     }
 
     private void WriteBattery(Utf8JsonWriter json, string name, BatteryRecord? record)
