@@ -35,7 +35,7 @@ internal static class SimulateCommand
         var bus = new Option<string>("--bus")
         {
             HelpName = "KIND",
-            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            Description = "master (pace: the pack on the port answers any address, COMMAND FF for the stack), own-address (pace: an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header) or bank-master (eg4-ll: unit 1 is the bank master and answers the bank's summary, the packs answer at 2 to N+1)",
             DefaultValueFactory = _ => "master",
         };
         var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
