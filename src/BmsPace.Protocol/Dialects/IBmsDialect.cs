@@ -131,6 +131,24 @@ public interface IBmsDialect
     DateTime DecodeDateTime(IReadOnlyList<DialectReply> replies);
 
     /// <summary>
+    /// Whether the battery at <paramref name="address"/> answers bank blocks for the whole stack, read once a cycle with
+    /// <see cref="CommandKind.Stack"/> (Seplos V3's EIA and EIC at address 0). A master that answers its summary to the
+    /// packs' own read (EG4 LL v2) needs none: its <see cref="AnalogReading.Stack"/> carries it.
+    /// </summary>
+    bool ReadsStackAt(byte address) => false;
+
+    /// <summary>Decodes the answers of <see cref="CommandKind.Stack"/> into the stack's values.</summary>
+    /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when they hold no stack values.</exception>
+    StackReading DecodeStack(IReadOnlyList<DialectReply> replies) =>
+        throw new PaceProtocolException(FrameError.Decode, $"the {Name} dialect has no stack read");
+
+    /// <summary>
+    /// The stack's summary completed with what the packs of the same cycle said (an EG4 master's bank capacities wrap
+    /// at 655.36 Ah and are unwrapped with the packs' own full capacities); unchanged where the family needs nothing.
+    /// </summary>
+    StackReading CompleteStack(StackReading stack, IReadOnlyList<AnalogPack> packs) => stack;
+
+    /// <summary>
     /// Whether this dialect's layout explains replies that passed the envelope checks, for detection: VER (or
     /// <paramref name="versionOverride"/>), CID1, RTN 00 and, for 0x42/0x44, a layout that fits INFO exactly.
     /// Never throws for bad input.

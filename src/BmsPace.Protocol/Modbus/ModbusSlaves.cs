@@ -54,8 +54,10 @@ internal sealed class ModbusReplies(ModbusDialect family) : IReplyEncoder
     public byte[]? Answer(ReadOnlySpan<byte> request, ISimulatedBattery battery)
     {
         ArgumentNullException.ThrowIfNull(battery);
-        return ModbusSlaves.Answer(family, request, battery.Sample(), battery);
+        return ModbusSlaves.Answer(family, request, battery.Sample(), battery, battery.Bus == SimulatedBus.BankMaster);
     }
+
+    public bool HasBankMaster => family.HasBankMaster;
 
     /// <summary>The register maps hold 16 cells at most.</summary>
     public string? RefuseShape(int packs, int cells, int temperatures) =>

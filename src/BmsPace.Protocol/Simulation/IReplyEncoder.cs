@@ -14,6 +14,9 @@ public interface IReplyEncoder
 
     /// <summary>Why a battery of this shape cannot speak the dialect (a problem line for the options), or null.</summary>
     string? RefuseShape(int packs, int cells, int temperatures);
+
+    /// <summary>Whether a bus of this dialect can have a bank master that answers the bank's summary at its own address (<see cref="SimulatedBus.BankMaster"/>).</summary>
+    bool HasBankMaster => false;
 }
 
 /// <summary>The simulated battery as a reply encoder reads it: its packs right now, its clock, and what it says about itself.</summary>

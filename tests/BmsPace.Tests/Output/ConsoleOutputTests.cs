@@ -105,6 +105,23 @@ public sealed class ConsoleOutputTests
         Assert.Contains("heating_film", table, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_bank_masters_stack_totals_are_echoed_on_their_own_line_and_a_battery_without_one_has_none()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var output = new StringWriter();
+        using var sink = new ConsoleEchoSink(output, time);
+
+        await sink.PublishAsync(TestSnapshots.Bank("rack", 2) with { Stack = TestSnapshots.Stack() }, CancellationToken.None);
+        string withStack = output.ToString();
+        output.GetStringBuilder().Clear();
+        await sink.PublishAsync(TestSnapshots.Bank("rack", 2), CancellationToken.None);
+
+        AssertNarrow(withStack);
+        Assert.True(withStack.Replace("\n  ", " | ", StringComparison.Ordinal).Contains("stack (bank master): 53.25 V | -1.30 A | -69.2 W | SOC 45.6% | SOH 99.0% | remaining 135.12 Ah | full 297.00 Ah | 3 packs", StringComparison.Ordinal), withStack);
+        Assert.DoesNotContain("stack (bank master)", output.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

@@ -113,6 +113,17 @@ internal static class TestSnapshots
         ? new("P16S100A-21521-1.02", "2102011602018", "PACK0000001")
         : new("P16S100A-21521-1.02", $"21020116020{17 + pack:D2}", $"PACK00000{pack:D2}");
 
+    /// <summary>A bank master's summary with every stack value (a Seplos V3 EIA block of three 100 Ah packs).</summary>
+    public static StackState Stack(DateTimeOffset? at = null) => new()
+    {
+        Values = new StackReading
+        {
+            VoltageVolts = 53.25, CurrentAmperes = -1.3, StateOfChargeRatio = 0.456, StateOfHealthRatio = 0.99, RemainingAmpHours = 135.12,
+            FullAmpHours = 297.0, DesignAmpHours = 300.0, CycleCount = 64, PackCount = 3,
+        },
+        LastSuccess = at ?? Start,
+    };
+
     /// <summary>A bank of <paramref name="packs"/> fresh packs.</summary>
     public static BatterySnapshot Bank(string battery, int packs, int cells = 16, int sensors = 6, DateTimeOffset? at = null) =>
         Battery(battery, Enumerable.Range(1, packs).Select(p => FreshPack(p, cells, sensors, at)), at);
