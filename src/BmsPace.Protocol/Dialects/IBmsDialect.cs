@@ -70,6 +70,13 @@ public interface IBmsDialect
     /// <summary>The named bits of the dialect's status bytes: the flag table of its alarm answers.</summary>
     ImmutableArray<FlagDefinition> Flags { get; }
 
+    /// <summary>
+    /// The status bytes of one alarm pack as readable lines (<c>decode</c>'s text): by default one line with every byte
+    /// of <see cref="AlarmPack.Status"/> by its name; a dialect may group its bytes its own way.
+    /// </summary>
+    IEnumerable<string> DescribeStatus(AlarmPack pack) =>
+        [string.Create(CultureInfo.InvariantCulture, $"status: {string.Join(", ", pack.Status.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Value:X2}")))}")];
+
     /// <summary>What temperature sensor <paramref name="index"/> (0-based) of <paramref name="count"/> measures.</summary>
     TemperatureRole RoleOfSensor(int index, int count);
 

@@ -89,7 +89,7 @@ public sealed class ConsoleOutputTests
     public void The_once_table_of_a_stack_with_every_flag_set_and_a_long_name_stays_under_100_columns()
     {
         var packs = Enumerable.Range(1, 3).Select(p => TestSnapshots.FreshPack(p)).ToList();
-        var alarms = Enumerable.Range(1, 3).Select(p => TestSnapshots.Alarm(p, protect1: 0xFF, fault: 0xFF, warn1: 0xFF) with { ProtectState2 = 0x7F, WarnState2 = 0xFF, InstructionState = 0xFF }).ToList();
+        var alarms = Enumerable.Range(1, 3).Select(p => PaceStatusBytes.WithNamedViews(TestSnapshots.Alarm(p, protect1: 0xFF, fault: 0xFF, warn1: 0xFF) with { ProtectState2 = 0x7F, WarnState2 = 0xFF, InstructionState = 0xFF })).ToList();
         var snapshot = TestSnapshots.Battery("the-battery-bank-in-the-garage-behind-the-house-next-to-the-inverter-and-the-charge-controller", packs);
         var result = new PollCycleResult(snapshot, true, true, [.. packs.Select(p => p.Analog!)], alarms);
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Prometheus;
 
@@ -52,7 +53,7 @@ internal static class TestSnapshots
     }
 
     /// <summary>Cell 2 warns high, sensor 1 warns low, cell 4 balancing; charge and discharge FETs on, charging.</summary>
-    public static AlarmPack Alarm(int pack, int cells = 16, int sensors = 6, byte protect1 = 0, byte fault = 0, byte warn1 = 0) => new()
+    public static AlarmPack Alarm(int pack, int cells = 16, int sensors = 6, byte protect1 = 0, byte fault = 0, byte warn1 = 0) => PaceStatusBytes.WithNamedViews(new AlarmPack
     {
         Pack = pack,
         CellWarnings = [.. Enumerable.Range(1, cells).Select(c => c == 2 ? (byte)0x02 : (byte)0x00)],
@@ -70,7 +71,7 @@ internal static class TestSnapshots
         WarnState1 = warn1,
         WarnState2 = 0,
         TailHex = "",
-    };
+    });
 
     public static PackState StalePack(int pack, DateTimeOffset? lastSuccess = null) => new()
     {

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Outputs.Mqtt;
 
