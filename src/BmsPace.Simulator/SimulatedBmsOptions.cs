@@ -48,8 +48,9 @@ public sealed record SimulatedBmsOptions
     public double DesignAmpHours { get; init; } = 100;
 
     /// <summary>
-    /// How the PACE packs are wired: <see cref="SimulatedBus.Master"/> (the master, or the pack on the RS232 port, answers
-    /// every ADR and COMMAND FF for the stack) or <see cref="SimulatedBus.OwnAddress"/> (an RS485 bus without a master).
+    /// How the packs are wired: <see cref="SimulatedBus.Master"/> (the master, or the pack on the RS232 port, answers
+    /// every ADR and COMMAND FF for the stack), <see cref="SimulatedBus.OwnAddress"/> (a PACE RS485 bus without a master)
+    /// or <see cref="SimulatedBus.BankMaster"/> (an EG4 LL v2 bank whose unit 1 answers the bank's summary).
     /// </summary>
     public SimulatedBus Bus { get; init; } = SimulatedBus.Master;
 
@@ -92,6 +93,11 @@ public sealed record SimulatedBmsOptions
         {
             yield return $"addresses={given} is not allowed for {Dialect.Name}: its packs answer where the dialect places them";
             yield break;
+        }
+
+        if (Bus == SimulatedBus.BankMaster)
+        {
+            yield return $"addresses={given} is not allowed with bus={SimulatedBuses.Name(Bus)}: a bank master places the packs itself";
         }
 
         if (Addresses.Count != Packs)
@@ -164,9 +170,9 @@ public sealed record SimulatedBmsOptions
             problems.Add($"design capacity {DesignAmpHours} Ah is not allowed: expected more than 0 and at most 600");
         }
 
-        if (Bus == SimulatedBus.OwnAddress && !Dialect.Addressing.MasterAnswersForEveryPack)
+        if (SimulatedBuses.Refusal(Bus, Dialect) is { } busRefusal)
         {
-            problems.Add($"bus={SimulatedBuses.Name(Bus)} is not allowed for {Dialect.Name}: its packs already answer only their own address");
+            problems.Add(busRefusal);
         }
 
         if (Addresses.Count > 0)

@@ -6,6 +6,7 @@ using BmsPace.Configuration;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
 using BmsPace.Outputs.Influx;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Benchmarks;
 
@@ -96,7 +97,7 @@ internal static class InfluxBenchmarks
                 StateOfChargeCalculatedRatio = 0.465784,
                 StateOfHealthCalculatedRatio = 1.0346,
             },
-            Alarm = new AlarmPack
+            Alarm = PaceStatusBytes.WithNamedViews(new AlarmPack
             {
                 Pack = pack,
                 CellWarnings = [.. Enumerable.Repeat((byte)0, 16)],
@@ -114,7 +115,7 @@ internal static class InfluxBenchmarks
                 WarnState1 = 0,
                 WarnState2 = 0,
                 TailHex = "",
-            },
+            }),
         }).ToImmutableArray();
         return new BatterySnapshot
         {

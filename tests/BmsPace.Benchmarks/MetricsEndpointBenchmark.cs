@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Benchmarks;
 
@@ -152,7 +153,7 @@ internal static class MetricsEndpointBenchmark
                 StateOfChargeCalculatedRatio = 0.8,
                 StateOfHealthCalculatedRatio = 1,
             },
-            Alarm = new AlarmPack
+            Alarm = PaceStatusBytes.WithNamedViews(new AlarmPack
             {
                 Pack = pack,
                 CellWarnings = [.. Enumerable.Repeat((byte)0, Cells)],
@@ -170,7 +171,7 @@ internal static class MetricsEndpointBenchmark
                 WarnState1 = 0,
                 WarnState2 = 0,
                 TailHex = "",
-            },
+            }),
             ChargedWattHours = 1000 + pack,
             DischargedWattHours = 900 + pack,
         }).ToImmutableArray();

@@ -18,11 +18,11 @@ public sealed class DialectRulesTests
     public void Seplos_frame_read_as_pace_with_ver_20_is_refused_not_shown_as_5_33_volts_and_791_cycles()
     {
         var frame = Frame("seplos-readme-42-v20");
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.DecodeAnalog(BmsDialects.Pace.Validate(frame, versionOverride: 0x20), 0x00, DecoderOptions.Pace25));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x00, DecoderOptions.Pace25));
         Assert.Equal(FrameError.Decode, failure.Error);
         Assert.Contains("looks like seplos", failure.Detail, StringComparison.Ordinal);
 
-        var pack = Assert.Single(BmsDialects.Seplos.DecodeAnalog(BmsDialects.Seplos.Validate(frame), 0x00, Family20Options).Packs);
+        var pack = Assert.Single(KnownDialects.Seplos.DecodeAnalog(KnownDialects.Seplos.Validate(frame), 0x00, Family20Options).Packs);
         Assert.Equal(52.80, pack.VoltageVolts, 3);
         Assert.Equal(70, pack.CycleCount);
         Assert.Equal(0.787, pack.StateOfChargeRatio!.Value, 6);
@@ -34,11 +34,11 @@ public sealed class DialectRulesTests
     public void Pylontech_p4_frame_read_as_pace_is_refused_not_shown_as_655_35_ah()
     {
         var frame = Frame("pylon-emulator-42-p4");
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.DecodeAnalog(BmsDialects.Pace.Validate(frame, versionOverride: 0x20), 0x02, DecoderOptions.Pace25));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x02, DecoderOptions.Pace25));
         Assert.Equal(FrameError.Decode, failure.Error);
         Assert.Contains("looks like pylontech", failure.Detail, StringComparison.Ordinal);
 
-        var pack = Assert.Single(BmsDialects.Pylontech.DecodeAnalog(BmsDialects.Pylontech.Validate(frame), 0x02, Family20Options).Packs);
+        var pack = Assert.Single(KnownDialects.Pylontech.DecodeAnalog(KnownDialects.Pylontech.Validate(frame), 0x02, Family20Options).Packs);
         Assert.Equal(50.068, pack.RemainingAmpHours, 3);
         Assert.Equal(74.0, pack.FullAmpHours, 3);
         Assert.Null(pack.DesignAmpHours);
@@ -50,11 +50,11 @@ public sealed class DialectRulesTests
     public void Eg4_frame_read_as_pace_is_refused_with_the_dialect_it_looks_like()
     {
         var frame = Frame("eg4-nkinnan-42-v20");
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.Validate(frame, versionOverride: 0x20));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.Validate(frame, versionOverride: 0x20));
         Assert.Equal(FrameError.Cid1, failure.Error);
         Assert.Contains("looks like eg4", failure.Detail, StringComparison.Ordinal);
 
-        var pack = Assert.Single(BmsDialects.Eg4.DecodeAnalog(BmsDialects.Eg4.Validate(frame), 0x01, Family20Options).Packs);
+        var pack = Assert.Single(KnownDialects.Eg4.DecodeAnalog(KnownDialects.Eg4.Validate(frame), 0x01, Family20Options).Packs);
         Assert.Equal(6.69, pack.CurrentAmperes, 3);
         Assert.Equal(53.97, pack.VoltageVolts, 3);
         Assert.Equal([TemperatureRole.Cell, TemperatureRole.Cell, TemperatureRole.Cell, TemperatureRole.Cell, TemperatureRole.Environment, TemperatureRole.Mosfet],
@@ -86,7 +86,7 @@ public sealed class DialectRulesTests
         string request = vector.Text("request")!;
         var parsed = FrameDecoder.ParseRequest(request);
         var (kind, packByte) = DialectVectorTests.KindAndPackByte(vector);
-        var dialect = parsed.Cid1 == 0x4A ? BmsDialects.Eg4 : id.StartsWith("seplos", StringComparison.Ordinal) ? BmsDialects.Seplos : BmsDialects.Pylontech;
+        var dialect = parsed.Cid1 == 0x4A ? KnownDialects.Eg4 : id.StartsWith("seplos", StringComparison.Ordinal) ? KnownDialects.Seplos : KnownDialects.Pylontech;
         Assert.Equal(request, dialect.BuildRequest(kind, parsed.Address, packByte));
     }
 
@@ -115,9 +115,9 @@ public sealed class DialectRulesTests
             }
         }
 
-        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x4D, 0x51], BmsDialects.Eg4.ReadOnlyCid2s.Order().ToArray());
-        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x51], BmsDialects.Seplos.ReadOnlyCid2s.Order().ToArray());
-        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x4F, 0x51, 0x93], BmsDialects.Pylontech.ReadOnlyCid2s.Order().ToArray());
+        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x4D, 0x51], KnownDialects.Eg4.ReadOnlyCid2s.Order().ToArray());
+        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x51], KnownDialects.Seplos.ReadOnlyCid2s.Order().ToArray());
+        Assert.Equal([(byte)0x42, 0x44, 0x47, 0x4F, 0x51, 0x93], KnownDialects.Pylontech.ReadOnlyCid2s.Order().ToArray());
     }
 
     private static readonly string[] Family20Frames = [.. Vectors.All

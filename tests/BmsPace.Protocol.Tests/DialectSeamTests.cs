@@ -15,7 +15,7 @@ public sealed class DialectSeamTests
         Assert.All(BmsDialects.All.Take(4), d => Assert.IsType<Protocol.Wire.AsciiWire>(d.Wire));
         Assert.All(BmsDialects.All.Skip(4), d => Assert.IsType<Protocol.Wire.ModbusRtuWire>(d.Wire));
         Assert.True(BmsDialects.TryFind("Seplos", out var seplos));
-        Assert.Same(BmsDialects.Seplos, seplos);
+        Assert.Same(KnownDialects.Seplos, seplos);
         Assert.False(BmsDialects.TryFind(BmsDialects.Auto, out _));
         Assert.Equal([(byte)0x25, 0x20, 0x20, 0x20], BmsDialects.All.Take(4).Select(d => d.DefaultVersion).ToArray());
         Assert.Equal([(byte)0x46, 0x4A, 0x46, 0x46], BmsDialects.All.Take(4).Select(d => d.Cid1).ToArray());
@@ -25,9 +25,9 @@ public sealed class DialectSeamTests
     public void The_pace_dialect_decodes_exactly_what_the_pace_decoders_decode()
     {
         var vector = Vectors.ById("jakiper-nkinnan-42");
-        var frame = BmsDialects.Pace.Validate(vector.Text("frame")!);
+        var frame = KnownDialects.Pace.Validate(vector.Text("frame")!);
         var direct = PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), 0xFF, DecoderOptions.Pace25);
-        var viaSeam = BmsDialects.Pace.DecodeAnalog(frame, 0xFF, DecoderOptions.Pace25);
+        var viaSeam = KnownDialects.Pace.DecodeAnalog(frame, 0xFF, DecoderOptions.Pace25);
         Assert.Equal("pace", viaSeam.Protocol);
         var (expected, actual) = (direct.Packs[0], viaSeam.Packs[0]);
         Assert.Equal(expected.CellVoltagesVolts.ToArray(), actual.CellVoltagesVolts.ToArray());
@@ -44,7 +44,7 @@ public sealed class DialectSeamTests
     [Fact]
     public void A_seplos_frame_given_to_pace_is_refused_with_the_dialect_it_looks_like()
     {
-        var failure = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.Validate(Vectors.ById("seplos-readme-42-v20").Text("frame")!));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.Validate(Vectors.ById("seplos-readme-42-v20").Text("frame")!));
         Assert.Equal(FrameError.Version, failure.Error);
         Assert.Contains("looks like seplos", failure.Detail, StringComparison.Ordinal);
     }
@@ -52,8 +52,8 @@ public sealed class DialectSeamTests
     [Fact]
     public void The_pace_dialect_builds_the_requests_of_the_request_builder()
     {
-        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1), BmsDialects.Pace.BuildRequest(CommandKind.Analog, 1));
-        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Alarm, 0x25, 2, 2), BmsDialects.Pace.BuildRequest(CommandKind.Alarm, 2, 2));
-        Assert.Throws<ArgumentException>(() => BmsDialects.Pace.BuildRequest(CommandKind.ManufacturerInfo, 1));
+        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Analog, 0x25, 1), KnownDialects.Pace.BuildRequest(CommandKind.Analog, 1));
+        Assert.Equal(AsciiDialectCalls.PaceRequest(CommandKind.Alarm, 0x25, 2, 2), KnownDialects.Pace.BuildRequest(CommandKind.Alarm, 2, 2));
+        Assert.Throws<ArgumentException>(() => KnownDialects.Pace.BuildRequest(CommandKind.ManufacturerInfo, 1));
     }
 }

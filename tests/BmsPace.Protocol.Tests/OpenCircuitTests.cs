@@ -25,7 +25,7 @@ public sealed class OpenCircuitTests
     [Fact]
     public void The_seplos_bench_board_with_open_sense_wires_decodes_every_cell_and_probe_as_read()
     {
-        var seplos = BmsDialects.Seplos;
+        var seplos = KnownDialects.Seplos;
         var frame = seplos.Validate(Frame, Request);
         var pack = Assert.Single(seplos.DecodeAnalog(frame, 0x00, Options(seplos)).Packs);
 
@@ -45,7 +45,7 @@ public sealed class OpenCircuitTests
     public void Detection_names_the_bench_board_seplos()
     {
         var (dialect, _) = AsciiDialectCalls.ValidateAndDetect(Frame, CommandKind.Analog, 0x00, Request);
-        Assert.Same(BmsDialects.Seplos, dialect);
+        Assert.Same(KnownDialects.Seplos, dialect);
     }
 
     [Theory]
@@ -53,7 +53,7 @@ public sealed class OpenCircuitTests
     [InlineData(65535)]
     public void A_cell_above_5_volts_still_refuses_the_seplos_frame(int millivolts)
     {
-        var seplos = BmsDialects.Seplos;
+        var seplos = KnownDialects.Seplos;
         var frame = seplos.Validate(WithCell8(millivolts), null);
         var refusal = Assert.Throws<PaceProtocolException>(() => seplos.DecodeAnalog(frame, 0x00, Options(seplos)));
         Assert.Equal(FrameError.Decode, refusal.Error);
@@ -69,7 +69,7 @@ public sealed class OpenCircuitTests
         int[] cells = [3300, millivolts, 3300, 3300];
         var raw = new RawAnalogPack(cells, [2980, 2731], 0, 10000, 5000, 2, 10000, 3, 10000, []);
         var frame = new ResponseFrame(0x25, 1, 0x46, 0, [.. SyntheticInfo.Analog(0x00, 1, [raw])]);
-        var pack = Assert.Single(BmsDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25).Packs);
         Assert.Equal([3.3, volts, 3.3, 3.3], pack.CellVoltagesVolts.ToArray());
     }
 
@@ -78,7 +78,7 @@ public sealed class OpenCircuitTests
     {
         var raw = new RawAnalogPack([3300, 5001, 3300, 3300], [2980, 2731], 0, 10000, 5000, 2, 10000, 3, 10000, []);
         var frame = new ResponseFrame(0x25, 1, 0x46, 0, [.. SyntheticInfo.Analog(0x00, 1, [raw])]);
-        var refusal = Assert.Throws<PaceProtocolException>(() => BmsDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25));
+        var refusal = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25));
         Assert.Equal(FrameError.Decode, refusal.Error);
     }
 

@@ -100,8 +100,8 @@ public sealed class PlausibilityTests
     [Fact]
     public void The_issue_15_reproducer_no_longer_shows_soc_639_5()
     {
-        var frame = BmsDialects.Pace.Validate("~25014600002E0001020CE40C0000C725FFFF04FFFF000200CA58012110F3A8");
-        var pack = Assert.Single(BmsDialects.Pace.DecodeAnalog(frame, RequestBuilder.AllPacks, DecoderOptions.Pace25).Packs);
+        var frame = KnownDialects.Pace.Validate("~25014600002E0001020CE40C0000C725FFFF04FFFF000200CA58012110F3A8");
+        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, RequestBuilder.AllPacks, DecoderOptions.Pace25).Packs);
         Assert.Null(pack.StateOfChargeRatio);
         Assert.Null(pack.StateOfChargeCalculatedRatio);
         Assert.Contains(pack.Implausible, d => d.Field == "state_of_charge_ratio");

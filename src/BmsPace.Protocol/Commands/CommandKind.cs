@@ -19,6 +19,9 @@ public enum CommandKind
 
     /// <summary>0x93 of Pylontech: the module serial number.</summary>
     ModuleSerial,
+
+    /// <summary>The bank blocks a bus master answers for the whole stack (Seplos V3's EIA and EIC at address 0).</summary>
+    Stack,
 }
 
 public static class CommandKinds
@@ -36,6 +39,7 @@ public static class CommandKinds
         CommandKind.ManufacturerInfo => "manufacturer_info",
         CommandKind.ProtocolVersion => "protocol_version",
         CommandKind.ModuleSerial => "module_serial",
+        CommandKind.Stack => "stack",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown command kind"),
     };
 
@@ -65,8 +69,8 @@ public static class CommandKinds
     /// <summary>The kinds of the PACE dialect (every kind up to <see cref="CommandKind.DateTime"/>), in enum order.</summary>
     public static IReadOnlyList<CommandKind> All { get; } = [.. Enum.GetValues<CommandKind>().Where(k => k <= CommandKind.DateTime)];
 
-    /// <summary>Every kind of every dialect: <see cref="All"/> plus the 0x20-family identity reads.</summary>
-    public static IReadOnlyList<CommandKind> Every { get; } = Enum.GetValues<CommandKind>();
+    /// <summary>Every kind a frame can answer (<c>decode --command</c>): <see cref="All"/> plus the 0x20-family identity reads.</summary>
+    public static IReadOnlyList<CommandKind> Every { get; } = [.. Enum.GetValues<CommandKind>().Where(k => k != CommandKind.Stack)];
 
     public static bool TryParse(string label, out CommandKind kind)
     {

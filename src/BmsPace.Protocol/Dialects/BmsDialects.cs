@@ -20,20 +20,12 @@ public static class BmsDialects
     /// <summary>The name that asks for detection instead of one dialect (config <c>protocol: auto</c>, <c>--protocol auto</c>).</summary>
     public const string Auto = "auto";
 
-    public static IBmsDialect Pace { get; } = new PaceDialect();
-
-    public static IBmsDialect Eg4 { get; } = new Eg4Dialect();
-
-    public static IBmsDialect Seplos { get; } = new SeplosDialect();
-
-    public static IBmsDialect Pylontech { get; } = new PylontechDialect();
-
     /// <summary>
     /// The dialects this program is built with, in the order detection tries them: the ASCII dialects first, then the
     /// Modbus RTU families (Seplos V3 at 19200 first, then the 9600 maps, MODBUS.md section 4), so an ASCII port is sent
     /// Modbus frames only after every ASCII dialect stayed silent.
     /// </summary>
-    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [Pace, Eg4, Seplos, Pylontech, new SeplosV3Dialect(), new Eg4LlDialect(), new PaceModbusDialect()];
+    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [new PaceDialect(), new Eg4Dialect(), new SeplosDialect(), new PylontechDialect(), new SeplosV3Dialect(), new Eg4LlDialect(), new PaceModbusDialect()];
 
     private static Composition? _composition;
 
@@ -42,6 +34,10 @@ public static class BmsDialects
         (Volatile.Read(ref _composition) ?? Fixed(new Composition(BuiltIn))).Dialects;
 
     public static ImmutableArray<string> Names => [.. All.Select(d => d.Name)];
+
+    /// <summary>Every CID2 the dialects of this process may send: the union of their read-only sets.</summary>
+    internal static FrozenSet<byte> ReadOnlyCid2s =>
+        (Volatile.Read(ref _composition) ?? Fixed(new Composition(BuiltIn))).ReadOnlyCid2s;
 
     /// <summary>
     /// Sets the dialects of this process, in detection order; the host does it before anything reads the registry, so
@@ -67,7 +63,10 @@ public static class BmsDialects
     private static Composition Fixed(Composition first) => Interlocked.CompareExchange(ref _composition, first, null) ?? first;
 
     /// <summary>The registry's list, held by one reference so that every thread reads the same whole list.</summary>
-    private sealed record Composition(ImmutableArray<IBmsDialect> Dialects);
+    private sealed record Composition(ImmutableArray<IBmsDialect> Dialects)
+    {
+        public FrozenSet<byte> ReadOnlyCid2s { get; } = Dialects.SelectMany(d => d.ReadOnlyCid2s).ToFrozenSet();
+    }
 
     /// <summary>
     /// The first of <see cref="All"/>: what <c>auto</c> asks in first (and reads with until another answers), what a bare

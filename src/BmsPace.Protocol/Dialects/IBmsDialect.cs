@@ -70,6 +70,13 @@ public interface IBmsDialect
     /// <summary>The named bits of the dialect's status bytes: the flag table of its alarm answers.</summary>
     ImmutableArray<FlagDefinition> Flags { get; }
 
+    /// <summary>
+    /// The status bytes of one alarm pack as readable lines (<c>decode</c>'s text): by default one line with every byte
+    /// of <see cref="AlarmPack.Status"/> by its name; a dialect may group its bytes its own way.
+    /// </summary>
+    IEnumerable<string> DescribeStatus(AlarmPack pack) =>
+        [string.Create(CultureInfo.InvariantCulture, $"status: {string.Join(", ", pack.Status.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Value:X2}")))}")];
+
     /// <summary>What temperature sensor <paramref name="index"/> (0-based) of <paramref name="count"/> measures.</summary>
     TemperatureRole RoleOfSensor(int index, int count);
 
@@ -122,6 +129,24 @@ public interface IBmsDialect
     /// <summary>The BMS clock (PACE 0xB1, EG4 0x4D), no zone.</summary>
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/>, also when the dialect has no such command.</exception>
     DateTime DecodeDateTime(IReadOnlyList<DialectReply> replies);
+
+    /// <summary>
+    /// Whether the battery at <paramref name="address"/> answers bank blocks for the whole stack, read once a cycle with
+    /// <see cref="CommandKind.Stack"/> (Seplos V3's EIA and EIC at address 0). A master that answers its summary to the
+    /// packs' own read (EG4 LL v2) needs none: its <see cref="AnalogReading.Stack"/> carries it.
+    /// </summary>
+    bool ReadsStackAt(byte address) => false;
+
+    /// <summary>Decodes the answers of <see cref="CommandKind.Stack"/> into the stack's values.</summary>
+    /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when they hold no stack values.</exception>
+    StackReading DecodeStack(IReadOnlyList<DialectReply> replies) =>
+        throw new PaceProtocolException(FrameError.Decode, $"the {Name} dialect has no stack read");
+
+    /// <summary>
+    /// The stack's summary completed with what the packs of the same cycle said (an EG4 master's bank capacities wrap
+    /// at 655.36 Ah and are unwrapped with the packs' own full capacities); unchanged where the family needs nothing.
+    /// </summary>
+    StackReading CompleteStack(StackReading stack, IReadOnlyList<AnalogPack> packs) => stack;
 
     /// <summary>
     /// Whether this dialect's layout explains replies that passed the envelope checks, for detection: VER (or

@@ -37,6 +37,9 @@ public abstract partial class ModbusDialect
     public ImmutableArray<ModbusRead> RequestsFor(CommandKind kind, byte slave) =>
         [.. Blocks.Where(b => b.Kind == kind && !b.Stack).Select(b => b.ToRequest(slave))];
 
+    /// <summary>The reads that describe the whole stack (<see cref="ModbusBlock.Stack"/>), asked of <paramref name="slave"/>; empty when the family has none.</summary>
+    public ImmutableArray<ModbusRead> StackRequests(byte slave) => [.. Blocks.Where(b => b.Stack).Select(b => b.ToRequest(slave))];
+
     /// <summary>The command kinds the family answers, in the order a poller would ask them.</summary>
     public ImmutableArray<CommandKind> Commands => [.. Blocks.Where(b => !b.Stack).Select(b => b.Kind).Distinct()];
 
@@ -62,18 +65,19 @@ public abstract partial class ModbusDialect
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when the registers cannot be this family's map.</exception>
     protected abstract void Map(ModbusReply reply, ModbusValues pack, ref ModbusValues? stack);
 
-    /// <summary>The analog reading of the pack at the slave asked, from the replies of <see cref="CommandKind.Analog"/>.</summary>
+    /// <summary>
+    /// The analog reading of the pack at the slave asked, from the replies of <see cref="CommandKind.Analog"/>; a bank
+    /// master's replies (an EG4 master's bank registers) give no pack and the stack's values in <see cref="AnalogReading.Stack"/>.
+    /// </summary>
     /// <exception cref="PaceProtocolException">
-    /// <see cref="FrameError.Decode"/> when a field a pack needs is missing (an EG4 master's bank registers are no pack)
-    /// or the values fail the family's sanity rule.
+    /// <see cref="FrameError.Decode"/> when a field a pack needs is missing or the values fail the family's sanity rule.
     /// </exception>
     public AnalogReading DecodeAnalog(IReadOnlyList<ModbusReply> replies)
     {
         var reading = Read(replies);
-        if (!reading.Pack.HasAnalog && reading.Stack is not null)
+        if (!reading.Pack.HasAnalog && reading.Stack is { } stack)
         {
-            throw new PaceProtocolException(FrameError.Decode,
-                $"slave {replies[0].Slave} answered the stack's summary (a bank master), not a pack's values");
+            return new AnalogReading(0, []) { Protocol = Name, Stack = ToStackReading(stack) };
         }
 
         var pack = ToAnalogPack(reading.Pack, PackNumber(replies));
@@ -84,7 +88,14 @@ public abstract partial class ModbusDialect
     /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when the replies hold no status.</exception>
     public AlarmReading DecodeAlarm(IReadOnlyList<ModbusReply> replies)
     {
-        var values = Read(replies).Pack;
+        var reading = Read(replies);
+        var values = reading.Pack;
+        if (!values.HasStatus && !values.HasAnalog && reading.Stack is not null)
+        {
+            // A bank master's status words are the stack's (read with its summary), not a pack's alarms.
+            return new AlarmReading(0, []) { Protocol = Name };
+        }
+
         if (!values.HasStatus)
         {
             throw new PaceProtocolException(FrameError.Decode, $"the replies hold none of the {Name} status registers");
@@ -101,6 +112,26 @@ public abstract partial class ModbusDialect
             BalancingCells = values.BalancingCells ?? [],
         };
         return new AlarmReading(1, [pack]) { Protocol = Name };
+    }
+
+    /// <summary>The stack's values as the shared reading: the same names as a pack's, the status words raw.</summary>
+    public static StackReading ToStackReading(ModbusValues stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return new StackReading
+        {
+            VoltageVolts = stack.VoltageVolts,
+            CurrentAmperes = stack.CurrentAmperes,
+            StateOfChargeRatio = stack.StateOfChargeRatio,
+            StateOfHealthRatio = stack.StateOfHealthRatio,
+            RemainingAmpHours = stack.RemainingAmpHours,
+            FullAmpHours = stack.FullAmpHours,
+            DesignAmpHours = stack.DesignAmpHours,
+            CycleCount = stack.CycleCount,
+            PackCount = stack.PackCount,
+            DialectValues = [.. stack.DialectValues],
+            Status = [.. stack.Status],
+        };
     }
 
     /// <summary>Versions and serials, from the replies of <see cref="CommandKind.SoftwareVersion"/>.</summary>

@@ -16,6 +16,9 @@ public abstract partial class ModbusDialect : IBmsDialect
     /// <summary>The simulated bus of this family (MODBUS.md's tables, not our decoder).</summary>
     public IReplyEncoder Replies => _replies ??= new ModbusReplies(this);
 
+    /// <summary>Whether the family's bus can have a bank master answering the bank's summary at its own address (EG4 LL v2's unit 1).</summary>
+    public virtual bool HasBankMaster => false;
+
     /// <summary>The slave addresses a simulated bus of <paramref name="packs"/> packs answers at (MODBUS.md: from 1 unless the family says otherwise).</summary>
     /// <param name="bankMaster">A bank whose unit 1 is a master answering the bank summary (EG4 LL v2).</param>
     public virtual IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => [.. Enumerable.Range(1, packs).Select(a => (byte)a)];
@@ -62,7 +65,7 @@ public abstract partial class ModbusDialect : IBmsDialect
     /// <exception cref="ArgumentException">The family has no read for <paramref name="kind"/>.</exception>
     public IReadOnlyList<byte[]> BuildRequests(CommandKind kind, byte address, byte packByte = RequestBuilder.AllPacks, byte? versionOverride = null)
     {
-        var requests = RequestsFor(kind, address);
+        var requests = kind != CommandKind.Stack ? RequestsFor(kind, address) : ReadsStackAt(address) ? StackRequests(address) : [];
         return requests.IsEmpty
             ? throw new ArgumentException($"the {Name} family has no {kind.ToLabel()} read", nameof(kind))
             : [.. requests.Select(r => r.ToBytes())];
@@ -91,7 +94,22 @@ public abstract partial class ModbusDialect : IBmsDialect
 
     public DateTime DecodeDateTime(IReadOnlyList<DialectReply> replies) => throw NotOurs(CommandKind.DateTime);
 
-    /// <summary>Whether the replies are this family's and its map (with its sanity rule) reads a pack from them.</summary>
+    /// <summary>Whether the slave at <paramref name="address"/> answers the family's bank blocks (<see cref="ModbusBlock.Stack"/>).</summary>
+    public bool ReadsStackAt(byte address) => !StackRequests(address).IsEmpty && AnswersStackAt(address);
+
+    /// <summary>Where a family's bus master answers its bank blocks (Seplos V3: address 0 only); every slave by default.</summary>
+    protected virtual bool AnswersStackAt(byte slave) => true;
+
+    /// <exception cref="PaceProtocolException"><see cref="FrameError.Decode"/> when the replies hold none of the bank blocks.</exception>
+    public StackReading DecodeStack(IReadOnlyList<DialectReply> replies) =>
+        Read(Ours(replies)).Stack is { } stack
+            ? ToStackReading(stack)
+            : throw new PaceProtocolException(FrameError.Decode, $"the replies hold none of the {Name} bank blocks");
+
+    /// <summary>The summary as read; a family whose master leaves something to the packs completes it.</summary>
+    public virtual StackReading CompleteStack(StackReading stack, IReadOnlyList<AnalogPack> packs) => stack;
+
+    /// <summary>Whether the replies are this family's and its map (with its sanity rule) reads a pack from them (a bank master's summary is no pack).</summary>
     public bool Explains(IReadOnlyList<DialectReply> replies, CommandKind kind, byte packByte, byte? versionOverride = null)
     {
         ArgumentNullException.ThrowIfNull(replies);
@@ -102,16 +120,12 @@ public abstract partial class ModbusDialect : IBmsDialect
 
         try
         {
-            if (kind == CommandKind.Analog)
+            return kind switch
             {
-                DecodeAnalog(Ours(replies));
-            }
-            else if (kind == CommandKind.Alarm)
-            {
-                DecodeAlarm(Ours(replies));
-            }
-
-            return true;
+                CommandKind.Analog => !DecodeAnalog(Ours(replies)).Packs.IsEmpty,
+                CommandKind.Alarm => !DecodeAlarm(Ours(replies)).Packs.IsEmpty,
+                _ => true,
+            };
         }
         catch (PaceProtocolException)
         {

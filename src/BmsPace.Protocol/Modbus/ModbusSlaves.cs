@@ -71,11 +71,13 @@ internal sealed class ModbusReplies(ModbusDialect family) : IReplyEncoder
     public byte[]? Answer(ReadOnlySpan<byte> request, ISimulatedBattery battery)
     {
         ArgumentNullException.ThrowIfNull(battery);
-        return ModbusSlaves.Answer(family, request, battery.Sample(), battery);
+        return ModbusSlaves.Answer(family, request, battery.Sample(), battery, battery.Bus == SimulatedBus.BankMaster);
     }
 
     /// <summary>Every pack is a slave at its own address, wherever it is placed.</summary>
     public bool PlacesPacksAtAddresses => true;
+
+    public bool HasBankMaster => family.HasBankMaster;
 
     /// <summary>The register maps hold 16 cells at most.</summary>
     public string? RefuseShape(int packs, int cells, int temperatures) =>

@@ -1,5 +1,3 @@
-using BmsPace.Protocol.Dialects.Pace;
-
 namespace BmsPace.Protocol.Readings;
 
 /// <summary>A decoded 0x44 answer.</summary>
@@ -17,15 +15,13 @@ public readonly record struct StatusField(string Name, long Value);
 
 /// <summary>
 /// One pack of a 0x44 answer: raw bytes as sent, with named views (PROTOCOL.md 11.2 and 13, METRICS.md flag table).
-/// The PACE bytes have their own properties; every dialect (PACE included) lists its raw status bytes in
-/// <see cref="Status"/> and its named bits in <see cref="FlagDefinitions"/>. The PACE properties stay 0 for the
-/// other dialects: read <see cref="Status"/> there.
+/// Every dialect's decoder lists its raw status bytes in <see cref="Status"/>, its named bits in
+/// <see cref="FlagDefinitions"/> and its balancing cells in <see cref="BalancingCells"/>; a pack that sets none has no
+/// status. The twelve bytes of the 0x25 layout also keep their own properties (0 for the other layouts, whose bytes are
+/// in <see cref="Status"/> only); what they mean is that dialect's decoder's business.
 /// </summary>
 public sealed record AlarmPack
 {
-    private readonly ImmutableArray<StatusField> _status;
-    private readonly ImmutableArray<int> _balancingCells;
-
     public required int Pack { get; init; }
 
     /// <summary>Per-cell warning codes: 00 normal, 01 low, 02 high, 80-EF user-defined, F0 other; unknown codes kept.</summary>
@@ -67,22 +63,14 @@ public sealed record AlarmPack
 
     public int TemperatureCount => TemperatureWarnings.Length;
 
-    /// <summary>The dialect's raw status bytes in wire order, by their own names; the PACE bytes when not set.</summary>
-    public ImmutableArray<StatusField> Status
-    {
-        get => _status.IsDefault ? PaceStatus() : _status;
-        init => _status = value;
-    }
+    /// <summary>The dialect's raw status bytes in wire order, by their own names.</summary>
+    public ImmutableArray<StatusField> Status { get; init; } = [];
 
-    /// <summary>The flag table the <see cref="Status"/> bytes are read with: PACE's unless the dialect sets its own.</summary>
-    public ImmutableArray<FlagDefinition> FlagDefinitions { get; init; } = PaceFlagTable.All;
+    /// <summary>The dialect's flag table, which the <see cref="Status"/> bytes are read with.</summary>
+    public ImmutableArray<FlagDefinition> FlagDefinitions { get; init; } = [];
 
     /// <summary>1-based numbers of the cells whose balance bit is set, limited to the pack's cell count.</summary>
-    public ImmutableArray<int> BalancingCells
-    {
-        get => _balancingCells.IsDefault ? PaceBalancingCells() : _balancingCells;
-        init => _balancingCells = value;
-    }
+    public ImmutableArray<int> BalancingCells { get; init; } = [];
 
     /// <summary>The raw value of the status byte named <paramref name="field"/>; null when the dialect has none.</summary>
     public long? StatusValue(string field)
@@ -97,22 +85,6 @@ public sealed record AlarmPack
 
         return null;
     }
-
-    private ImmutableArray<StatusField> PaceStatus() =>
-    [
-        new("charge_current_warning", ChargeCurrentWarning),
-        new("pack_voltage_warning", PackVoltageWarning),
-        new("discharge_current_warning", DischargeCurrentWarning),
-        new("protect_state_1", ProtectState1),
-        new("protect_state_2", ProtectState2),
-        new("instruction_state", InstructionState),
-        new("control_state", ControlState),
-        new("fault_state", FaultState),
-        new("balance_state_1", BalanceState1),
-        new("balance_state_2", BalanceState2),
-        new("warn_state_1", WarnState1),
-        new("warn_state_2", WarnState2),
-    ];
 
     /// <summary>1-based numbers of the cells whose bit is set in <paramref name="bits"/> (bit 0 = cell 1), up to <paramref name="cellCount"/>.</summary>
     public static ImmutableArray<int> CellsOfBits(long bits, int cellCount)
@@ -129,31 +101,11 @@ public sealed record AlarmPack
         return cells.ToImmutable();
     }
 
-    private ImmutableArray<int> PaceBalancingCells() => CellsOfBits(BalanceState1 | (BalanceState2 << 8), CellCount);
-
-    public bool IsCellBalancing(int cell) => _balancingCells.IsDefault
-        ? cell is >= 1 and <= 16 && ((BalanceState1 | (BalanceState2 << 8)) & (1 << (cell - 1))) != 0
-        : _balancingCells.Contains(cell);
-
-    public byte ValueOf(StatusByte source) => source switch
-    {
-        StatusByte.ProtectState1 => ProtectState1,
-        StatusByte.ProtectState2 => ProtectState2,
-        StatusByte.InstructionState => InstructionState,
-        StatusByte.FaultState => FaultState,
-        StatusByte.WarnState1 => WarnState1,
-        StatusByte.WarnState2 => WarnState2,
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown status byte"),
-    };
+    public bool IsCellBalancing(int cell) => BalancingCells.Contains(cell);
 
     public bool IsSet(FlagDefinition flag)
     {
         ArgumentNullException.ThrowIfNull(flag);
-        if (_status.IsDefault && flag.PaceSource is { } source)
-        {
-            return (ValueOf(source) & (1 << flag.Bit)) != 0;
-        }
-
         return StatusValue(flag.Field) is { } value && ((value >> flag.Bit) & 1) != 0;
     }
 

@@ -13,6 +13,12 @@ public sealed record AnalogReading(int PackCount, ImmutableArray<AnalogPack> Pac
 
     /// <summary>The dialect whose layout decoded the answer (<see cref="Dialects.IBmsDialect.Name"/>).</summary>
     public required string Protocol { get; init; }
+
+    /// <summary>
+    /// The stack's summary when the answer came from a bank master (an EG4 LL v2 master's bank registers): its values are
+    /// the stack's, so <see cref="Packs"/> is empty then and the master is never a pack of 0 V.
+    /// </summary>
+    public StackReading? Stack { get; init; }
 }
 
 /// <summary>A value only one dialect sends (EG4's cumulative energy, Seplos' port voltage), named snake_case with its unit.</summary>

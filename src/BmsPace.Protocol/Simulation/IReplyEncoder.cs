@@ -17,6 +17,9 @@ public interface IReplyEncoder
 
     /// <summary>Whether the packs can be placed at chosen addresses (<see cref="ISimulatedBattery.PackAddresses"/>): a bus where each answers its own.</summary>
     bool PlacesPacksAtAddresses => false;
+
+    /// <summary>Whether a bus of this dialect can have a bank master that answers the bank's summary at its own address (<see cref="SimulatedBus.BankMaster"/>).</summary>
+    bool HasBankMaster => false;
 }
 
 /// <summary>The simulated battery as a reply encoder reads it: its packs right now, its clock, and what it says about itself.</summary>

@@ -337,7 +337,7 @@ internal static class DecodeCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pack count {alarm.PackCount}"));
                 foreach (var pack in alarm.Packs)
                 {
-                    ReadingText.WriteAlarmPack(output, pack);
+                    ReadingText.WriteAlarmPack(output, pack, dialect);
                 }
 
                 break;

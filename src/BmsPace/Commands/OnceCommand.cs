@@ -69,7 +69,7 @@ internal static class OnceCommand
         return everyBatteryAnswered ? BmsPaceCli.ExitOk : BmsPaceCli.ExitDeviceFailed;
     }
 
-    /// <summary><c>{"batteries": [{"name", "ok", "packs_reported", identity..., "packs": [analog and alarm merged per pack]}]}</c>.</summary>
+    /// <summary><c>{"batteries": [{"name", "ok", "packs_reported", identity..., "packs": [analog and alarm merged per pack], "stack"}]}</c>.</summary>
     private static string Json(IEnumerable<PollCycleResult> results)
     {
         return JsonOutput.Text(writer =>
@@ -105,6 +105,7 @@ internal static class OnceCommand
                 }
 
                 writer.WriteEndArray();
+                ReadingJson.WriteStack(writer, snapshot.Stack?.Values);
                 writer.WriteEndObject();
             }
 

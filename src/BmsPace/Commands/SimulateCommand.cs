@@ -35,7 +35,7 @@ internal static class SimulateCommand
         var bus = new Option<string>("--bus")
         {
             HelpName = "KIND",
-            Description = "pace only: master (the pack on the port answers any address, COMMAND FF for the stack) or own-address (an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header)",
+            Description = $"master ({Speaking(d => d.Addressing.MasterAnswersForEveryPack)}: the pack on the port answers any address, COMMAND FF for the stack), own-address ({Speaking(d => d.Addressing.MasterAnswersForEveryPack)}: an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header) or bank-master ({Speaking(d => d.Replies.HasBankMaster)}: unit 1 is the bank master and answers the bank's summary, the packs answer at 2 to N+1)",
             DefaultValueFactory = _ => "master",
         };
         var addresses = new Option<string?>("--addresses")
@@ -264,6 +264,9 @@ internal static class SimulateCommand
         endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]:{endpoint.Port}" : $"{endpoint.Address}:{endpoint.Port}";
 
     /// <summary>How the dialect's frames are told apart on the wire: VER and CID1 for the ASCII family, else the wire format.</summary>
+    /// <summary>The names of the registry's dialects that <paramref name="can"/>, for the help of a choice only they have.</summary>
+    private static string Speaking(Func<IBmsDialect, bool> can) => string.Join(", ", BmsDialects.All.Where(can).Select(d => d.Name));
+
     private static string Envelope(IBmsDialect dialect, byte version) => dialect.Wire is AsciiWire
         ? string.Create(CultureInfo.InvariantCulture, $"VER {version:X2}, CID1 {dialect.Cid1:X2}")
         : "Modbus RTU";

@@ -31,6 +31,13 @@ internal static class ConfigKeys
     private static string DialectVersions =>
         string.Join(", ", BmsDialects.All.Where(d => d.DefaultVersion != 0).GroupBy(d => d.DefaultVersion).Select(g => Invariant($"{string.Join(", ", g.Select(d => $"`{d.Name}`"))} 0x{g.Key:X2}")));
 
+    /// <summary>The registry's dialects whose master does (or does not) answer for every pack, as `a`, `b` and `c`.</summary>
+    private static string DialectsWhoseMaster(bool answersForEveryPack)
+    {
+        var names = BmsDialects.All.Where(d => d.Addressing.MasterAnswersForEveryPack == answersForEveryPack).Select(d => $"`{d.Name}`").ToList();
+        return names.Count <= 1 ? string.Concat(names) : string.Join(", ", names[..^1]) + " and " + names[^1];
+    }
+
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
@@ -99,7 +106,7 @@ internal static class ConfigKeys
         },
         new ValueKey<BatteryOptions, IReadOnlyList<int>>(
             "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
-            $"`all`: with `pace`, one request to the master at `address` (COMMAND FF) answers for every pack; with `eg4`, `seplos` and `pylontech` (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): {AddressRanges(a => a.PackAddressesAllowed)} (0 is a stand-alone pack, listed alone)."),
+            $"`all`: with {DialectsWhoseMaster(answersForEveryPack: true)}, one request to the master at `address` (COMMAND FF) answers for every pack; with {DialectsWhoseMaster(answersForEveryPack: false)} (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): {AddressRanges(a => a.PackAddressesAllowed)} (0 is a stand-alone pack, listed alone)."),
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),

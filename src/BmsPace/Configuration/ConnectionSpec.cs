@@ -52,9 +52,9 @@ public abstract record ConnectionSpec
                 }
             }
 
-            if (sim.Bus == SimulatedBus.OwnAddress && BmsDialects.TryFind(sim.Protocol, out var busDialect) && !busDialect.Addressing.MasterAnswersForEveryPack)
+            if (BmsDialects.TryFind(sim.Protocol, out var busDialect) && SimulatedBuses.Refusal(sim.Bus, busDialect) is { } busRefusal)
             {
-                errors.Add($"bus=own-address is not allowed with protocol={sim.Protocol}: its packs already answer only their own address");
+                errors.Add(busRefusal);
             }
 
             if (sim.TailBytes is not (0 or 1 or 14 or 22))

@@ -28,6 +28,12 @@ public sealed class BatteryPoller
     private readonly LinkIdentity _identity;
     private readonly DialectDetector _dialect;
     private readonly SortedDictionary<int, PackTracker> _packs = [];
+    private readonly StackTracker _stack = new();
+
+    /// <summary>Addresses whose answer was a bank master's summary, not a pack: never counted or tracked as packs.</summary>
+    private readonly HashSet<int> _masterAddresses = [];
+
+    private StackReading? _cycleStack;
     private int _packsReported;
 
     /// <summary>The pack addresses found for <c>packs: all</c> where each pack answers only for itself (null: not yet found).</summary>
@@ -70,6 +76,8 @@ public sealed class BatteryPoller
             {
                 // Nothing read from the old battery may be exported as the new one's: not a stale value, not a pack.
                 _packs.Clear();
+                _stack.Clear();
+                _masterAddresses.Clear();
             }
 
             if (_dialect.Current is { } detected && (detected != identityDialect || (replaced && !identityRead)))
@@ -82,12 +90,14 @@ public sealed class BatteryPoller
 
         var analogPacks = new List<AnalogPack>();
         var alarmPacks = new List<AlarmPack>();
+        _cycleStack = null;
         var (analogAnswered, alarmAnswered) = !_battery.PollsAllPacks
             ? await PollPackListAsync(_battery.Packs, analogPacks, alarmPacks, startedAt, cancellationToken)
             : _dialect.Current is { Addressing.MasterAnswersForEveryPack: false }
                 ? await PollPacksFromAddressAsync(analogPacks, alarmPacks, startedAt, cancellationToken)
                 : await PollAllPacksAsync(analogPacks, alarmPacks, startedAt, cancellationToken);
 
+        await ReadStackAsync(analogPacks, startedAt, cancellationToken);
         if (_dialect.Current is { } identityOf)
         {
             await _identity.ReadPacksWhenDueAsync(identityOf, _packs.Values.Where(t => t.Analog is { Offline: false }).Select(t => t.Pack), cancellationToken);
@@ -108,8 +118,30 @@ public sealed class BatteryPoller
             Identity = _identity.Battery,
             Packs = [.. _packs.Values.Select(p => p.ToState(_options.StaleAfterCycles) with { Identity = _identity.Of(p.Pack) })],
             Counters = _link.Counters.Snapshot(),
+            Stack = _stack.ToState(_options.StaleAfterCycles),
         };
         return new PollCycleResult(snapshot, analogAnswered, alarmAnswered, analogPacks, alarmPacks);
+    }
+
+    /// <summary>
+    /// The stack's summary of this cycle: what a bank master answered to the packs' own read, or, where the dialect has
+    /// bank blocks at the battery's address, their read; completed with the packs read in the same cycle.
+    /// </summary>
+    private async Task ReadStackAsync(IReadOnlyList<AnalogPack> analogPacks, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (_dialect.Current is not { } dialect)
+        {
+            return;
+        }
+
+        var stack = _cycleStack;
+        if (dialect.ReadsStackAt(_battery.Address))
+        {
+            var frame = await _link.RequestAsync(dialect, CommandKind.Stack, _battery.Address, _battery.Address, cancellationToken);
+            stack = frame is null ? null : _link.Counters.Decode(CommandKind.Stack, () => dialect.DecodeStack(frame));
+        }
+
+        _stack.EndCycle(stack is null ? null : dialect.CompleteStack(stack, analogPacks), at);
     }
 
     private async Task<(bool Analog, bool Alarm)> PollAllPacksAsync(
@@ -212,6 +244,19 @@ public sealed class BatteryPoller
                 analog = null;
             }
 
+            if (analog is { Packs.IsEmpty: true, Stack: not null })
+            {
+                // A bank master answered its summary (taken by ReadAnalogAsync): the stack's values, no pack to track.
+                _masterAddresses.Add(packAddress);
+                continue;
+            }
+
+            if (analog is null && _masterAddresses.Contains(packAddress))
+            {
+                allAnalog = false;
+                continue;
+            }
+
             if (analog is null)
             {
                 allAnalog = false;
@@ -232,7 +277,7 @@ public sealed class BatteryPoller
             RecordAlarm(alarm is null ? [] : [.. alarm.Packs.Select(p => p with { Pack = pack })], alarmPacks, onlyPack: pack);
         }
 
-        _packsReported = addresses.Count;
+        _packsReported = addresses.Count(a => !_masterAddresses.Contains(a));
         return (allAnalog, allAlarm);
     }
 
@@ -255,6 +300,11 @@ public sealed class BatteryPoller
         if (frame is not null && reading is null)
         {
             _dialect.Doubt(frame, packByte);
+        }
+
+        if (reading?.Stack is { } stack)
+        {
+            _cycleStack = stack;
         }
 
         if (reading is not null && _logger.IsEnabled(LogLevel.Debug))

@@ -46,6 +46,24 @@ public sealed record BatterySnapshot
     public required ImmutableArray<PackState> Packs { get; init; }
 
     public required PollCounters Counters { get; init; }
+
+    /// <summary>
+    /// The stack's own totals as its bank master reports them (an EG4 LL v2 master, Seplos V3's bank blocks); null where
+    /// the battery has no such master, or once it has missed <c>stale_after_cycles</c> cycles.
+    /// </summary>
+    public StackState? Stack { get; init; }
+}
+
+/// <summary>The stack's summary as the outputs see it.</summary>
+public sealed record StackState
+{
+    public required StackReading Values { get; init; }
+
+    /// <summary>When the master last answered its summary.</summary>
+    public required DateTimeOffset LastSuccess { get; init; }
+
+    /// <summary>False when this cycle got no summary and <see cref="Values"/> is the previous one: outputs that record history must not stamp it with this cycle's time.</summary>
+    public bool ReadThisCycle { get; init; } = true;
 }
 
 /// <summary>Identity strings; null where the BMS does not answer the command.</summary>

@@ -60,11 +60,11 @@ internal sealed class DialectDetector
     public IBmsDialect? Current { get; private set; }
 
     /// <summary>
-    /// The dialect to read the battery's identity in before detection: the remembered one, else PACE (so a PACE battery
-    /// is read exactly as one configured as pace: same requests, same order); none while the link is silent, where
-    /// every request would be another timeout.
+    /// The dialect to read the battery's identity in before detection: the remembered one, else the registry's first
+    /// (<see cref="BmsDialects.Default"/>, PACE, so a PACE battery is read exactly as one configured as pace: same
+    /// requests, same order); none while the link is silent, where every request would be another timeout.
     /// </summary>
-    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Pace);
+    public IBmsDialect? IdentityDialectBeforeDetection => Current ?? (_silent ? null : _remembered ?? BmsDialects.Default);
 
     /// <summary>
     /// Under <c>protocol: auto</c>, the detected dialect could not decode an analog answer that another dialect's layout
@@ -113,8 +113,9 @@ internal sealed class DialectDetector
             var dialect = order[turn % order.Count];
             byte packByte = _battery.PollsAllPacks && dialect.Addressing.MasterAnswersForEveryPack ? RequestBuilder.AllPacks : address;
 
-            // PACE is asked exactly as a PACE battery always was (with retries); the others, and all on a silent link, once.
-            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Pace);
+            // The registry's first (PACE) is asked exactly as a battery configured with it always was (with retries); the
+            // others, and all on a silent link, once.
+            var frame = await _link.RequestAsync(dialect, CommandKind.Analog, address, packByte, cancellationToken, singleAttempt: _silent || dialect != BmsDialects.Default);
             if (frame is not null && dialect.Explains(frame, CommandKind.Analog, packByte, _battery.ProtocolVersion))
             {
                 return Found(dialect, address, packByte, frame);

@@ -36,27 +36,32 @@ public sealed class Eg4LlMasterTests
     public void A_master_is_read_as_the_stack_summary_and_never_as_a_pack_of_zero_volts()
     {
         var reply = MasterReply(59, 49800, 84000);
-        var failure = Assert.Throws<PaceProtocolException>(() => Dialect.DecodeAnalog([reply]));
-        Assert.Equal(FrameError.Decode, failure.Error);
-        Assert.Contains("stack's summary", failure.Detail, StringComparison.Ordinal);
-
-        var reading = Dialect.Read([reply]);
-        Assert.False(reading.Pack.HasAnalog);
+        var reading = Dialect.DecodeAnalog([reply]);
+        Assert.Empty(reading.Packs);
+        Assert.Empty(Dialect.DecodeAlarm([reply]).Packs);
         var stack = reading.Stack!;
         Assert.Equal(0.59, stack.StateOfChargeRatio);
         Assert.Equal(53.10, stack.VoltageVolts);
         Assert.Equal(-12.34, stack.CurrentAmperes);
+        Assert.Equal(-655.254, stack.PowerWatts);
         Assert.Null(stack.RemainingAmpHours);
         Assert.Null(stack.FullAmpHours);
         Assert.Equal(
             [new DialectValue("max_temperature_celsius", 27), new("remaining_amp_hours_wrapped", 498), new("full_amp_hours_wrapped", 184.64),
              new("max_cycle_count", 120), new("max_cell_voltage_volts", 3.35), new("min_cell_voltage_volts", 3.32)],
-            stack.DialectValues);
-
-        // Three 280 Ah packs read at their own addresses say how often the bank values wrapped.
-        Eg4LlDialect.UnwrapBank(stack, 3 * 280.0);
-        Assert.Equal((498.0, 840.0), (stack.RemainingAmpHours, stack.FullAmpHours));
+            stack.DialectValues.ToArray());
         Assert.Equal(0b110_0000, stack.Status.Single(s => s.Name == "status").Value);
+        // A master's summary is no pack: detection does not take it for one.
+        Assert.False(Dialect.Explains([reply], Commands.CommandKind.Analog, 1));
+
+        // Three 280 Ah packs read at their own addresses in the same cycle say how often the bank values wrapped.
+        var vector = ModbusVectors.ById("eg4ll-wombatt-test-basic-id2");
+        var packReply = Dialect.Validate(vector.Bytes("response_hex"), ModbusRead.Parse(vector.Bytes("request_hex")!));
+        var pack = Assert.Single(Dialect.DecodeAnalog([packReply]).Packs) with { FullAmpHours = 280 };
+        var completed = Dialect.CompleteStack(stack, [pack, pack with { Pack = 3 }, pack with { Pack = 4 }]);
+        Assert.Equal((498.0, 840.0), (completed.RemainingAmpHours, completed.FullAmpHours));
+        // Without the packs nothing tells the wrap count: no capacity rather than a wrong one.
+        Assert.Same(stack, Dialect.CompleteStack(stack, []));
     }
 
     [Theory]

@@ -160,15 +160,15 @@ internal static class ExpectedSeries
     /// <summary>The bit of the byte the simulator sent, read from the raw alarm bytes rather than from any decoder.</summary>
     public static bool FlagBit(SentAlarmPack alarm, FlagDefinition definition)
     {
-        byte source = definition.Source switch
+        byte source = definition.Field switch
         {
-            StatusByte.ProtectState1 => alarm.ProtectState1,
-            StatusByte.ProtectState2 => alarm.ProtectState2,
-            StatusByte.WarnState1 => alarm.WarnState1,
-            StatusByte.WarnState2 => alarm.WarnState2,
-            StatusByte.FaultState => alarm.FaultState,
-            StatusByte.InstructionState => alarm.InstructionState,
-            _ => throw new ArgumentOutOfRangeException(nameof(definition), definition.Source, "unknown status byte"),
+            "protect_state_1" => alarm.ProtectState1,
+            "protect_state_2" => alarm.ProtectState2,
+            "warn_state_1" => alarm.WarnState1,
+            "warn_state_2" => alarm.WarnState2,
+            "fault_state" => alarm.FaultState,
+            "instruction_state" => alarm.InstructionState,
+            _ => throw new ArgumentOutOfRangeException(nameof(definition), definition.Field, "not a PACE status byte"),
         };
         return ((source >> definition.Bit) & 1) == 1;
     }

@@ -5,6 +5,7 @@ using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Influx;
 
@@ -40,7 +41,7 @@ internal static class TestSnapshots
     }
 
     public static AlarmPack Alarm(int pack, int cells = 16, int temperatures = 6, byte instruction = 0x06, byte balance1 = 0x04, byte balance2 = 0x01,
-        byte protect1 = 0, byte protect2 = 0, byte warn1 = 0, byte warn2 = 0, byte fault = 0) => new()
+        byte protect1 = 0, byte protect2 = 0, byte warn1 = 0, byte warn2 = 0, byte fault = 0) => PaceStatusBytes.WithNamedViews(new AlarmPack
         {
             Pack = pack,
             // Cell 2 high, the last cell an "other" code; sensor 1 low: every warning flag appears set somewhere.
@@ -59,7 +60,7 @@ internal static class TestSnapshots
             WarnState1 = warn1,
             WarnState2 = warn2,
             TailHex = "",
-        };
+        });
 
     public static PackState Fresh(AnalogPack analog, AlarmPack? alarm, DateTimeOffset at) => new()
     {

@@ -60,6 +60,29 @@ public class SnapshotPointsTests
     }
 
     [Fact]
+    public void A_bank_masters_stack_gives_one_point_per_battery_with_the_fields_it_sends_and_none_when_kept_from_an_earlier_cycle()
+    {
+        var stack = global::BmsPace.Tests.Prometheus.TestSnapshots.Stack();
+        var withStack = global::BmsPace.Tests.Prometheus.TestSnapshots.Bank("rack", 1) with
+        {
+            Protocol = "seplos-v3",
+            Stack = stack with { Values = stack.Values with { StateOfHealthRatio = null } },
+        };
+        var writer = new LineProtocolWriter(InfluxPrecision.Milliseconds);
+
+        var line = Assert.Single(SnapshotPoints.From(withStack, new LabelFormatter(0, 0)), p => p.Measurement == SnapshotPoints.StackMeasurement);
+        Assert.Equal(
+            "pace_bms_stack,battery=rack,protocol=seplos-v3 voltage_volts=53.25,current_amperes=-1.3,power_watts=-69.225,soc_ratio=0.456,"
+            + "remaining_amp_hours=135.12,full_amp_hours=297.0,design_amp_hours=300.0,cycle_count=64i,pack_count=3i "
+            + withStack.Timestamp.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            writer.Format(line));
+
+        var kept = withStack with { Stack = withStack.Stack with { ReadThisCycle = false } };
+        Assert.DoesNotContain(SnapshotPoints.From(kept, new LabelFormatter(0, 0)), p => p.Measurement == SnapshotPoints.StackMeasurement);
+        Assert.DoesNotContain(SnapshotPoints.From(withStack with { Stack = null }, new LabelFormatter(0, 0)), p => p.Measurement == SnapshotPoints.StackMeasurement);
+    }
+
+    [Fact]
     public void OnlyFreshOnlinePacks_GivePoints()
     {
         var packs = SnapshotPoints.From(Sample(), new LabelFormatter(0, 0))

@@ -6,6 +6,7 @@ using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Readings;
 using BmsPace.Simulator;
 using BmsPace.Tests.EndToEnd;
+using BmsPace.Tests.Influx;
 
 namespace BmsPace.Tests.Mqtt;
 
@@ -76,6 +77,65 @@ public sealed partial class MqttDialectFlagTests(MosquittoFixture fixture) : ICl
         foreach (var (key, template) in announced)
         {
             Assert.True(Render(template, state) == "ON", $"{protocol}: {key} renders {Render(template, state)} although the pack raises it");
+        }
+    }
+
+    /// <summary>
+    /// A bank master's stack totals (an EG4 LL v2 master at unit 1, a stand-alone Seplos V3 pack's bank blocks) reach the
+    /// battery state as the simulator's bank holds them, and the link device announces the stack sensors that read them.
+    /// </summary>
+    [Theory]
+    [InlineData("eg4-ll", 3, true)]
+    [InlineData("seplos-v3", 1, false)]
+    public async Task A_bank_masters_stack_totals_reach_the_battery_state_and_the_link_device_announces_them(string family, int packs, bool bankMaster)
+    {
+        Assert.True(BmsDialects.TryFind(family, out var dialect));
+        string node = MqttHostTests.NewNodeId();
+        var simulated = new SimulatedBmsOptions
+        {
+            Dialect = dialect, Packs = packs, Seed = 3, TimeScale = 0,
+            Bus = bankMaster ? BmsPace.Protocol.Simulation.SimulatedBus.BankMaster : BmsPace.Protocol.Simulation.SimulatedBus.Master,
+        };
+        var addresses = ((BmsPace.Protocol.Modbus.ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
+        await using var server = SimulatorTcpServer.Start(new SimulatedBms(simulated), new IPEndPoint(IPAddress.Loopback, 0));
+        await using var recorder = await MqttRecorder.StartAsync(fixture.Broker.Port);
+        var options = MqttHostTests.Options(server.EndPoint.Port, fixture.Broker.Url, node) with
+        {
+            Batteries =
+            [
+                new BatteryOptions
+                {
+                    Name = Battery, Connection = new TcpConnectionSpec("127.0.0.1", server.EndPoint.Port), Protocol = family,
+                    Address = addresses[0], Packs = [.. addresses.Select(a => (int)a)],
+                },
+            ],
+        };
+        await using var host = await RunningHost.StartAsync(options);
+
+        var state = (await recorder.WaitForAsync(
+            m => m.Topic == $"bmspace/{node}/{Battery}/state" && m.Json.TryGetProperty("stack", out var stack) && stack.ValueKind == JsonValueKind.Object,
+            "a battery state with the stack")).Json;
+        ModbusOnceEndToEndTests.AssertStack(ModbusExpected.Stack(family, new BatteryModel(simulated).Sample(), bankMaster), state.GetProperty("stack"));
+
+        string linkId = $"{node}_{Battery}";
+        JsonElement components = default;
+        await Eventually.TrueAsync(
+            async () => (await MqttRecorder.RetainedAsync(fixture.Broker.Port, $"{Prefix}/device/+/config")).TryGetValue($"{Prefix}/device/{linkId}/config", out var link)
+                && (components = link.Json.GetProperty("components")).TryGetProperty($"{linkId}_stack_voltage", out _),
+            "the link device with its stack sensors",
+            TimeSpan.FromSeconds(30));
+        var templates = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["stack_voltage"] = "{{ value_json.stack.voltage_volts if value_json.stack.voltage_volts is number else none }}",
+            ["stack_current"] = "{{ value_json.stack.current_amperes if value_json.stack.current_amperes is number else none }}",
+            ["stack_power"] = "{{ value_json.stack.power_watts if value_json.stack.power_watts is number else none }}",
+            ["stack_state_of_charge"] = "{{ (value_json.stack.state_of_charge_ratio * 100) | round(2) if value_json.stack.state_of_charge_ratio is number else none }}",
+            ["stack_remaining_capacity"] = "{{ value_json.stack.remaining_amp_hours if value_json.stack.remaining_amp_hours is number else none }}",
+            ["stack_full_capacity"] = "{{ value_json.stack.full_amp_hours if value_json.stack.full_amp_hours is number else none }}",
+        };
+        foreach (var (key, template) in templates)
+        {
+            Assert.Equal(template, components.GetProperty($"{linkId}_{key}").GetProperty("value_template").GetString());
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class ConsoleOutputTests
     public void The_once_table_of_a_stack_with_every_flag_set_and_a_long_name_stays_under_100_columns()
     {
         var packs = Enumerable.Range(1, 3).Select(p => TestSnapshots.FreshPack(p)).ToList();
-        var alarms = Enumerable.Range(1, 3).Select(p => TestSnapshots.Alarm(p, protect1: 0xFF, fault: 0xFF, warn1: 0xFF) with { ProtectState2 = 0x7F, WarnState2 = 0xFF, InstructionState = 0xFF }).ToList();
+        var alarms = Enumerable.Range(1, 3).Select(p => PaceStatusBytes.WithNamedViews(TestSnapshots.Alarm(p, protect1: 0xFF, fault: 0xFF, warn1: 0xFF) with { ProtectState2 = 0x7F, WarnState2 = 0xFF, InstructionState = 0xFF })).ToList();
         var snapshot = TestSnapshots.Battery("the-battery-bank-in-the-garage-behind-the-house-next-to-the-inverter-and-the-charge-controller", packs);
         var result = new PollCycleResult(snapshot, true, true, [.. packs.Select(p => p.Analog!)], alarms);
 
@@ -103,6 +103,23 @@ public sealed class ConsoleOutputTests
 
         Assert.Contains("heater", table, StringComparison.Ordinal);
         Assert.Contains("heating_film", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bank_masters_stack_totals_are_echoed_on_their_own_line_and_a_battery_without_one_has_none()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var output = new StringWriter();
+        using var sink = new ConsoleEchoSink(output, time);
+
+        await sink.PublishAsync(TestSnapshots.Bank("rack", 2) with { Stack = TestSnapshots.Stack() }, CancellationToken.None);
+        string withStack = output.ToString();
+        output.GetStringBuilder().Clear();
+        await sink.PublishAsync(TestSnapshots.Bank("rack", 2), CancellationToken.None);
+
+        AssertNarrow(withStack);
+        Assert.True(withStack.Replace("\n  ", " | ", StringComparison.Ordinal).Contains("stack (bank master): 53.25 V | -1.30 A | -69.2 W | SOC 45.6% | SOH 99.0% | remaining 135.12 Ah | full 297.00 Ah | 3 packs", StringComparison.Ordinal), withStack);
+        Assert.DoesNotContain("stack (bank master)", output.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

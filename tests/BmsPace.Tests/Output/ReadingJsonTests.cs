@@ -3,6 +3,7 @@ using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Framing;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Output;
 
@@ -29,7 +30,7 @@ public sealed class ReadingJsonTests
         StateOfHealthCalculatedRatio = 1.0346,
     };
 
-    private static readonly AlarmPack Alarm = new()
+    private static readonly AlarmPack Alarm = PaceStatusBytes.WithNamedViews(new AlarmPack
     {
         Pack = 2,
         CellWarnings = [0, 2],
@@ -47,7 +48,7 @@ public sealed class ReadingJsonTests
         WarnState1 = 0,
         WarnState2 = 0x80,
         TailHex = "00",
-    };
+    });
 
     [Fact]
     public void Merged_pack_carries_analog_and_alarm_fields_once_with_distinct_tail_keys()

@@ -137,7 +137,21 @@ public sealed class ProbeConfigLinesTests
 
         var (exit, _, error) = await RunAsync("batteries:\n  - connection: simulator?bus=own-address&protocol=seplos\n", "once", "--json");
         Assert.Equal(2, exit);
-        Assert.Contains("bus=own-address is not allowed with protocol=seplos", error, StringComparison.Ordinal);
+        Assert.Contains("bus=own-address is not allowed for seplos", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_in_process_simulator_serves_an_eg4_bank_master_from_its_uri_and_no_other_family_has_one()
+    {
+        var (exit, output, error) = await RunAsync("batteries:\n  - name: main\n    connection: simulator?packs=2&seed=5&protocol=eg4-ll&bus=bank-master\n    protocol: eg4-ll\n    address: 1\n", "once", "--json");
+        Assert.True(exit == 0, error);
+        var battery = JsonDocument.Parse(output).RootElement.GetProperty("batteries")[0];
+        Assert.Equal([2, 3], battery.GetProperty("packs").EnumerateArray().Select(p => p.GetProperty("pack").GetInt32()));
+        Assert.Equal(JsonValueKind.Number, battery.GetProperty("stack").GetProperty("voltage_volts").ValueKind);
+
+        (exit, _, error) = await RunAsync("batteries:\n  - connection: simulator?bus=bank-master&protocol=pace-modbus\n", "once", "--json");
+        Assert.Equal(2, exit);
+        Assert.Contains("bus=bank-master is not allowed for pace-modbus", error, StringComparison.Ordinal);
     }
 
     private static void AssertEveryPackRead(SimulatedBmsOptions options, IReadOnlyList<JsonElement> packs)

@@ -95,7 +95,7 @@ public sealed class ReplyClassifierTests
     public void Bad_frames_at_one_speed_and_answers_at_another_name_the_speed_to_use()
     {
         var target = ProbeTarget.For(new SerialConnectionSpec("/dev/ttyUSB0"), "/dev/serial/by-id/usb-FTDI_FT232R-if00-port0");
-        var pace = BmsDialects.Pace;
+        var pace = KnownDialects.Pace;
         ProbeAttempt[] attempts =
         [
             new(target.Name, 9600, "pace", 1, ProbeOutcome.BadFrame, "checksum: CHKSUM is 1234, computed 4321", "~25014642E002FFFD05\r"),

@@ -95,6 +95,8 @@ public sealed class DashboardStructureTests
         Assert.True(contract.Count >= 30, $"only {contract.Count} names read from METRICS.md");
         using var sink = new PrometheusSink(Metrics.NewCustomRegistry(), new LabelFormatter(0, 0), "1", new FakeTimeProvider(), []);
         await sink.PublishAsync(TestSnapshots.Bank("main", 1), CancellationToken.None);
+        // A battery whose bank master reports the stack's totals: the stack families are served for it.
+        await sink.PublishAsync(TestSnapshots.Bank("rack", 1) with { Stack = TestSnapshots.Stack() }, CancellationToken.None);
         string text = Encoding.UTF8.GetString((await sink.GetRenderedAsync(CancellationToken.None)).Plain);
         var served = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
 

@@ -61,6 +61,10 @@ public sealed class PrometheusSinkTests
         "pace_bms_charged_watt_hours_total use base unit \"seconds\" instead of \"hours\"",
         "pace_bms_discharged_watt_hours_total use base unit \"seconds\" instead of \"hours\"",
         "pace_bms_cycle_count non-histogram and non-summary metrics should not have \"_count\" suffix",
+        "pace_bms_stack_capacity_design_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_stack_capacity_full_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_stack_capacity_remaining_amp_hours use base unit \"seconds\" instead of \"hours\"",
+        "pace_bms_stack_cycle_count non-histogram and non-summary metrics should not have \"_count\" suffix",
     ];
 
     [Fact]
@@ -152,6 +156,34 @@ public sealed class PrometheusSinkTests
         Assert.Contains("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"1\"}", series.Keys);
         Assert.Contains("pace_bms_pack_voltage_volts{battery=\"shed\",pack=\"3\"}", series.Keys);
         Assert.Equal(1, series["pace_bms_packs_decoded{battery=\"main\"}"]);
+    }
+
+    [Fact]
+    public async Task A_bank_masters_stack_totals_are_battery_series_without_a_pack_label_and_go_when_the_summary_does()
+    {
+        using var sink = NewSink();
+        var stack = TestSnapshots.Stack();
+        var series = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("main", 2) with { Stack = stack }));
+
+        var values = stack.Values;
+        Assert.Equal(values.VoltageVolts, series["pace_bms_stack_voltage_volts{battery=\"main\"}"]);
+        Assert.Equal(values.CurrentAmperes, series["pace_bms_stack_current_amperes{battery=\"main\"}"]);
+        Assert.Equal(-69.225, series["pace_bms_stack_power_watts{battery=\"main\"}"]);
+        Assert.Equal(values.StateOfChargeRatio, series["pace_bms_stack_state_of_charge_ratio{battery=\"main\"}"]);
+        Assert.Equal(values.StateOfHealthRatio, series["pace_bms_stack_state_of_health_ratio{battery=\"main\"}"]);
+        Assert.Equal(values.RemainingAmpHours, series["pace_bms_stack_capacity_remaining_amp_hours{battery=\"main\"}"]);
+        Assert.Equal(values.FullAmpHours, series["pace_bms_stack_capacity_full_amp_hours{battery=\"main\"}"]);
+        Assert.Equal(values.DesignAmpHours, series["pace_bms_stack_capacity_design_amp_hours{battery=\"main\"}"]);
+        Assert.Equal(64, series["pace_bms_stack_cycle_count{battery=\"main\"}"]);
+        Assert.Equal(3, series["pace_bms_stack_packs{battery=\"main\"}"]);
+        Assert.Equal(10, series.Keys.Count(k => k.StartsWith("pace_bms_stack_", StringComparison.Ordinal)));
+
+        // A master that sends no SOH gets no SOH series; one that stopped answering loses them all, the packs stay.
+        var withoutSoh = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("main", 2) with { Stack = stack with { Values = values with { StateOfHealthRatio = null } } }));
+        Assert.DoesNotContain("pace_bms_stack_state_of_health_ratio{battery=\"main\"}", withoutSoh.Keys);
+        var gone = Exposition.Parse(await PublishAsync(sink, TestSnapshots.Bank("main", 2)));
+        Assert.DoesNotContain(gone.Keys, k => k.StartsWith("pace_bms_stack_", StringComparison.Ordinal));
+        Assert.Contains("pace_bms_pack_voltage_volts{battery=\"main\",pack=\"2\"}", gone.Keys);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using BmsPace.Polling;
 using BmsPace.Protocol.Readings;
+using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Tests.Prometheus;
 
@@ -52,7 +53,7 @@ internal static class TestSnapshots
     }
 
     /// <summary>Cell 2 warns high, sensor 1 warns low, cell 4 balancing; charge and discharge FETs on, charging.</summary>
-    public static AlarmPack Alarm(int pack, int cells = 16, int sensors = 6, byte protect1 = 0, byte fault = 0, byte warn1 = 0) => new()
+    public static AlarmPack Alarm(int pack, int cells = 16, int sensors = 6, byte protect1 = 0, byte fault = 0, byte warn1 = 0) => PaceStatusBytes.WithNamedViews(new AlarmPack
     {
         Pack = pack,
         CellWarnings = [.. Enumerable.Range(1, cells).Select(c => c == 2 ? (byte)0x02 : (byte)0x00)],
@@ -70,7 +71,7 @@ internal static class TestSnapshots
         WarnState1 = warn1,
         WarnState2 = 0,
         TailHex = "",
-    };
+    });
 
     public static PackState StalePack(int pack, DateTimeOffset? lastSuccess = null) => new()
     {
@@ -111,6 +112,17 @@ internal static class TestSnapshots
     public static BatteryIdentity IdentityOfPack(int pack) => pack == 1
         ? new("P16S100A-21521-1.02", "2102011602018", "PACK0000001")
         : new("P16S100A-21521-1.02", $"21020116020{17 + pack:D2}", $"PACK00000{pack:D2}");
+
+    /// <summary>A bank master's summary with every stack value (a Seplos V3 EIA block of three 100 Ah packs).</summary>
+    public static StackState Stack(DateTimeOffset? at = null) => new()
+    {
+        Values = new StackReading
+        {
+            VoltageVolts = 53.25, CurrentAmperes = -1.3, StateOfChargeRatio = 0.456, StateOfHealthRatio = 0.99, RemainingAmpHours = 135.12,
+            FullAmpHours = 297.0, DesignAmpHours = 300.0, CycleCount = 64, PackCount = 3,
+        },
+        LastSuccess = at ?? Start,
+    };
 
     /// <summary>A bank of <paramref name="packs"/> fresh packs.</summary>
     public static BatterySnapshot Bank(string battery, int packs, int cells = 16, int sensors = 6, DateTimeOffset? at = null) =>

@@ -182,17 +182,19 @@ public class ModbusReplyEncoderTests
         // The summed current is one signed register of 0.01 A: a bank beyond +-327.67 A cannot be told.
         Stack.Where(stack => Math.Abs(stack.Sum(p => p.CurrentAmperes)) < 327).Sample(stack =>
         {
-            var reading = dialect.Read(Ask(dialect, dialect.RequestsFor(CommandKind.Analog, 1), stack, eg4Master: true));
-            Assert.False(reading.Pack.HasAnalog);
+            var reading = dialect.DecodeAnalog(Ask(dialect, dialect.RequestsFor(CommandKind.Analog, 1), stack, eg4Master: true));
+            Assert.Empty(reading.Packs);
             var summary = reading.Stack!;
             Assert.Equal(Math.Round(stack.Sum(p => p.CurrentAmperes), 2), summary.CurrentAmperes!.Value, 6);
-            Eg4LlDialect.UnwrapBank(summary, stack.Sum(p => p.FullAmpHours));
-            Assert.Equal(stack.Sum(p => p.FullAmpHours), summary.FullAmpHours!.Value, 6);
-            Assert.Equal(stack.Sum(p => p.RemainingAmpHours), summary.RemainingAmpHours!.Value, 6);
 
-            // The packs behind the master answer at 2..n+1.
-            var last = Assert.Single(dialect.DecodeAnalog(Ask(dialect, dialect.RequestsFor(CommandKind.Analog, (byte)(stack.Length + 1)), stack, eg4Master: true)).Packs);
-            Assert.Equal(stack[^1].CellVoltagesVolts.ToArray(), last.CellVoltagesVolts.ToArray());
+            // The packs behind the master answer at 2..n+1; with their full capacities the bank's are unwrapped.
+            var packs = Enumerable.Range(2, stack.Length)
+                .Select(slave => Assert.Single(dialect.DecodeAnalog(Ask(dialect, dialect.RequestsFor(CommandKind.Analog, (byte)slave), stack, eg4Master: true)).Packs))
+                .ToList();
+            Assert.Equal(stack[^1].CellVoltagesVolts.ToArray(), packs[^1].CellVoltagesVolts.ToArray());
+            var completed = dialect.CompleteStack(summary, packs);
+            Assert.Equal(stack.Sum(p => p.FullAmpHours), completed.FullAmpHours!.Value, 6);
+            Assert.Equal(stack.Sum(p => p.RemainingAmpHours), completed.RemainingAmpHours!.Value, 6);
         }, iter: 20);
     }
 

@@ -316,7 +316,7 @@ public class SimulatedBmsTests
     [Fact]
     public void An_EG4_pack_without_six_sensors_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = BmsDialects.Eg4, Temperatures = 4 }));
+        var error = Assert.Throws<ArgumentException>(() => new SimulatedBms(new SimulatedBmsOptions { Dialect = KnownDialects.Eg4, Temperatures = 4 }));
         Assert.Contains("temps=4", error.Message, StringComparison.Ordinal);
     }
 

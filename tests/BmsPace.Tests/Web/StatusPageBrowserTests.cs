@@ -158,6 +158,76 @@ public sealed class StatusPageBrowserTests
         }
     }
 
+    /// <summary>
+    /// A Modbus battery on the page: an EG4 LL v2 bank whose unit 1 is the bank master, and a stand-alone Seplos V3 pack
+    /// at address 0 with its bank blocks, every flag raised. Each pack's cells, figures and flags equal the status JSON
+    /// and /metrics, the master is no pack card, and the battery's totals are the master's own (the JSON's
+    /// <c>stack</c>, the <c>pace_bms_stack_*</c> series), not the packs summed.
+    /// </summary>
+    [Theory]
+    [InlineData("eg4-ll", 3, true)]
+    [InlineData("seplos-v3", 1, false)]
+    public async Task A_modbus_batterys_cells_flags_and_bank_master_totals_on_the_page_equal_the_status_json_and_metrics(string family, int packs, bool bankMaster)
+    {
+        Assert.True(BmsPace.Protocol.Dialects.BmsDialects.TryFind(family, out var dialect));
+        var simulated = new SimulatedBmsOptions
+        {
+            Dialect = dialect, Packs = packs, Seed = 3, TimeScale = 0, EveryFlagRaised = true,
+            Bus = bankMaster ? BmsPace.Protocol.Simulation.SimulatedBus.BankMaster : BmsPace.Protocol.Simulation.SimulatedBus.Master,
+        };
+        var addresses = ((BmsPace.Protocol.Modbus.ModbusDialect)dialect).SimulatedSlaves(packs, bankMaster);
+        var packNumbers = (bankMaster ? addresses.Skip(1) : addresses).Select(a => Math.Max(1, (int)a)).ToList();
+        await using var server = SimulatorTcpServer.Start(new SimulatedBms(simulated), new IPEndPoint(IPAddress.Loopback, 0));
+        await using var host = await RunningHost.StartAsync(new BmsPace.Configuration.BmsPaceOptions
+        {
+            ScanInterval = StatusPageRig.Scan,
+            RequestTimeout = TimeSpan.FromMilliseconds(400),
+            RequestGap = TimeSpan.Zero,
+            Console = new BmsPace.Configuration.ConsoleOptions { Enabled = false },
+            Batteries =
+            [
+                new BmsPace.Configuration.BatteryOptions
+                {
+                    Name = "rack", Connection = new BmsPace.Configuration.TcpConnectionSpec("127.0.0.1", server.EndPoint.Port), Protocol = family,
+                    Address = addresses[0], Packs = [.. addresses.Select(a => (int)a)],
+                },
+            ],
+        });
+        using var http = new HttpClient { BaseAddress = host.Address };
+        await Eventually.TrueAsync(async () => Fresh(await StatusAsync(http)), "the battery fresh");
+
+        using var driver = Browser.Start(1280, 900);
+        driver.Navigate().GoToUrl(host.Address);
+        await Browser.UntilAsync(() => PageReading.LinkState(driver) == "live" && PageReading.Numbers(driver, "rack", packNumbers[^1]).Count > 0, "the page live", TimeSpan.FromSeconds(30));
+        var status = await StatusAsync(http);
+        var series = Exposition.Parse(await http.GetStringAsync("metrics"));
+
+        int compared = packNumbers.Sum(pack => ComparePack(driver, status, series, "rack", pack));
+        Assert.True(compared >= packs * (16 + 10), $"only {compared} numbers compared");
+        Assert.All(packNumbers, pack => Assert.NotEmpty(PageReading.Flags(driver, "rack", pack)));
+        var cards = driver.FindElements(By.CssSelector("section[aria-labelledby='b-rack'] article[data-pack]")).Select(a => int.Parse(a.GetAttribute("data-pack")!, CultureInfo.InvariantCulture));
+        Assert.Equal(packNumbers, cards.Order());
+
+        var stack = status.GetProperty("batteries")[0].GetProperty("stack");
+        var totals = (IEnumerable<object>)((IJavaScriptExecutor)driver).ExecuteScript(
+            "return Array.from(document.querySelectorAll(\"section[aria-labelledby='b-rack'] dl.totals[data-source='stack'] data[data-field]\")).map(e => [e.dataset.field, e.value])")!;
+        var shown = totals.Select(o => ((IEnumerable<object>)o).Select(x => (string)x).ToArray()).ToDictionary(a => a[0], a => double.Parse(a[1], CultureInfo.InvariantCulture));
+        var metricOfStackKey = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["voltage_volts"] = "pace_bms_stack_voltage_volts", ["current_amperes"] = "pace_bms_stack_current_amperes",
+            ["power_watts"] = "pace_bms_stack_power_watts", ["state_of_charge_ratio"] = "pace_bms_stack_state_of_charge_ratio",
+            ["remaining_amp_hours"] = "pace_bms_stack_capacity_remaining_amp_hours", ["full_amp_hours"] = "pace_bms_stack_capacity_full_amp_hours",
+        };
+        Assert.Equal(metricOfStackKey.Keys.Order(), shown.Keys.Order());
+        foreach (var (key, value) in shown)
+        {
+            Assert.True(value == stack.GetProperty(key).GetDouble(), $"stack {key}: page {value}, JSON {stack.GetProperty(key)}");
+            Assert.True(value == series[$"{metricOfStackKey[key]}{{battery=\"rack\"}}"], $"stack {key}: page {value}, metrics");
+        }
+
+        Browser.Keep(driver, $"modbus-{family}");
+    }
+
     private static bool Fresh(JsonElement status) =>
         status.GetProperty("batteries").EnumerateArray().All(b => b.GetProperty("state").GetString() == "fresh");
 

@@ -132,7 +132,7 @@ internal sealed class StatusPageRig : IAsyncDisposable
     {
         var clock = new FreezableClock();
         var pace = new ProtectingBms(new RecordedBms(new SimulatedBmsOptions { Packs = 3 }, clock));
-        var seplos = new SilenceableBms(new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = BmsDialects.Seplos }, clock));
+        var seplos = new SilenceableBms(new SimulatedBms(new SimulatedBmsOptions { Packs = 1, Dialect = KnownDialects.Seplos }, clock));
         var paceServer = SimulatorTcpServer.Start(pace, new IPEndPoint(IPAddress.Loopback, 0));
         var seplosServer = SimulatorTcpServer.Start(seplos, new IPEndPoint(IPAddress.Loopback, 0));
         var rig = new StatusPageRig(clock, pace, seplos, paceServer, seplosServer, ProcessRunner.FreePort(), webConfigFile);

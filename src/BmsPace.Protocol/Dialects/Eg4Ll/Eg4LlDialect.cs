@@ -119,18 +119,18 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
     /// <summary>
     /// The master's bank remaining and full capacities wrap at 655.36 Ah (MODBUS.md section 2), and the bank SOC
     /// beside them cannot tell the wrap count (498 / 840 Ah and 2464.08 / 4116.80 Ah are both 59 %). With an estimate
-    /// of the bank's full capacity (the sum of the packs' own full capacities, read from the slaves) the wrap counts
-    /// are found and checked against the SOC: the capacities are set only when the pair fits it within one percent
-    /// point. Without an estimate, or when nothing fits, they stay unset: a wrong capacity is worse than none.
+    /// of the bank's full capacity (the sum of the packs' own full capacities, read from the slaves in the same cycle)
+    /// the wrap counts are found and checked against the SOC: the capacities are set only when the pair fits it within
+    /// one percent point. Without packs, or when nothing fits, they stay unset: a wrong capacity is worse than none.
     /// </summary>
-    public static void UnwrapBank(ModbusValues stack, double fullEstimateAmpHours)
+    public override StackReading CompleteStack(StackReading stack, IReadOnlyList<AnalogPack> packs)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        if (UnwrapBank(Value(stack, WrappedRemaining), Value(stack, WrappedFull), stack.StateOfChargeRatio, fullEstimateAmpHours) is var (remaining, full))
-        {
-            stack.RemainingAmpHours = remaining;
-            stack.FullAmpHours = full;
-        }
+        ArgumentNullException.ThrowIfNull(packs);
+        double estimate = packs.Where(p => !p.Offline).Sum(p => p.FullAmpHours);
+        return UnwrapBank(Value(stack.DialectValues, WrappedRemaining), Value(stack.DialectValues, WrappedFull), stack.StateOfChargeRatio, estimate) is var (remaining, full)
+            ? stack with { RemainingAmpHours = remaining, FullAmpHours = full }
+            : stack;
     }
 
     internal static (double Remaining, double Full)? UnwrapBank(double? remaining, double? full, double? stateOfCharge, double fullEstimate)
@@ -147,13 +147,13 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
             : null;
     }
 
-    private static double? Value(ModbusValues values, string name) =>
-        values.DialectValues.Where(v => v.Name == name).Select(v => (double?)v.Value).FirstOrDefault();
+    private static double? Value(IEnumerable<DialectValue> values, string name) =>
+        values.Where(v => v.Name == name).Select(v => (double?)v.Value).FirstOrDefault();
 
     /// <summary>MODBUS.md section 4: a cell count EG4 builds, and cells that add up to the pack voltage.</summary>
     protected override string? Implausibility(ModbusValues values)
     {
-        var cellCount = Value(values, "declared_cell_count");
+        var cellCount = Value(values.DialectValues, "declared_cell_count");
         if (cellCount is not (null or 4 or 8 or 15 or 16))
         {
             return $"register 36 (cell count) reads {cellCount}; EG4 packs have 4, 8, 15 or 16 cells";
@@ -179,6 +179,8 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
             .. Numbered(FlagFamily.Status, "status", (0, "charging"), (1, "discharging"), (2, "protecting"), (3, "current_limit"), (15, "heater_or_active")),
         ];
     }
+
+    public override bool HasBankMaster => true;
 
     /// <summary>With a bank master, unit 1 answers the bank summary and the packs follow from 2.</summary>
     public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => base.SimulatedSlaves(bankMaster ? packs + 1 : packs, bankMaster);

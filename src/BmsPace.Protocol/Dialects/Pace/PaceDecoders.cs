@@ -248,7 +248,7 @@ public static class PaceDecoders
     {
         var reader = new InfoReader(info, block.Start);
         var warnings = PackBlockOpening.ReadWarnings(ref reader);
-        return new AlarmPack
+        return PaceStatusBytes.WithNamedViews(new AlarmPack
         {
             Pack = pack,
             CellWarnings = warnings.Cells,
@@ -266,7 +266,7 @@ public static class PaceDecoders
             WarnState1 = reader.U8("warn state 1"),
             WarnState2 = reader.U8("warn state 2"),
             TailHex = Convert.ToHexString(reader.Bytes(block.TailLength, "tail")),
-        };
+        });
     }
 
     private static double? Ratio(int numerator, int denominator) => Resolution.Ratio(numerator, denominator);

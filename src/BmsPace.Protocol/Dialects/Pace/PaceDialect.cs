@@ -1,7 +1,7 @@
 namespace BmsPace.Protocol.Dialects.Pace;
 
 /// <summary>PACE "paceic" 0x25 (PROTOCOL.md sections 8-12): the layouts of <see cref="PaceDecoders"/>.</summary>
-internal sealed class PaceDialect : DialectBase
+internal sealed class PaceDialect : DialectBase, IBmsDialect
 {
     /// <summary>The <c>protocol</c> name, which <see cref="PaceDecoders"/> puts on its readings.</summary>
     internal const string DialectName = "pace";
@@ -22,7 +22,12 @@ internal sealed class PaceDialect : DialectBase
 
     public override int TemperatureOffsetDeciKelvin => 2730;
 
-    public override FrozenSet<byte> ReadOnlyCid2s => ReadOnlyCommandSet.PaceReads;
+    /// <summary>PACE 0x25 reads: telemetry, identity, capacity, clock, and the configuration reads of section 12.7.</summary>
+    public override FrozenSet<byte> ReadOnlyCid2s { get; } = new byte[]
+    {
+        0x42, 0x44, 0x90, 0xA6, 0xB1, 0xC1, 0xC2,
+        0xA0, 0xA1, 0xAF, 0xB6, 0xD1, 0xD3, 0xD5, 0xD7, 0xD9, 0xDB, 0xDD, 0xDF, 0xE1, 0xE3, 0xE5, 0xE7, 0xEB, 0xED,
+    }.ToFrozenSet();
 
     public override ImmutableArray<CommandKind> Commands { get; } =
     [
@@ -33,6 +38,17 @@ internal sealed class PaceDialect : DialectBase
     public override ImmutableArray<CommandKind> IdentityCommands { get; } = [CommandKind.SoftwareVersion, CommandKind.SerialNumber];
 
     public override ImmutableArray<FlagDefinition> Flags => PaceFlagTable.All;
+
+    /// <summary>The twelve bytes in two lines, by the short names of PROTOCOL.md 11.2.</summary>
+    public IEnumerable<string> DescribeStatus(AlarmPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        return
+        [
+            string.Create(CultureInfo.InvariantCulture, $"charge current {pack.ChargeCurrentWarning:X2}, pack voltage {pack.PackVoltageWarning:X2}, discharge current {pack.DischargeCurrentWarning:X2}"),
+            string.Create(CultureInfo.InvariantCulture, $"protect {pack.ProtectState1:X2} {pack.ProtectState2:X2}, instruction {pack.InstructionState:X2}, control {pack.ControlState:X2}, fault {pack.FaultState:X2}, balance {pack.BalanceState1:X2} {pack.BalanceState2:X2}, warn {pack.WarnState1:X2} {pack.WarnState2:X2}"),
+        ];
+    }
 
     public override TemperatureRole RoleOfSensor(int index, int count) => TemperatureRoles.Of(index, count);
 

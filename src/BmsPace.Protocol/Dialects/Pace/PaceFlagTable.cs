@@ -13,36 +13,36 @@ public static class PaceFlagTable
     private static ImmutableArray<FlagDefinition> Build()
     {
         var all = ImmutableArray.CreateBuilder<FlagDefinition>();
-        void Byte(FlagFamily family, StatusByte source, params string?[] namesByBit)
+        void Byte(FlagFamily family, string field, params string?[] namesByBit)
         {
             for (int bit = 0; bit < namesByBit.Length; bit++)
             {
                 if (namesByBit[bit] is { } name)
                 {
-                    all.Add(new FlagDefinition(family, name, source, bit));
+                    all.Add(new FlagDefinition(family, name, field, bit));
                 }
             }
         }
 
-        Byte(FlagFamily.Protection, StatusByte.ProtectState1,
+        Byte(FlagFamily.Protection, "protect_state_1",
             "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
             "charge_overcurrent", "discharge_overcurrent", "short_circuit", "charger_overvoltage");
-        Byte(FlagFamily.Protection, StatusByte.ProtectState2,
+        Byte(FlagFamily.Protection, "protect_state_2",
             "charge_overtemperature", "discharge_overtemperature", "charge_undertemperature", "discharge_undertemperature",
             "mosfet_overtemperature", "environment_overtemperature", "environment_undertemperature", null);
-        Byte(FlagFamily.Warning, StatusByte.WarnState1,
+        Byte(FlagFamily.Warning, "warn_state_1",
             "cell_overvoltage", "cell_undervoltage", "pack_overvoltage", "pack_undervoltage",
             "charge_overcurrent", "discharge_overcurrent", null, null);
-        Byte(FlagFamily.Warning, StatusByte.WarnState2,
+        Byte(FlagFamily.Warning, "warn_state_2",
             "charge_overtemperature", "discharge_overtemperature", "charge_undertemperature", "discharge_undertemperature",
             "environment_overtemperature", "environment_undertemperature", "mosfet_overtemperature", "low_capacity");
-        Byte(FlagFamily.Fault, StatusByte.FaultState,
+        Byte(FlagFamily.Fault, "fault_state",
             "charge_mosfet", "discharge_mosfet", "temperature_sensor", "communication",
             "cell", "sampling", "current_limiting", "heating_film");
-        Byte(FlagFamily.Status, StatusByte.InstructionState,
+        Byte(FlagFamily.Status, "instruction_state",
             "current_limit", "charge_fet", "discharge_fet", "discharging",
             "reverse_connection", "charging", "shutdown", "heater");
-        Byte(FlagFamily.Status, StatusByte.ProtectState2, null, null, null, null, null, null, null, "fully_charged");
+        Byte(FlagFamily.Status, "protect_state_2", null, null, null, null, null, null, null, "fully_charged");
         return all.ToImmutable();
     }
 }

@@ -207,6 +207,9 @@ public sealed class SeplosV3Dialect : ModbusDialect
         ];
     }
 
+    /// <summary>The bank blocks are the bus master's, at address 0 (MODBUS.md section 3).</summary>
+    protected override bool AnswersStackAt(byte slave) => slave == 0;
+
     /// <summary>One pack alone answers at 0 (with the bank blocks); several from 1.</summary>
     public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => packs == 1 ? [0] : base.SimulatedSlaves(packs, bankMaster);
 

@@ -33,6 +33,11 @@ public sealed class ConsoleEchoSink(TextWriter output, TimeProvider time) : IRea
                 await output.WriteLineAsync(line);
             }
 
+            foreach (string line in snapshot.Stack is { } stack ? ConsoleLines.Fill(PackSummary.StackHead, PackSummary.StackSegments(stack.Values)) : [])
+            {
+                await output.WriteLineAsync(line);
+            }
+
             foreach (var pack in snapshot.Packs)
             {
                 foreach (string line in PackSummary.Lines(snapshot.Battery, pack))

@@ -91,6 +91,33 @@ public static class PackSummary
         return segments;
     }
 
+    /// <summary>The head of the stack line: the totals are the bank master's own, not the packs summed.</summary>
+    public const string StackHead = "  stack (bank master): ";
+
+    /// <summary>A bank master's totals, what it sends of them: voltage, current, power, SOC, SOH, capacities, pack count.</summary>
+    public static List<string> StackSegments(StackReading stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        var segments = new List<string>();
+        void Add(FormattableString text, bool sent)
+        {
+            if (sent)
+            {
+                segments.Add(FormattableString.Invariant(text));
+            }
+        }
+
+        Add($"{stack.VoltageVolts:0.00} V", stack.VoltageVolts is not null);
+        Add($"{stack.CurrentAmperes:0.00} A", stack.CurrentAmperes is not null);
+        Add($"{stack.PowerWatts:0.0} W", stack.PowerWatts is not null);
+        Add($"SOC {Percent(stack.StateOfChargeRatio)}", stack.StateOfChargeRatio is not null);
+        Add($"SOH {Percent(stack.StateOfHealthRatio)}", stack.StateOfHealthRatio is not null);
+        Add($"remaining {stack.RemainingAmpHours:0.00} Ah", stack.RemainingAmpHours is not null);
+        Add($"full {stack.FullAmpHours:0.00} Ah", stack.FullAmpHours is not null);
+        Add($"{stack.PackCount} packs", stack.PackCount is not null);
+        return segments;
+    }
+
     /// <summary>The battery-level line: link state and what the cycle cost.</summary>
     public static string BatteryLine(BatterySnapshot snapshot)
     {

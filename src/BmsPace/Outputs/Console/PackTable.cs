@@ -30,6 +30,11 @@ public static class PackTable
             text.AppendLine("  alarm/status: NO ANSWER");
         }
 
+        if (snapshot.Stack is { } stack)
+        {
+            AppendLines(text, ConsoleLines.Fill(PackSummary.StackHead, PackSummary.StackSegments(stack.Values)));
+        }
+
         var packs = result.AnalogPacks;
         if (packs.Count == 0)
         {

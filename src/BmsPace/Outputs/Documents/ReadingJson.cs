@@ -55,6 +55,39 @@ public static class ReadingJson
         }
     }
 
+    /// <summary>
+    /// <c>"stack"</c>: a bank master's totals under the pack object's names (<c>null</c> where the master sends no such
+    /// value), its own values and raw status words; <c>"stack": null</c> where the battery has no bank master.
+    /// </summary>
+    public static void WriteStack(Utf8JsonWriter writer, StackReading? stack)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (stack is null)
+        {
+            writer.WriteNull("stack");
+            return;
+        }
+
+        writer.WriteStartObject("stack");
+        JsonParts.WriteNumber(writer, "voltage_volts", stack.VoltageVolts, omitMissing: false);
+        JsonParts.WriteNumber(writer, "current_amperes", stack.CurrentAmperes, omitMissing: false);
+        JsonParts.WriteNumber(writer, "power_watts", stack.PowerWatts, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_charge_ratio", stack.StateOfChargeRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "state_of_health_ratio", stack.StateOfHealthRatio, omitMissing: false);
+        JsonParts.WriteNumber(writer, "remaining_amp_hours", stack.RemainingAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "full_amp_hours", stack.FullAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "design_amp_hours", stack.DesignAmpHours, omitMissing: false);
+        JsonParts.WriteNumber(writer, "cycle_count", stack.CycleCount, omitMissing: false);
+        JsonParts.WriteNumber(writer, "pack_count", stack.PackCount, omitMissing: false);
+        foreach (var value in stack.DialectValues)
+        {
+            JsonParts.WriteNumber(writer, value.Name, double.IsFinite(value.Value) ? value.Value : null, omitMissing: false);
+        }
+
+        JsonParts.WriteStatusAndBalancing(writer, stack.Status, null);
+        writer.WriteEndObject();
+    }
+
     /// <summary><c>{"error": REASON, "detail": ...}</c>, with <c>rtn</c> and <c>rtn_meaning</c> for an RTN failure.</summary>
     public static void WriteError(Utf8JsonWriter writer, PaceProtocolException failure) =>
         JsonParts.WriteError(writer, failure, failure.ReturnCode, ReturnCodes.Describe);

@@ -1,6 +1,6 @@
 using System.Globalization;
+using BmsPace.Protocol.Dialects;
 using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Outputs.Documents;
 
@@ -33,19 +33,15 @@ public static class ReadingText
         output.WriteLine(Invariant($"  user-defined P {pack.UserDefinedP}, tail {(pack.TailHex.Length == 0 ? "none" : $"{pack.TailHex.Length / 2} bytes {pack.TailHex}")}"));
     }
 
-    public static void WriteAlarmPack(TextWriter output, AlarmPack pack)
+    /// <summary>One alarm pack, its status bytes as <paramref name="dialect"/> groups them.</summary>
+    public static void WriteAlarmPack(TextWriter output, AlarmPack pack, IBmsDialect dialect)
     {
         output.WriteLine(Invariant($"pack {pack.Pack}"));
         output.WriteLine(Invariant($"  cell warnings ({pack.CellCount}): {string.Join(' ', pack.CellWarnings.Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}"));
         output.WriteLine(Invariant($"  temperature warnings ({pack.TemperatureCount}): {string.Join(' ', pack.TemperatureWarnings.Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))}"));
-        if (pack.FlagDefinitions == PaceFlagTable.All)
+        foreach (var line in dialect.DescribeStatus(pack))
         {
-            output.WriteLine(Invariant($"  charge current {pack.ChargeCurrentWarning:X2}, pack voltage {pack.PackVoltageWarning:X2}, discharge current {pack.DischargeCurrentWarning:X2}"));
-            output.WriteLine(Invariant($"  protect {pack.ProtectState1:X2} {pack.ProtectState2:X2}, instruction {pack.InstructionState:X2}, control {pack.ControlState:X2}, fault {pack.FaultState:X2}, balance {pack.BalanceState1:X2} {pack.BalanceState2:X2}, warn {pack.WarnState1:X2} {pack.WarnState2:X2}"));
-        }
-        else
-        {
-            output.WriteLine(Invariant($"  status: {string.Join(", ", pack.Status.Select(s => Invariant($"{s.Name} {s.Value:X2}")))}"));
+            output.WriteLine("  " + line);
         }
 
         output.WriteLine(Invariant($"  balancing cells: {(pack.BalancingCells.IsEmpty ? "none" : string.Join(", ", pack.BalancingCells))}"));

@@ -8,7 +8,8 @@ namespace BmsPace.Outputs.Influx;
 /// Turns one battery snapshot into the points of METRICS.md "InfluxDB line protocol": per fresh pack one
 /// <c>pace_bms_pack</c>, one <c>pace_bms_cell</c> per cell, one <c>pace_bms_temperature</c> per sensor and one
 /// <c>pace_bms_flags</c>, all stamped with the poll time; together they carry what /metrics has for the pack
-/// (identity, energy counters, packs reported and decoded, warning codes, sensor roles). Pure.
+/// (identity, energy counters, packs reported and decoded, warning codes, sensor roles); and where a bank master reports
+/// the stack's totals, one <c>pace_bms_stack</c> per battery. Pure.
 /// </summary>
 /// <remarks>
 /// Stale packs, packs not read in this cycle (still fresh within <c>stale_after_cycles</c>) and offline blocks (an
@@ -22,9 +23,19 @@ public static class SnapshotPoints
     public const string CellMeasurement = "pace_bms_cell";
     public const string TemperatureMeasurement = "pace_bms_temperature";
     public const string FlagsMeasurement = "pace_bms_flags";
+    public const string StackMeasurement = "pace_bms_stack";
 
     public static IEnumerable<InfluxPoint> From(BatterySnapshot snapshot, LabelFormatter labels)
     {
+        // The stack's totals as its bank master reports them, only when read in this cycle (a kept one is no new reading).
+        if (snapshot.Stack is { ReadThisCycle: true } stack && StackFields(stack.Values) is { Count: > 0 } stackFields)
+        {
+            var stackTags = snapshot.Protocol is { } stackProtocol
+                ? Tags(("battery", snapshot.Battery), ("protocol", stackProtocol))
+                : Tags(("battery", snapshot.Battery));
+            yield return new InfluxPoint(StackMeasurement, stackTags, stackFields, snapshot.Timestamp);
+        }
+
         foreach (var pack in snapshot.Packs)
         {
             // A pack that missed this cycle but is not stale yet still carries its previous reading (Prometheus keeps
@@ -140,6 +151,39 @@ public static class SnapshotPoints
         fields.Add(new("serial_number", InfluxFieldValue.String(identity.BmsSerial ?? "")));
         fields.Add(new("pack_serial_number", InfluxFieldValue.String(identity.PackSerial ?? "")));
         fields.Add(new("protocol_version", InfluxFieldValue.String(snapshot.ProtocolVersion)));
+        return fields;
+    }
+
+    /// <summary>The stack's fields under the pack point's names, only those the bank master sends.</summary>
+    private static List<KeyValuePair<string, InfluxFieldValue>> StackFields(StackReading stack)
+    {
+        var fields = new List<KeyValuePair<string, InfluxFieldValue>>(10);
+        void Float(string name, double? value)
+        {
+            if (value is { } number)
+            {
+                fields.Add(new(name, InfluxFieldValue.Float(number)));
+            }
+        }
+
+        Float("voltage_volts", stack.VoltageVolts);
+        Float("current_amperes", stack.CurrentAmperes);
+        Float("power_watts", stack.PowerWatts);
+        Float("soc_ratio", stack.StateOfChargeRatio);
+        Float("soh_ratio", stack.StateOfHealthRatio);
+        Float("remaining_amp_hours", stack.RemainingAmpHours);
+        Float("full_amp_hours", stack.FullAmpHours);
+        Float("design_amp_hours", stack.DesignAmpHours);
+        if (stack.CycleCount is { } cycles)
+        {
+            fields.Add(new("cycle_count", InfluxFieldValue.Integer(cycles)));
+        }
+
+        if (stack.PackCount is { } packCount)
+        {
+            fields.Add(new("pack_count", InfluxFieldValue.Integer(packCount)));
+        }
+
         return fields;
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using BmsPace.Outputs.Documents;
 using BmsPace.Protocol.Readings;
-using BmsPace.Protocol.Dialects.Pace;
 
 namespace BmsPace.Outputs.Mqtt;
 
@@ -58,7 +57,8 @@ public sealed class HomeAssistantDiscovery
             components => WritePackComponents(components, identity), sizeHint: 32 * 1024);
     }
 
-    public byte[] Link(string battery, string protocol)
+    /// <param name="stack">The battery has a bank master reporting the stack's totals: its sensors go on the link device.</param>
+    public byte[] Link(string battery, string protocol, bool stack)
     {
         var device = new Device(_topics.LinkId(battery), $"{battery} BMS link", PackMaker.ManufacturerOf(protocol),
             $"BMS link ({protocol})", _exporterVersion, Serial: null, ViaDevice: null);
@@ -69,6 +69,15 @@ public sealed class HomeAssistantDiscovery
             components.Sensor("packs_decoded", "Packs decoded", null, "measurement", null, Number("value_json.packs_decoded"), diagnostic: true);
             components.Sensor("poll_duration", "Poll duration", "duration", "measurement", "s", Number("value_json.poll_duration_seconds"), diagnostic: true);
             components.Sensor("request_failures", "Request failures", null, "total_increasing", null, Number("value_json.request_failures"), diagnostic: true);
+            if (stack)
+            {
+                components.Sensor("stack_state_of_charge", "Stack state of charge", "battery", "measurement", "%", Percent("value_json.stack.state_of_charge_ratio"));
+                components.Sensor("stack_voltage", "Stack voltage", "voltage", "measurement", "V", Number("value_json.stack.voltage_volts"));
+                components.Sensor("stack_current", "Stack current", "current", "measurement", "A", Number("value_json.stack.current_amperes"));
+                components.Sensor("stack_power", "Stack power", "power", "measurement", "W", Number("value_json.stack.power_watts"));
+                components.Sensor("stack_remaining_capacity", "Stack remaining capacity", null, "measurement", "Ah", Number("value_json.stack.remaining_amp_hours"));
+                components.Sensor("stack_full_capacity", "Stack full capacity", null, "measurement", "Ah", Number("value_json.stack.full_amp_hours"));
+            }
         });
     }
 

@@ -215,7 +215,7 @@ public sealed class MqttSink : BackgroundService, IReadingSink
         session.Availability.Clear();
         foreach (var snapshot in _latest.Values)
         {
-            await AnnounceLinkAsync(client, session, snapshot.Battery, PackMaker.ProtocolOf(snapshot), cancellationToken);
+            await AnnounceLinkAsync(client, session, snapshot.Battery, PackMaker.ProtocolOf(snapshot), snapshot.Stack is not null, cancellationToken);
             var available = snapshot.Packs.Where(MqttStatePayloads.IsAvailable).Select(p => p.Pack).ToHashSet();
             foreach (var ((battery, pack), identity) in _identities.Where(entry => entry.Key.Battery == snapshot.Battery).ToList())
             {
@@ -229,7 +229,7 @@ public sealed class MqttSink : BackgroundService, IReadingSink
     {
         string battery = snapshot.Battery;
         string protocol = PackMaker.ProtocolOf(snapshot);
-        await AnnounceLinkAsync(client, session, battery, protocol, cancellationToken);
+        await AnnounceLinkAsync(client, session, battery, protocol, snapshot.Stack is not null, cancellationToken);
         var present = new HashSet<int>();
         foreach (var pack in snapshot.Packs)
         {
@@ -270,15 +270,17 @@ public sealed class MqttSink : BackgroundService, IReadingSink
         await SendAsync(client, _topics.BatteryState(battery), MqttStatePayloads.Battery(snapshot, protocol), _mqtt.RetainState, MqttQualityOfServiceLevel.AtMostOnce, "state", cancellationToken);
     }
 
-    private async Task AnnounceLinkAsync(IMqttClient client, Session session, string battery, string protocol, CancellationToken cancellationToken)
+    private async Task AnnounceLinkAsync(IMqttClient client, Session session, string battery, string protocol, bool stack, CancellationToken cancellationToken)
     {
-        if (!_mqtt.Discovery.Enabled || (session.Links.TryGetValue(battery, out string? sent) && sent == protocol))
+        // Announced again when the dialect changes or a bank master's stack sensors appear.
+        string announced = stack ? protocol + " with stack" : protocol;
+        if (!_mqtt.Discovery.Enabled || (session.Links.TryGetValue(battery, out string? sent) && sent == announced))
         {
             return;
         }
 
-        await SendAsync(client, _topics.LinkDiscovery(battery), _discovery.Link(battery, protocol), retain: true, MqttQualityOfServiceLevel.AtLeastOnce, "discovery", cancellationToken);
-        session.Links[battery] = protocol;
+        await SendAsync(client, _topics.LinkDiscovery(battery), _discovery.Link(battery, protocol, stack), retain: true, MqttQualityOfServiceLevel.AtLeastOnce, "discovery", cancellationToken);
+        session.Links[battery] = announced;
     }
 
     private async Task AnnouncePackAsync(IMqttClient client, Session session, string battery, int pack, PackIdentity identity, CancellationToken cancellationToken)

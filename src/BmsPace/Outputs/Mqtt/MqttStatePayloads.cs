@@ -44,7 +44,8 @@ internal static class MqttStatePayloads
 
     /// <summary>
     /// <c>{"timestamp", "up", "packs_reported", "packs_decoded", "protocol"}</c> plus what the link device shows:
-    /// <c>poll_duration_seconds</c> and <c>request_failures</c> (cumulative since start).
+    /// <c>poll_duration_seconds</c>, <c>request_failures</c> (cumulative since start) and <c>stack</c> (a bank master's
+    /// totals read this cycle, as in <c>once --json</c>; null otherwise).
     /// </summary>
     public static byte[] Battery(BatterySnapshot snapshot, string protocol)
     {
@@ -58,6 +59,8 @@ internal static class MqttStatePayloads
             json.WriteString("protocol", protocol);
             json.WriteNumber("poll_duration_seconds", Math.Round(snapshot.Duration.TotalSeconds, 3));
             json.WriteNumber("request_failures", snapshot.Counters.Failures.Values.Sum());
+            // A summary kept from an earlier cycle is not stamped with this one's time.
+            ReadingJson.WriteStack(json, snapshot.Stack is { ReadThisCycle: true } stack ? stack.Values : null);
             json.WriteEndObject();
         }, sizeHint: 256);
     }

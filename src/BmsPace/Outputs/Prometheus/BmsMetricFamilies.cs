@@ -71,6 +71,20 @@ public sealed class BmsMetricFamilies
             [FlagFamily.Status] = PackGauge("pace_bms_status", "1 while the alarm (0x44) instruction_state bit (or protect_state_2 bit 7 for fully_charged) is set, else 0.", BatteryPackFlag),
         };
         ControlState = PackGauge("pace_bms_control_state", "The raw alarm (0x44) control_state byte (0-255); exported raw because its bit polarity is disputed.", BatteryPack);
+        Gauge StackGauge(string name, string help) => factory.CreateGauge(name, help + " Only while a bank master reports it.", Battery, perPack);
+        _stackSeries =
+        [
+            (StackGauge("pace_bms_stack_voltage_volts", "The stack's voltage as its bank master reports it, in volts (an EG4 master: its lowest pack's voltage)."), s => s.VoltageVolts),
+            (StackGauge("pace_bms_stack_current_amperes", "The stack's current as its bank master reports it, in amperes; positive = charging."), s => s.CurrentAmperes),
+            (StackGauge("pace_bms_stack_power_watts", "The stack's voltage x current as its bank master reports them, in watts; positive = charging."), s => s.PowerWatts),
+            (StackGauge("pace_bms_stack_state_of_charge_ratio", "The stack's state of charge 0..1 as its bank master reports it."), s => s.StateOfChargeRatio),
+            (StackGauge("pace_bms_stack_state_of_health_ratio", "The stack's state of health as its bank master reports it, not clamped."), s => s.StateOfHealthRatio),
+            (StackGauge("pace_bms_stack_capacity_remaining_amp_hours", "The stack's remaining capacity as its bank master reports it, in amp-hours."), s => s.RemainingAmpHours),
+            (StackGauge("pace_bms_stack_capacity_full_amp_hours", "The stack's full-charge capacity as its bank master reports it, in amp-hours."), s => s.FullAmpHours),
+            (StackGauge("pace_bms_stack_capacity_design_amp_hours", "The stack's design capacity as its bank master reports it, in amp-hours."), s => s.DesignAmpHours),
+            (StackGauge("pace_bms_stack_cycle_count", "The stack's cycle count as its bank master reports it."), s => s.CycleCount),
+            (StackGauge("pace_bms_stack_packs", "The packs the bank master counts in its stack."), s => s.PackCount),
+        ];
         ChargedEnergy = factory.CreateCounter("pace_bms_charged_watt_hours_total",
             "Energy into the pack in watt-hours (the unit battery users read), integrated by the exporter from voltage x current between consecutive good reads.",
             BatteryPack, perPackCounter);
@@ -78,6 +92,11 @@ public sealed class BmsMetricFamilies
             "Energy out of the pack in watt-hours (the unit battery users read), integrated by the exporter from voltage x current between consecutive good reads.",
             BatteryPack, perPackCounter);
     }
+
+    private readonly (Gauge Family, Func<StackReading, double?> Value)[] _stackSeries;
+
+    /// <summary>The stack families (<c>pace_bms_stack_*</c>) with the values a bank master's summary holds for them (null: not sent).</summary>
+    public IEnumerable<(Gauge Family, double? Value)> StackSeries(StackReading stack) => _stackSeries.Select(s => (s.Family, s.Value(stack)));
 
     public Gauge Up { get; }
 

@@ -49,6 +49,9 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
     /// </summary>
     private readonly MemoryStream _renderBuffer = new(64 * 1024);
 
+    /// <summary>The pack number the stack's series are recorded under (packs are numbered from 1; a Seplos V3 pack at 0 is pack 1).</summary>
+    private const int StackSeriesKey = 0;
+
     /// <param name="batteries">The configured battery names: their link health series exist from the first scrape.</param>
     public PrometheusSink(CollectorRegistry registry, LabelFormatter labels, string exporterVersion, TimeProvider time, IEnumerable<string> batteries)
     {
@@ -230,6 +233,19 @@ public sealed class PrometheusSink : IReadingSink, IDisposable
             }
 
             WritePack(writer, battery, packLabel, snapshot, pack, pack.Analog!);
+        }
+
+        if (snapshot.Stack is { } stack)
+        {
+            // Battery-level series, kept under a pack number no pack has: they go (removed) when the summary does.
+            var writer = new PackWriter(current, StackSeriesKey);
+            foreach (var (family, value) in _metrics.StackSeries(stack.Values))
+            {
+                if (value is { } number)
+                {
+                    writer.Set(family.WithLabels(battery), number);
+                }
+            }
         }
 
         foreach (var (child, pack) in series.Children)

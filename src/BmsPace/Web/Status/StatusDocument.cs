@@ -125,6 +125,8 @@ public sealed class StatusDocument
         }
 
         json.WriteEndArray();
+        ReadingJson.WriteStack(json, snapshot?.Stack?.Values);
+        WriteTime(json, "stack_last_success", snapshot?.Stack?.LastSuccess);
         json.WriteEndObject();
     }
 

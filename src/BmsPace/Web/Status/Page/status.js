@@ -82,7 +82,13 @@
     list.appendChild(box);
   }
 
+  // The stack's totals: as its bank master reports them when it has one (battery.stack), else summed over the fresh packs.
   function totals(battery) {
+    var s = battery.stack;
+    if (s) {
+      return { voltage: s.voltage_volts, current: s.current_amperes, power: s.power_watts, remaining: s.remaining_amp_hours,
+        full: s.full_amp_hours, soc: s.state_of_charge_ratio, fromMaster: true };
+    }
     var packs = battery.packs.filter(function (p) { return p.fresh; });
     if (!packs.length) return null;
     var t = { voltage: 0, current: 0, power: 0, remaining: 0, full: 0 };
@@ -137,17 +143,22 @@
     var t = totals(b);
     if (t) {
       var dl = el('dl', 'totals');
-      dl.setAttribute('aria-label', b.name + ' totals');
+      dl.setAttribute('aria-label', b.name + (t.fromMaster ? ' totals from the bank master' : ' totals'));
+      if (t.fromMaster) dl.dataset.source = 'stack';
+      // Figures from the bank master carry their stack key (data-field), like a pack's figures.
+      var field = function (key) { return t.fromMaster ? key : null; };
+      var why = 'the bank master does not send it';
       var socBox = el('div', 'soc-total');
-      add(socBox, el('dt', null, 'State of charge'), add(el('dd', 'socline'), socBar(t.soc, b.name + ' state of charge'), add(el('span', 'socval'), pct(t.soc))));
+      add(socBox, el('dt', null, t.fromMaster ? 'State of charge (bank master)' : 'State of charge'),
+        add(el('dd', 'socline'), socBar(t.soc, b.name + ' state of charge'), add(el('span', 'socval'), pct(t.soc, field('state_of_charge_ratio')))));
       dl.appendChild(socBox);
-      stat(dl, 'Voltage', num(t.voltage, 2, 'V'));
-      var cur = num(t.current, 1, 'A');
-      cur.appendChild(direction(t.current));
+      stat(dl, 'Voltage', num(t.voltage, 2, 'V', why, field('voltage_volts')));
+      var cur = num(t.current, 1, 'A', why, field('current_amperes'));
+      if (isNum(t.current)) cur.appendChild(direction(t.current));
       stat(dl, 'Current', cur);
-      stat(dl, 'Power', num(t.power, 0, 'W'));
-      stat(dl, 'Remaining', num(t.remaining, 1, 'Ah'));
-      stat(dl, 'Full', num(t.full, 1, 'Ah'));
+      stat(dl, 'Power', num(t.power, 0, 'W', why, field('power_watts')));
+      stat(dl, 'Remaining', num(t.remaining, 1, 'Ah', why, field('remaining_amp_hours')));
+      stat(dl, 'Full', num(t.full, 1, 'Ah', why, field('full_amp_hours')));
       sec.appendChild(dl);
     }
 
