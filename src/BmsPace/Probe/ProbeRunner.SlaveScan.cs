@@ -111,7 +111,9 @@ internal sealed partial class ProbeRunner
                     return null;
                 }
 
-                var result = await AttemptAsync(run, link, baud, group, (byte)address, SlaveScanTimeout(run), cancellationToken);
+                // No later listen can catch a late reply to the last address: it gets the full scan wait.
+                var wait = address == addresses[^1] ? ScanTimeout : SlaveScanTimeout(run);
+                var result = await AttemptAsync(run, link, baud, group, (byte)address, wait, cancellationToken);
                 if ((await AskLateSlavesAgainAsync(run, link, baud, [.. families], cancellationToken)).FirstOrDefault() is { } lateAnswer)
                 {
                     return (link, baud, lateAnswer);

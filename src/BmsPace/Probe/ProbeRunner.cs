@@ -282,7 +282,9 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             }
 
             tried.Add(address);
-            var result = await AttemptAsync(run, link, baud, [dialect], (byte)address, ScanWait(run, dialect), cancellationToken, ownAddress);
+            // No later listen can catch a late reply to the last address: it gets the full scan wait.
+            var wait = address == dialect.Addressing.EveryAddress.Last() ? ScanTimeout : ScanWait(run, dialect);
+            var result = await AttemptAsync(run, link, baud, [dialect], (byte)address, wait, cancellationToken, ownAddress);
             if (result.Classification.Outcome == ProbeOutcome.Answer)
             {
                 answered.Add(result.Address);

@@ -39,7 +39,8 @@ public sealed class ModbusSlaveScanTests
         Assert.True(run.Exit == 0, string.Join("\n", run.Verdict));
         var found = Assert.Single(run.Found);
         Assert.Equal("eg4-ll", found.GetProperty("protocol").GetString());
-        Assert.Equal([2, 3, 4, 64], found.GetProperty("pack_addresses").EnumerateArray().Select(a => a.GetInt32()));
+        string slaveLines = string.Join("\n", run.Attempts.Where(a => !a.Request!.StartsWith('~')).Select(a => $"{a.Address} {a.Outcome} {a.Detail}"));
+        Assert.True(found.GetProperty("pack_addresses").EnumerateArray().Select(a => a.GetInt32()).SequenceEqual([2, 3, 4, 64]), slaveLines);
         string config = found.GetProperty("config").GetString()!;
         Assert.Equal($"batteries:\n  - name: main\n    connection: serial://{link}\n    address: 2\n    protocol: eg4-ll\n    packs: [2, 3, 4, 64]\n", config);
         Assert.Equal($"an eg4-ll BMS (Modbus RTU) answers on serial://{link} at 9600 baud, address 2: packs at addresses 2, 3, 4, 64, software LFP-51.2V100Ah-SIM Z02T04", run.Verdict[0]);
