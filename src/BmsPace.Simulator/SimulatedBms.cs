@@ -82,5 +82,7 @@ public sealed class SimulatedBms : ISimulatedDevice
         public IReadOnlyList<PackSample> Sample() => model.Sample();
 
         public (string BmsSerial, string PackSerial) SerialsOf(int pack) => options.SerialsOf(pack);
+
+        public IReadOnlyList<byte> PackAddresses => options.Addresses;
     }
 }

@@ -54,6 +54,12 @@ public sealed record SimulatedBmsOptions
     /// </summary>
     public SimulatedBus Bus { get; init; } = SimulatedBus.Master;
 
+    /// <summary>
+    /// The slave address of each pack, pack 1 first (<c>simulate --addresses 2,3,4,64</c>), for a dialect whose packs each
+    /// answer their own address; empty = where the dialect's documents place them. Its length is <see cref="Packs"/>.
+    /// </summary>
+    public IReadOnlyList<byte> Addresses { get; init; } = [];
+
     /// <summary>Line speed for pacing (10 bits per byte); 0 = bytes leave at once.</summary>
     public int BaudRate { get; init; }
 
@@ -79,6 +85,36 @@ public sealed record SimulatedBmsOptions
     /// </summary>
     public (string BmsSerial, string PackSerial) SerialsOf(int pack) =>
         pack <= 1 ? (BmsSerial, PackSerial) : (Numbered(BmsSerial, pack), Numbered(PackSerial, pack));
+
+    private IEnumerable<string> AddressProblems()
+    {
+        string given = string.Join(",", Addresses);
+        if (!Dialect.Replies.PlacesPacksAtAddresses)
+        {
+            yield return $"addresses={given} is not allowed for {Dialect.Name}: its packs answer where the dialect places them";
+            yield break;
+        }
+
+        if (Bus == SimulatedBus.BankMaster)
+        {
+            yield return $"addresses={given} is not allowed with bus={SimulatedBuses.Name(Bus)}: a bank master places the packs itself";
+        }
+
+        if (Addresses.Count != Packs)
+        {
+            yield return $"addresses={given} places {Addresses.Count} packs, but packs={Packs}";
+        }
+
+        foreach (byte address in Addresses.Where(a => !Dialect.Addressing.Reaches(a)).Distinct())
+        {
+            yield return $"address {address} is not allowed for {Dialect.Name}: expected {Dialect.Addressing.AddressesAllowed}";
+        }
+
+        if (Addresses.Distinct().Count() != Addresses.Count)
+        {
+            yield return $"addresses={given} places two packs at one address";
+        }
+    }
 
     private static string Numbered(string serial, int pack) =>
         (serial.Length >= 2 ? serial[..^2] : serial) + pack.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
@@ -137,6 +173,11 @@ public sealed record SimulatedBmsOptions
         if (SimulatedBuses.Refusal(Bus, Dialect) is { } busRefusal)
         {
             problems.Add(busRefusal);
+        }
+
+        if (Addresses.Count > 0)
+        {
+            problems.AddRange(AddressProblems());
         }
 
         if (Dialect.Replies.RefuseShape(Packs, Cells, Temperatures) is { } refusal)

@@ -126,10 +126,19 @@ public static class SimulatorSession
 
 /// <summary>
 /// Paces bytes like a UART at a baud rate: 10 bits per byte (start, 8 data, stop). Works on an absolute Stopwatch
-/// schedule, writing whatever is due and then waiting about a millisecond, so timer jitter does not accumulate.
+/// schedule, writing whatever is due and then waiting about a millisecond, so timer jitter does not accumulate; the
+/// last byte of a reply leaves when its stop bit has passed, not when a timer next fires.
 /// </summary>
+/// <remarks>
+/// A timer wait on Linux overshoots by a millisecond or more (several on a busy machine). Between bytes that does not
+/// matter (the schedule catches up), but a reply's end is when its reader can act: a late last byte would add a
+/// millisecond or more to every exchange that a real line does not, so the final stretch is waited out by spinning.
+/// </remarks>
 internal sealed class LinePacer
 {
+    /// <summary>How close to a reply's end the pacer stops trusting timers and spins: more than a timer's usual overshoot.</summary>
+    private static readonly long SpinWindow = Stopwatch.Frequency * 3 / 1000;
+
     private readonly double _ticksPerByte;
 
     public LinePacer(int baudRate)
@@ -146,9 +155,18 @@ internal sealed class LinePacer
     public async Task WritePacedAsync(Stream stream, ReadOnlyMemory<byte> bytes, long start, CancellationToken cancellationToken)
     {
         int sent = 0;
+        long end = After(start, bytes.Length);
         while (sent < bytes.Length)
         {
             long now = Stopwatch.GetTimestamp();
+            if (end - now <= SpinWindow)
+            {
+                // The rest of the reply is due within a timer's overshoot: hold it until the last stop bit has passed.
+                SpinUntil(end);
+                await stream.WriteAsync(bytes[sent..], cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                return;
+            }
 
             // Byte i is on the wire (and readable by the peer) once its stop bit has passed: start + (i + 1) byte times.
             int due = (int)Math.Min(bytes.Length, Math.Floor((now - start) / _ticksPerByte));
@@ -161,7 +179,16 @@ internal sealed class LinePacer
             }
 
             long next = start + (long)((sent + 1) * _ticksPerByte);
-            await WaitUntilAsync(next, cancellationToken);
+            await WaitUntilAsync(Math.Min(next, end - SpinWindow), cancellationToken);
+        }
+    }
+
+    private static void SpinUntil(long timestamp)
+    {
+        var spinner = default(SpinWait);
+        while (Stopwatch.GetTimestamp() < timestamp)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -23,11 +23,16 @@ public abstract partial class ModbusDialect : IBmsDialect
     /// <param name="bankMaster">A bank whose unit 1 is a master answering the bank summary (EG4 LL v2).</param>
     public virtual IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => [.. Enumerable.Range(1, packs).Select(a => (byte)a)];
 
-    /// <summary>The registers the simulated slave at <paramref name="slave"/> (one of <see cref="SimulatedSlaves"/>) holds, written from the family's document.</summary>
-    public abstract RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster);
+    /// <summary>
+    /// The registers the simulated slave at <paramref name="slave"/> holds, written from the family's document;
+    /// <paramref name="position"/> is its place among the bus's slaves (<see cref="SimulatedSlaves"/>, or the addresses
+    /// the simulator was told to place the packs at), so the pack it answers for is <c>stack[position]</c> unless a bank
+    /// master comes first.
+    /// </summary>
+    public abstract RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster);
 
-    /// <summary>One slave address per pack; each answers for itself.</summary>
-    public PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
+    /// <summary>One slave address per pack (the DIP range 0-15); each answers for itself.</summary>
+    public virtual PackAddressing Addressing => PackAddressing.EachPackAtItsAddress;
 
     /// <summary>A Modbus request names its pack by slave address alone.</summary>
     public byte PackByteAt(byte address) => address;

@@ -18,13 +18,17 @@ public static class ModbusSlaves
     {
         ArgumentNullException.ThrowIfNull(family);
         ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(options);
         if (frame.Length < 2 || !ModbusCrc.Holds(frame))
         {
             return null;
         }
 
         byte slave = frame[0];
-        if (!family.SimulatedSlaves(stack.Count, bankMaster).Contains(slave))
+        var placed = options.PackAddresses;
+        var slaves = placed.Count > 0 ? placed : family.SimulatedSlaves(stack.Count, bankMaster);
+        int position = IndexOf(slaves, slave);
+        if (position < 0)
         {
             return null;
         }
@@ -44,7 +48,20 @@ public static class ModbusSlaves
             return ModbusFraming.Exception(slave, frame[1], 0x03);
         }
 
-        return family.SimulatedImage(slave, stack, options, bankMaster).Answer(request);
+        return family.SimulatedImage(slave, position, stack, options, bankMaster && placed.Count == 0).Answer(request);
+    }
+
+    private static int IndexOf(IReadOnlyList<byte> slaves, byte slave)
+    {
+        for (int i = 0; i < slaves.Count; i++)
+        {
+            if (slaves[i] == slave)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }
 
@@ -56,6 +73,9 @@ internal sealed class ModbusReplies(ModbusDialect family) : IReplyEncoder
         ArgumentNullException.ThrowIfNull(battery);
         return ModbusSlaves.Answer(family, request, battery.Sample(), battery, battery.Bus == SimulatedBus.BankMaster);
     }
+
+    /// <summary>Every pack is a slave at its own address, wherever it is placed.</summary>
+    public bool PlacesPacksAtAddresses => true;
 
     public bool HasBankMaster => family.HasBankMaster;
 

@@ -15,6 +15,9 @@ public interface IReplyEncoder
     /// <summary>Why a battery of this shape cannot speak the dialect (a problem line for the options), or null.</summary>
     string? RefuseShape(int packs, int cells, int temperatures);
 
+    /// <summary>Whether the packs can be placed at chosen addresses (<see cref="ISimulatedBattery.PackAddresses"/>): a bus where each answers its own.</summary>
+    bool PlacesPacksAtAddresses => false;
+
     /// <summary>Whether a bus of this dialect can have a bank master that answers the bank's summary at its own address (<see cref="SimulatedBus.BankMaster"/>).</summary>
     bool HasBankMaster => false;
 }
@@ -51,4 +54,10 @@ public interface ISimulatedBattery
 
     /// <summary>The serials pack <paramref name="pack"/> (1-based) reports for itself.</summary>
     (string BmsSerial, string PackSerial) SerialsOf(int pack);
+
+    /// <summary>
+    /// The slave address of each pack (pack 1 first) where the simulator was told where to place them (<c>simulate
+    /// --addresses</c>); empty when the dialect places them itself.
+    /// </summary>
+    IReadOnlyList<byte> PackAddresses => [];
 }

@@ -38,6 +38,11 @@ internal static class SimulateCommand
             Description = $"master ({Speaking(d => d.Addressing.MasterAnswersForEveryPack)}: the pack on the port answers any address, COMMAND FF for the stack), own-address ({Speaking(d => d.Addressing.MasterAnswersForEveryPack)}: an RS485 bus without a master: pack N answers only address N, COMMAND N or 00, and a VER 20 question with RTN 01 in a VER 25 header) or bank-master ({Speaking(d => d.Replies.HasBankMaster)}: unit 1 is the bank master and answers the bank's summary, the packs answer at 2 to N+1)",
             DefaultValueFactory = _ => "master",
         };
+        var addresses = new Option<string?>("--addresses")
+        {
+            HelpName = "A,B,...",
+            Description = "Modbus families only: the slave address of each pack (sets --packs), for example 2,3,4,64 for an EG4 LL bank with an auto-ID pack; default: where the family's documents place them",
+        };
         var everyFlag = new Option<bool>("--every-flag") { Description = "set every alarm and status bit of the 0x44 answers, to see an output show each flag of the dialect" };
         var fault = new Option<string[]>("--fault")
         {
@@ -48,7 +53,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", $"serve a simulated BMS ({BmsDialects.Default.Name}, or another dialect with --protocol) over TCP or a pseudo-terminal, until Ctrl-C")
         {
-            tcp, pty, protocol, bus, packs, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
+            tcp, pty, protocol, bus, packs, addresses, cells, temps, tail, userDefinedP, seed, baud, thinkMs, everyFlag, fault,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -71,6 +76,7 @@ internal static class SimulateCommand
                     EveryFlagRaised = parseResult.GetValue(everyFlag),
                 },
                 Faults = parseResult.GetValue(fault) ?? [],
+                Addresses = parseResult.GetValue(addresses),
             };
             return await RunAsync(settings, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
@@ -85,6 +91,18 @@ internal static class SimulateCommand
         if (!SimulatedBuses.TryParse(settings.Bus, out var simulatedBus))
         {
             problems.Add($"--bus {settings.Bus}: expected one of {string.Join(", ", SimulatedBuses.Names)}");
+        }
+
+        if (settings.Addresses is { } addressText)
+        {
+            if (TryParseAddresses(addressText, out var placed))
+            {
+                options = options with { Addresses = placed, Packs = placed.Count };
+            }
+            else
+            {
+                problems.Add($"--addresses {addressText}: expected slave addresses 0 to 255 separated by commas, for example 2,3,4,64");
+            }
         }
 
         if (BmsDialects.TryFind(settings.Protocol, out var dialect))
@@ -176,7 +194,7 @@ internal static class SimulateCommand
             string pacing = o.BaudRate > 0 ? $"{o.BaudRate} baud, think {o.EffectiveThinkTime.TotalMilliseconds:F0} ms" : "unpaced";
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bmspace simulate: {o.Dialect.Name} ({Envelope(o.Dialect, o.Version)}), {o.Packs} packs x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
+                $"bmspace simulate: {o.Dialect.Name} ({Envelope(o.Dialect, o.Version)}), {o.Packs} packs{(o.Addresses.Count > 0 ? " at " + string.Join(",", o.Addresses) : "")} x {o.Cells} cells, {o.Temperatures} temps, tail {o.TailBytes}, {pacing}, {faultText}; listening on {where}"));
             await output.FlushAsync(CancellationToken.None);
             try
             {
@@ -188,6 +206,23 @@ internal static class SimulateCommand
         }
 
         return BmsPaceCli.ExitOk;
+    }
+
+    private static bool TryParseAddresses(string text, out IReadOnlyList<byte> addresses)
+    {
+        var parsed = new List<byte>();
+        addresses = parsed;
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!byte.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out byte address))
+            {
+                return false;
+            }
+
+            parsed.Add(address);
+        }
+
+        return parsed.Count > 0;
     }
 
     internal static bool TryParseEndPoint(string text, out IPEndPoint? endpoint, out string? error)
@@ -253,4 +288,7 @@ internal sealed record SimulateSettings
     public SimulatedBmsOptions Options { get; init; } = new();
 
     public IReadOnlyList<string> Faults { get; init; } = [];
+
+    /// <summary>The slave address of each pack as given (<c>--addresses</c>), or null.</summary>
+    public string? Addresses { get; init; }
 }

@@ -80,7 +80,15 @@ internal static class AddOnOptions
             return "bool";
         }
 
-        if (type == typeof(int) || type == typeof(byte))
+        if (type == typeof(byte))
+        {
+            // Every byte is tried: the accepted values need not be one run (address: 0-15, and 64 for EG4's auto-ID
+            // packs); the schema takes the whole span and bmspace names a value inside it that no dialect reaches.
+            var accepted = Enumerable.Range(0, 256).Where(n => key.Accepts(n.ToString(CultureInfo.InvariantCulture))).ToList();
+            return string.Create(CultureInfo.InvariantCulture, $"int({accepted.Min()},{accepted.Max()})");
+        }
+
+        if (type == typeof(int))
         {
             var (min, max) = IntegerRange(key);
             return string.Create(CultureInfo.InvariantCulture, $"int({min},{max})");

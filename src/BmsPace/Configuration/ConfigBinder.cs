@@ -118,9 +118,8 @@ internal sealed partial class ConfigBinder
     /// <summary><c>packs</c>: <c>all</c> (an empty list), a list of pack addresses, or one address.</summary>
     public static bool ReadPacks(ConfigBinder binder, ConfigNode node, string keyPath, IReadOnlyList<int> fallback, out IReadOnlyList<int> value)
     {
-        int lowest = BmsDialects.All.Min(d => d.Addressing.LowestPackAddress);
-        int highest = BmsDialects.All.Max(d => d.Addressing.HighestPackAddress);
-        string allowed = $"all, or pack addresses from {lowest} to {highest} as a list such as [1, 2, 3] or a single number";
+        var anyDialect = PackAddressing.AnyOf(BmsDialects.All);
+        string allowed = $"all, or pack addresses from {anyDialect.PackAddressesAllowed} as a list such as [1, 2, 3] or a single number";
         var errors = binder._errors;
         value = fallback;
         var entries = new List<(string Text, string Origin)>();
@@ -170,7 +169,7 @@ internal sealed partial class ConfigBinder
             {
                 errors.Add($"{keyPath}: '{text}' is not a pack address; allowed: {allowed} ({origin})");
             }
-            else if (pack < lowest || pack > highest)
+            else if (pack < anyDialect.LowestPackAddress || !anyDialect.Reaches(pack))
             {
                 errors.Add($"{keyPath}: pack {pack} is out of range; allowed: {allowed} ({origin})");
             }

@@ -40,6 +40,36 @@ internal static class ConfigKeys
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The addresses each dialect of the registry allows, in words, the most common range last as "for the others"
+    /// ("1 to 15 for `pace`, 0 to 15 or 64 for `eg4-ll`, 0 to 15 for the others").
+    /// </summary>
+    private static string AddressRanges(Func<PackAddressing, string> allowed)
+    {
+        var groups = BmsDialects.All.GroupBy(d => allowed(d.Addressing)).OrderByDescending(g => g.Count()).ToList();
+        if (groups.Count == 1)
+        {
+            return groups[0].Key;
+        }
+
+        return string.Join(", ", groups.Skip(1).Select(g => $"{g.Key} for {string.Join(", ", g.Select(d => $"`{d.Name}`"))}")) + $", {groups[0].Key} for the others";
+    }
+
+    /// <summary>A battery's <c>address</c>: one that some dialect of the registry reaches; the configured dialect checks its own range (<see cref="CheckBatteries"/>).</summary>
+    private static ConfigValueReader<byte> Address
+    {
+        get
+        {
+            var anyDialect = PackAddressing.AnyOf(BmsDialects.All);
+            return Byte(Scalar<int>(
+                (string text, out int value) =>
+                    !int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) ? $"'{text}' is not a whole number"
+                    : !anyDialect.Reaches(value) ? $"{value} is out of range"
+                    : null,
+                $"a whole number from {anyDialect.AddressesAllowed}"));
+        }
+    }
+
     private const string SerialForms = "serial:///dev/PATH?baud=9600&data_bits=8&parity=none&stop_bits=1";
 
     public static ConfigSection<BatteryOptions> Battery { get; } = new(
@@ -62,8 +92,8 @@ internal static class ConfigKeys
             Example = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KXXXX-if00-port0",
         },
         new ValueKey<BatteryOptions, byte>(
-            "address", o => o.Address, (o, v) => o with { Address = v }, Byte(Int(0, 15)), v => Number(v),
-            "The BMS address (ADR) put in requests: the address of the master pack, 0 to 15 (usually 1)."),
+            "address", o => o.Address, (o, v) => o with { Address = v }, Address, v => Number(v),
+            $"The BMS address put in requests (ADR, or a Modbus family's slave address): the address of the master pack, {AddressRanges(a => a.AddressesAllowed)} (usually 1)."),
         new ValueKey<BatteryOptions, string>(
             "protocol", o => o.Protocol, (o, v) => o with { Protocol = v }, Scalar(OneOf(Protocols), ProtocolsAllowed), v => v,
             $"The dialect the BMS speaks: {DialectChoices}, or `auto`: tried when connecting, the first that answers is kept. `--protocol NAME` overrides it for a single battery."),
@@ -76,7 +106,7 @@ internal static class ConfigKeys
         },
         new ValueKey<BatteryOptions, IReadOnlyList<int>>(
             "packs", o => o.Packs, (o, v) => o with { Packs = v }, ReadPacks, v => v.Count == 0 ? "all" : "[" + string.Join(", ", v) + "]",
-            $"`all`: with {DialectsWhoseMaster(answersForEveryPack: true)}, one request to the master at `address` (COMMAND FF) answers for every pack; with {DialectsWhoseMaster(answersForEveryPack: false)} (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): 1 to 15 for {DialectsWhoseMaster(answersForEveryPack: true)}, 0 to 15 for the others (0 is a stand-alone pack, listed alone)."),
+            $"`all`: with {DialectsWhoseMaster(answersForEveryPack: true)}, one request to the master at `address` (COMMAND FF) answers for every pack; with {DialectsWhoseMaster(answersForEveryPack: false)} (one pack per answer) every pack at consecutive addresses from `address` up, found when polling starts. A list of pack addresses such as `[1, 2, 3]` asks each pack at its own address (RS485, where each pack answers for itself): {AddressRanges(a => a.PackAddressesAllowed)} (0 is a stand-alone pack, listed alone)."),
         new ValueKey<BatteryOptions, int>(
             "temperature_offset", o => o.TemperatureOffset, (o, v) => o with { TemperatureOffset = v }, Int(2700, 2750), v => Number(v),
             "Tenths of a kelvin subtracted from raw temperatures: 2730 for PACE firmware (0 C = 273.0 K); 2700 to 2750 for firmware that differs."),
@@ -331,6 +361,11 @@ internal static class ConfigKeys
             if (map.Get("connection") is null && map.Get("device") is null && list.Items.Count > 1)
             {
                 binder.Error($"{path}.connection: missing; allowed: tcp://HOST:PORT, serial:///dev/PATH or simulator (required when there is more than one battery) ({map.Origin})");
+            }
+
+            if (BmsDialects.TryFind(battery.Protocol, out var addressed) && addressed.Addressing.AddressProblem(battery.Address, addressed.Name) is { } addressProblem)
+            {
+                binder.Error($"{path}.address: {addressProblem} ({(map.Get("address") ?? map).Origin})");
             }
 
             // What a pack address means is the dialect's (PACE: pack n at ADR n; the 0x20 family: 0 is a stand-alone pack).

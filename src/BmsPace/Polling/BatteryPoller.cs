@@ -48,8 +48,8 @@ public sealed class BatteryPoller
         _time = time;
         _logger = logger;
         _link = new RequestLink(battery, options, transport, time, logger, frames ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        _identity = new LinkIdentity(battery, _link, time, logger);
         _dialect = new DialectDetector(battery, _link, logger);
+        _identity = new LinkIdentity(battery, _link, time, logger, () => _dialect.Current);
     }
 
     public string Battery => _battery.Name;
@@ -189,7 +189,8 @@ public sealed class BatteryPoller
         if (_packsFound is null)
         {
             var found = new List<int>();
-            for (int address = _battery.Address; address <= _dialect.Current!.Addressing.HighestPackAddress; address++)
+            // Up to the end of the dialect's range: the DIP range, or a self-assigned address alone (EG4's 64).
+            for (int address = _battery.Address; _dialect.Current!.Addressing.Reaches(address); address++)
             {
                 var (_, analog) = await ReadAnalogAsync((byte)address, (byte)address, cancellationToken);
                 if (analog is null)

@@ -22,6 +22,7 @@ internal sealed class LinkIdentity
     private readonly RequestLink _link;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Func<IBmsDialect?> _dialect;
     private readonly HashSet<CommandKind> _unsupported = [];
     private readonly HashSet<CommandKind> _answered = [];
 
@@ -32,9 +33,11 @@ internal sealed class LinkIdentity
     private string? _softwareVersion;
     private SerialNumbers? _serials;
 
-    public LinkIdentity(BatteryOptions battery, RequestLink link, TimeProvider time, ILogger logger)
+    /// <param name="dialect">The dialect the battery speaks, once known: it says whether <c>packs: all</c> asks a master for the stack.</param>
+    public LinkIdentity(BatteryOptions battery, RequestLink link, TimeProvider time, ILogger logger, Func<IBmsDialect?> dialect)
     {
         _battery = battery;
+        _dialect = dialect;
         _link = link;
         _time = time;
         _logger = logger;
@@ -54,9 +57,13 @@ internal sealed class LinkIdentity
 
     /// <summary>
     /// The pack whose identity the battery's address gives: in a stack asked with COMMAND FF the master, whose block comes
-    /// first; in list mode the listed pack at that address (none when the address is not listed).
+    /// first; where each pack answers for itself, the pack at that address (<c>packs: all</c> reads the packs from
+    /// there up: EG4's auto-ID pack at 64 is pack 64); in list mode the listed pack at that address (none when the
+    /// address is not listed).
     /// </summary>
-    private int OwnerPack => _battery.PollsAllPacks ? 1 : _battery.Address;
+    private int OwnerPack => !_battery.PollsAllPacks ? _battery.Address
+        : _dialect() is { Addressing.MasterAnswersForEveryPack: false } ? PackAddressing.PackNumberAt(_battery.Address)
+        : 1;
 
     public BatteryIdentity Of(int pack) =>
         pack == OwnerPack ? Battery : _packIdentities.GetValueOrDefault(pack, BatteryIdentity.Unknown);

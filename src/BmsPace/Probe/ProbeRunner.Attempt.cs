@@ -16,7 +16,7 @@ internal sealed partial class ProbeRunner
     {
         if (dialects[0].Wire is not AsciiWire)
         {
-            var (answer, firstRequest) = await AskEveryReadAsync(link, dialects, address, timeout, cancellationToken);
+            var (answer, firstRequest) = await AskEveryReadAsync(run, link, baud, dialects, address, timeout, cancellationToken);
             await RecordAttemptAsync(run, baud, dialects, address, answer, firstRequest);
             return new ProbeAttemptResult(answer, address);
         }
@@ -49,7 +49,7 @@ internal sealed partial class ProbeRunner
     /// rules explain them. The attempt line shows the first read, where the family's question starts.
     /// </summary>
     private static async Task<(ReplyClassification Classification, string FirstRequest)> AskEveryReadAsync(
-        StreamTransport link, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
+        Run run, StreamTransport link, int? baud, IBmsDialect[] dialects, byte address, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var dialect = dialects[0];
         byte packByte = dialect.PackByteAt(address);
@@ -62,9 +62,25 @@ internal sealed partial class ProbeRunner
             var listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
             elapsed += listen.Elapsed;
             classification = ReplyClassifier.Classify(listen, request, dialects, address);
+            if (classification.Reply is null && replies.Count == 0 && LateSlave(run, baud, listen, dialects, address) is byte late)
+            {
+                // The slave asked just before answered after its short wait ran out, into this listen: it is asked
+                // again with a longer wait once this address is done, and this address is asked once more now.
+                run.LateSlaves.Enqueue(late);
+                listen = await ListenAsync(link, request, dialect, timeout, cancellationToken);
+                elapsed += listen.Elapsed;
+                classification = ReplyClassifier.Classify(listen, request, dialects, address);
+            }
+
             if (classification.Reply is not { } reply)
             {
                 break;
+            }
+
+            // A slave that answered tells how long this line and slave take to start a reply.
+            if (listen.FirstByteAfter is { } firstByte && (run.SlowestSlave is null || firstByte > run.SlowestSlave))
+            {
+                run.SlowestSlave = firstByte;
             }
 
             replies.Add(reply);

@@ -8,52 +8,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BmsPace.Probe;
 
-/// <summary>One connection to probe: how it is named in attempts, how it is opened, and at which speeds.</summary>
-internal sealed record ProbeTarget(string Name, ConnectionSpec Connection, IReadOnlyList<int?> Speeds)
-{
-    /// <summary>The speeds these packs use (PROTOCOL.md section 2: 9600 by default, faster settings in the vendor tool).</summary>
-    public static IReadOnlyList<int> SerialSpeeds { get; } = [9600, 19200, 38400, 115200];
-
-    /// <summary>The stable path to write into a configuration (a /dev/serial/by-id link when there is one).</summary>
-    public string? ConfigPath { get; init; }
-
-    public static ProbeTarget For(ConnectionSpec connection, string? configPath = null) => connection switch
-    {
-        SerialConnectionSpec serial => new ProbeTarget(
-            $"serial://{serial.Path}",
-            serial,
-            [serial.BaudRate, .. SerialSpeeds.Where(s => s != serial.BaudRate).Select(s => (int?)s)]) { ConfigPath = configPath ?? serial.Path },
-        TcpConnectionSpec tcp => new ProbeTarget(tcp.ToString(), tcp, [null]),
-        _ => new ProbeTarget("simulator", connection, [null]),
-    };
-}
-
-/// <summary>One request and how its reply was classified (CLI.md <c>attempts</c>); protocol and address are null when nothing was sent.</summary>
-internal sealed record ProbeAttempt(string Connection, int? Baud, string? Protocol, int? Address, ProbeOutcome Outcome, string Detail, string? Request);
-
-/// <summary>A BMS that answered: where, how, and the configuration that reads it.</summary>
-internal sealed record ProbeFinding(
-    ProbeTarget Target,
-    int? Baud,
-    IBmsDialect Dialect,
-    byte ProtocolVersion,
-    int Address,
-    int Packs,
-    IReadOnlyList<int>? PackAddresses,
-    bool AnswersEveryAddress,
-    string? SoftwareVersion);
-
-/// <summary>Everything one connection's probe learnt.</summary>
-internal sealed record ConnectionProbe(ProbeTarget Target, IReadOnlyList<ProbeAttempt> Attempts, ProbeFinding? Finding, bool TimeLimitReached);
-
 /// <summary>
 /// Probes one connection: the dialects at the master's usual addresses (1, then 0) at each speed until one answers;
-/// at the first speed, when the line stayed quiet, the other RS485 addresses before the other speeds; after an answer,
-/// the identity read and every address 0-15 in the dialect that answered, since on RS485 each pack answers only its own.
+/// at the first speed, when the line stayed quiet, the other RS485 addresses before the other speeds (the ASCII
+/// dialects, then the Modbus families' slaves); after an answer, the identity read and every address the dialect that
+/// answered reaches (0-15, and a self-assigned one such as EG4's 64), since on RS485 each pack answers only its own.
 /// </summary>
 /// <remarks>
-/// Bounded: an attempt waits <see cref="UsualTimeout"/> (or <see cref="ScanTimeout"/> while scanning addresses) for its
-/// first byte, an echo or other bytes end it after a short pause, and the whole connection stops at <see cref="Budget"/>.
+/// Bounded: an attempt waits <see cref="UsualTimeout"/> (or <see cref="ScanTimeout"/> while scanning addresses, and
+/// a Modbus slave scan's short wait, <see cref="SlaveScanTimeout"/>) for its first byte, an echo or other bytes end it after a short pause, and the whole connection stops at <see cref="Budget"/>.
 /// Only the read-only analog request and identity read of each dialect are sent.
 /// </remarks>
 internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
@@ -138,8 +101,10 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
                 // An RTN is a device at that address that refused the question: on a bus the others may be further on.
                 if (found is null && baud == target.Speeds[0] && outcomes.All(o => o is ProbeOutcome.Silence or ProbeOutcome.Rtn) && !run.OutOfTime)
                 {
-                    // On RS485 a pack answers only its own DIP address: try the others at the usual speed first.
-                    found = await ScanOtherAddressesAsync(run, link, baud, cancellationToken);
+                    // On RS485 a pack answers only its own DIP address: try the others at the usual speed first, in the
+                    // ASCII dialects, then (only once those stayed silent) the Modbus families' slaves.
+                    found = await ScanOtherAddressesAsync(run, link, baud, cancellationToken)
+                        ?? (run.OutOfTime ? null : await ScanModbusSlavesAsync(run, link, baud, cancellationToken));
                 }
 
                 if (found is not null || outcomes.Contains(ProbeOutcome.Io))
@@ -304,25 +269,34 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
             .Where(a => a.Baud == baud && a.Protocol == dialect.Name && a.Outcome == ProbeOutcome.Answer && a.Address is not null)
             .Select(a => a.Address!.Value)
             .ToHashSet();
-        for (byte address = 0; address <= 15 && !run.OutOfTime; address++)
+        foreach (int address in dialect.Addressing.EveryAddress)
         {
+            if (run.OutOfTime)
+            {
+                break;
+            }
+
             if (tried.Contains(address))
             {
                 continue;
             }
 
             tried.Add(address);
-            var result = await AttemptAsync(run, link, baud, [dialect], address, ScanTimeout, cancellationToken, ownAddress);
+            // No later listen can catch a late reply to the last address: it gets the full scan wait.
+            var wait = address == dialect.Addressing.EveryAddress.Last() ? ScanTimeout : ScanWait(run, dialect);
+            var result = await AttemptAsync(run, link, baud, [dialect], (byte)address, wait, cancellationToken, ownAddress);
             if (result.Classification.Outcome == ProbeOutcome.Answer)
             {
                 answered.Add(result.Address);
             }
+
+            answered.UnionWith((await AskLateSlavesAgainAsync(run, link, baud, [dialect], cancellationToken)).Select(r => (int)r.Address));
         }
 
         // Most addresses answered: an RS232 master that answers them all, whose scan lost a reply or two to the short
         // scan timeout (a loaded machine, or a reply that came late into the next attempt). Ask those again with the
         // usual timeout before concluding that only some addresses answer.
-        if (answered.Count >= 8)
+        if (answered.Count >= 8 && dialect.Wire is AsciiWire)
         {
             foreach (int address in tried.Except(answered).Order().ToList())
             {
@@ -391,6 +365,12 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
         public List<ProbeAttempt> Attempts { get; } = [];
 
         public bool TimeLimitReached { get; private set; }
+
+        /// <summary>The longest a Modbus slave that answered took to start its reply (<see cref="SlaveScanTimeout"/>).</summary>
+        public TimeSpan? SlowestSlave { get; set; }
+
+        /// <summary>Modbus slaves whose reply came after their short scan wait, to be asked again with a longer one.</summary>
+        public Queue<byte> LateSlaves { get; } = [];
 
         public bool OutOfTime
         {

@@ -115,7 +115,9 @@ internal static class ProbeVerdict
         {
             if (finding?.PackAddresses is { } list)
             {
-                lines.Add($"only addresses {string.Join(", ", list)} answer: an RS485 bus where each pack answers its own DIP address; BmsPace polls them one by one");
+                var selfAssigned = list.Where(a => finding.Dialect.Addressing.SelfAssignedAddresses.Contains(a)).ToList();
+                string own = selfAssigned.Count == 0 ? "" : $" ({string.Join(", ", selfAssigned)}: where a pack without DIP switches places itself)";
+                lines.Add($"only addresses {string.Join(", ", list)} answer: an RS485 bus where each pack answers its own DIP address{own}; BmsPace polls them one by one");
             }
             else if (finding is { AnswersEveryAddress: false })
             {
@@ -172,8 +174,11 @@ internal static class ProbeVerdict
         string every = finding.AnswersEveryAddress ? " (it answers every address: the RS232 port, or a master that ignores ADR)" : "";
         string version = finding.SoftwareVersion is null ? "" : $", software {finding.SoftwareVersion}";
         string envelope = finding.Dialect.Wire is AsciiWire ? $"VER {finding.ProtocolVersion:X2}" : "Modbus RTU";
-        return $"a {finding.Dialect.Name} BMS ({envelope}) answers on {finding.Target.Name}{speed}, address {finding.Address}{every}: {packs}{version}";
+        return $"{Article(finding.Dialect.Name)} {finding.Dialect.Name} BMS ({envelope}) answers on {finding.Target.Name}{speed}, address {finding.Address}{every}: {packs}{version}";
     }
+
+    /// <summary>"an" before a name read with a vowel sound ("an eg4-ll BMS"), else "a" ("a pace BMS", "a seplos BMS").</summary>
+    private static string Article(string name) => name.Length > 0 && "aeioAEIO".Contains(name[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static string Silence(ConnectionProbe probe)
     {

@@ -108,7 +108,7 @@ public abstract partial class StreamTransport
                 var state = StateOf(received, wire, request.Span);
                 if (state == ListenState.FrameEnded)
                 {
-                    return new TransportListen(received, _time.GetElapsedTime(started), null);
+                    return new TransportListen(received, _time.GetElapsedTime(started), null) { FirstByteAfter = _time.GetElapsedTime(started, replyStarted) };
                 }
 
                 var quiet = state == ListenState.OnlyEcho ? WaitAfterEcho : QuietAfterBytes;
@@ -122,7 +122,10 @@ public abstract partial class StreamTransport
 
             if (now >= deadline)
             {
-                return new TransportListen(received, _time.GetElapsedTime(started), null);
+                return new TransportListen(received, _time.GetElapsedTime(started), null)
+                {
+                    FirstByteAfter = firstByteAt is long first ? _time.GetElapsedTime(started, first) : null,
+                };
             }
 
             var wait = TimeSpan.FromSeconds((deadline - now) / (double)_time.TimestampFrequency);
@@ -159,4 +162,8 @@ public abstract partial class StreamTransport
 }
 
 /// <summary>What came back after one request in listening mode: every byte, how long the listen took, and why the link failed if it did.</summary>
-public sealed record TransportListen(byte[] Received, TimeSpan Elapsed, string? LinkFailure);
+public sealed record TransportListen(byte[] Received, TimeSpan Elapsed, string? LinkFailure)
+{
+    /// <summary>How long after the request was sent the first byte came (null when none did): the slave's turnaround, seen from here.</summary>
+    public TimeSpan? FirstByteAfter { get; init; }
+}

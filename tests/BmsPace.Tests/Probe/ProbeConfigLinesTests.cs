@@ -50,7 +50,7 @@ public sealed class ProbeConfigLinesTests
         var run = await ProbeRuns.ProbeJsonAsync("--connect", $"tcp://127.0.0.1:{server.EndPoint.Port}");
 
         Assert.Equal(0, run.Exit);
-        Assert.StartsWith("a eg4-ll BMS (Modbus RTU) answers on", run.Verdict[0], StringComparison.Ordinal);
+        Assert.StartsWith("an eg4-ll BMS (Modbus RTU) answers on", run.Verdict[0], StringComparison.Ordinal);
         Assert.DoesNotContain(run.Verdict, line => line.Contains("VER", StringComparison.Ordinal) || line.Contains("noisy", StringComparison.Ordinal));
         var refused = Assert.Single(run.Attempts, a => a.Protocol == "seplos-v3" && a.Address == 1);
         Assert.Equal("rtn", refused.Outcome);

@@ -60,8 +60,10 @@ public sealed class ProbeScanTests
         Assert.All(run.Attempts, a => Assert.Equal("silence", a.Outcome));
         Assert.Equal([9600, 19200, 38400, 115200], run.Attempts.Select(a => a.Baud!.Value).Distinct());
 
-        // 9600 first, with the whole address range; the other speeds at the master's address.
-        Assert.Equal(Enumerable.Range(0, 16), run.Attempts.Where(a => a.Baud == 9600).Select(a => a.Address!.Value).Distinct().Order());
+        // 9600 first, with the whole address range (and the slave address 64 of EG4's auto-ID packs, a family of 9600
+        // baud); the other speeds at the master's address.
+        Assert.Equal([.. Enumerable.Range(0, 16), 64], run.Attempts.Where(a => a.Baud == 9600).Select(a => a.Address!.Value).Distinct().Order());
+        Assert.Equal(["eg4-ll"], run.Attempts.Where(a => a.Baud == 9600 && a.Address == 64).Select(a => a.Protocol!));
         Assert.All(run.Attempts.Where(a => a.Baud != 9600), a => Assert.Equal(1, a.Address));
         Assert.Equal(["eg4", "eg4-ll", "pace", "pace-modbus", "seplos-v3", "seplos/pylontech"], run.Attempts.Where(a => a.Baud == 115200).Select(a => a.Protocol!).Order());
         Assert.Contains(run.Verdict, line => line.StartsWith("nothing came back at 9600, 19200, 38400, 115200 baud", StringComparison.Ordinal));
@@ -79,8 +81,10 @@ public sealed class ProbeScanTests
         Assert.Empty(run.Found);
         Assert.All(run.Attempts, a => Assert.Equal("silence", a.Outcome));
 
-        // Usual addresses first, then the rest of the RS485 range.
-        Assert.Equal(Enumerable.Range(0, 16), run.Attempts.Select(a => a.Address!.Value).Distinct().Order());
+        // Usual addresses first, then the rest of the RS485 range (and 64, where EG4's auto-ID packs answer); over a
+        // network link every Modbus family is asked, a slave silent to one function not asked again with it.
+        Assert.Equal([.. Enumerable.Range(0, 16), 64], run.Attempts.Select(a => a.Address!.Value).Distinct().Order());
+        Assert.Equal(["seplos-v3", "eg4-ll"], run.Attempts.Where(a => a.Address == 5 && !a.Request!.StartsWith('~')).Select(a => a.Protocol!));
         Assert.Equal([1, 0], run.Attempts.Select(a => a.Address!.Value).Distinct().Take(2));
         Assert.Contains(run.Verdict, line => line.StartsWith("nothing came back", StringComparison.Ordinal) && line.Contains("swap TX and RX", StringComparison.Ordinal));
         Assert.Equal(run.Attempts.Count, server.Requests.Count);

@@ -17,6 +17,9 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
     /// <summary>The live block: registers 0-38.</summary>
     private const int LiveCount = 39;
 
+    /// <summary>Where an auto-ID pack without DIP switches answers (0x40).</summary>
+    private const int AutoIdAddress = 64;
+
     /// <summary>Registers 0-18 of a master all read zero (MODBUS.md section 2, master map).</summary>
     private const int MasterZeroRegisters = 19;
 
@@ -182,8 +185,14 @@ public sealed class Eg4LlDialect() : HoldingRegisterDialect(
     /// <summary>With a bank master, unit 1 answers the bank summary and the packs follow from 2.</summary>
     public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => base.SimulatedSlaves(bankMaster ? packs + 1 : packs, bankMaster);
 
-    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
-        !bankMaster ? Eg4LlReplyEncoder.Pack(stack[slave - 1], options)
-        : slave == 1 ? Eg4LlReplyEncoder.Master(stack)
-        : Eg4LlReplyEncoder.Pack(stack[slave - 2], options);
+    public override RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        !bankMaster ? Eg4LlReplyEncoder.Pack(stack[position], options)
+        : position == 0 ? Eg4LlReplyEncoder.Master(stack)
+        : Eg4LlReplyEncoder.Pack(stack[position - 1], options);
+
+    /// <summary>
+    /// DIP addresses 1-15, and 64 where auto-ID packs (Lifepower4 v2 from 2025) without DIP switches sit (MODBUS.md
+    /// section 2: one user report and EG4's guide, no captured frame yet).
+    /// </summary>
+    public override PackAddressing Addressing { get; } = PackAddressing.EachPackAtItsAddress with { SelfAssignedAddresses = [AutoIdAddress] };
 }

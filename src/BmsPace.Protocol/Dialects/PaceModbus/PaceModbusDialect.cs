@@ -86,6 +86,6 @@ public sealed class PaceModbusDialect() : HoldingRegisterDialect(
         ];
     }
 
-    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
-        PaceModbusReplyEncoder.Pack(stack[slave - 1], options);
+    public override RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        PaceModbusReplyEncoder.Pack(stack[position], options);
 }

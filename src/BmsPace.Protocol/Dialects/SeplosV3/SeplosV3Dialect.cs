@@ -213,6 +213,7 @@ public sealed class SeplosV3Dialect : ModbusDialect
     /// <summary>One pack alone answers at 0 (with the bank blocks); several from 1.</summary>
     public override IReadOnlyList<byte> SimulatedSlaves(int packs, bool bankMaster) => packs == 1 ? [0] : base.SimulatedSlaves(packs, bankMaster);
 
-    public override RegisterImage SimulatedImage(byte slave, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
-        slave == 0 ? SeplosV3ReplyEncoder.Pack(stack[0], options, stack) : SeplosV3ReplyEncoder.Pack(stack[slave - 1], options);
+    /// <summary>The pack at address 0 is the bus master and also answers the bank blocks.</summary>
+    public override RegisterImage SimulatedImage(byte slave, int position, IReadOnlyList<PackSample> stack, ISimulatedBattery options, bool bankMaster) =>
+        slave == 0 ? SeplosV3ReplyEncoder.Pack(stack[position], options, stack) : SeplosV3ReplyEncoder.Pack(stack[position], options);
 }
