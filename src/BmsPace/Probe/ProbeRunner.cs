@@ -26,7 +26,11 @@ internal sealed partial class ProbeRunner(Func<ProbeAttempt, Task> onAttempt)
     /// <summary>The 500 ms the PACE specs give a BMS to reply (PROTOCOL.md section 2).</summary>
     public static readonly TimeSpan ScanTimeout = TimeSpan.FromMilliseconds(500);
 
-    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(50);
+    /// <summary>
+    /// A dead serial line is asked everything: the ASCII scan and the Modbus slave scan at 9600 baud, then every dialect
+    /// at the other speeds, about 47 s on an idle machine; the rest of the minute is the margin a busy one needs.
+    /// </summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(55);
 
     /// <summary>
     /// A Modbus RTU slave replies within milliseconds of the request's end; the shorter wait keeps the Modbus reads at
