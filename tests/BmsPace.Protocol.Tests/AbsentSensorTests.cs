@@ -18,7 +18,7 @@ public sealed class AbsentSensorTests
             0x03, 0xE8, 0xC8, 0x00, 0x03, 0xE8, 0x03, 0x07, 0xD0, 0x00, 0x2A, 0x07, 0xD0,
         ];
 
-        var reading = PaceDecoders.DecodeAnalog(info, 0x01, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(info, 0x01, DecoderOptions.Default);
 
         var temperatures = reading.Packs[0].TemperaturesCelsius;
         Assert.Equal(3, temperatures.Length);

@@ -18,7 +18,7 @@ public sealed class DecoderTests
     [Fact]
     public void Pack_count_zero_in_an_all_packs_answer_means_one_pack()
     {
-        var reading = PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 0, [Pack()]), 0xFF, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 0, [Pack()]), 0xFF, DecoderOptions.Default);
         Assert.Equal(1, reading.PackCount);
         Assert.Equal(1, Assert.Single(reading.Packs).Pack);
     }
@@ -31,7 +31,7 @@ public sealed class DecoderTests
     public void An_echoed_pack_byte_gives_one_pack_numbered_as_asked(byte packByte, int number)
     {
         // The second byte is an echo: even a value that would be a large pack count must not start a multi-pack walk.
-        var reading = PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, packByte, [Pack()]), packByte, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, packByte, [Pack()]), packByte, DecoderOptions.Default);
         Assert.Equal(1, reading.PackCount);
         Assert.Equal(number, Assert.Single(reading.Packs).Pack);
     }
@@ -40,14 +40,14 @@ public sealed class DecoderTests
     public void Rs485_spec_example_asked_for_pack_2_is_one_pack_numbered_2()
     {
         var vector = Vectors.ById("pace-doc-rs485-42-addr2");
-        var reading = PaceDecoders.DecodeAnalog(FrameDecoder.Parse(vector.Text("frame")!, 0x25).Info.AsSpan(), 0x02, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(FrameDecoder.Parse(vector.Text("frame")!, 0x25).Info.AsSpan(), 0x02, DecoderOptions.Default);
         Assert.Equal(2, Assert.Single(reading.Packs).Pack);
     }
 
     [Fact]
     public void Tail_search_takes_the_smallest_uniform_length()
     {
-        var reading = PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Default);
         Assert.Equal(8, reading.Packs.Length);
         Assert.All(reading.Packs, pack => Assert.Equal(14, pack.Tail!.LengthBytes));
         Assert.Equal(Enumerable.Range(1, 8), reading.Packs.Select(p => p.Pack));
@@ -63,10 +63,10 @@ public sealed class DecoderTests
     public void Forced_pack_offset_replaces_the_search()
     {
         var info = InfoOf("gobel-8pack-logfile-42");
-        var forced = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25 with { ForcePackOffsetCharacters = 28 });
-        Assert.Equal(PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25).Packs.Select(p => p.RemainingAmpHours), forced.Packs.Select(p => p.RemainingAmpHours));
+        var forced = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default with { ForcePackOffsetCharacters = 28 });
+        Assert.Equal(PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default).Packs.Select(p => p.RemainingAmpHours), forced.Packs.Select(p => p.RemainingAmpHours));
 
-        var wrong = Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25 with { ForcePackOffsetCharacters = 2 }));
+        var wrong = Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default with { ForcePackOffsetCharacters = 2 }));
         Assert.Equal(FrameError.Decode, wrong.Error);
         Assert.Contains("force_pack_offset", wrong.Detail, StringComparison.Ordinal);
     }
@@ -75,10 +75,10 @@ public sealed class DecoderTests
     public void When_no_uniform_tail_fits_the_last_pack_keeps_what_is_left()
     {
         var info = SyntheticInfo.Analog(0, 3, [Pack(tail: [0x32]), Pack(tail: [0x33]), Pack(tail: [])]);
-        var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default);
         Assert.Equal(["32", "33", ""], reading.Packs.Select(p => p.TailHex));
         Assert.True(reading.LastTailDiffers);
-        Assert.False(PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Pace25).LastTailDiffers);
+        Assert.False(PaceDecoders.DecodeAnalog(InfoOf("gobel-8pack-logfile-42"), 0xFF, DecoderOptions.Default).LastTailDiffers);
         Assert.Equal(0.5, reading.Packs[2].StateOfChargeRatio);
         Assert.Equal(0.51, reading.Packs[1].StateOfChargeRatio);
     }
@@ -88,7 +88,7 @@ public sealed class DecoderTests
     {
         // bmspace issue #32: a SOC byte of 0x10 was read as the next pack's 16 cells.
         var info = SyntheticInfo.Analog(0, 2, [Pack(tail: [0x10]), Pack(tail: [0x10])]);
-        var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default);
         Assert.Equal(["10", "10"], reading.Packs.Select(p => p.TailHex));
         Assert.Equal(0.16, reading.Packs[1].StateOfChargeRatio);
     }
@@ -97,7 +97,7 @@ public sealed class DecoderTests
     public void Twenty_two_byte_tail_carries_the_summary_capacities()
     {
         byte[] tail = [0x4D, 0, 0, 0, 1, 0, 0, 0, 2, 0x5F, 0xD0, 0x31, 0xFF, 0x3B, 0x00, 0x00, 0x3E, 0xC8, 0x00, 0x00, 0x51, 0x43];
-        var pack = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(tail: tail)]), 0xFF, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(tail: tail)]), 0xFF, DecoderOptions.Default).Packs);
         var decoded = pack.Tail!;
         Assert.Equal((22, 0.77, "00000001", "00000002", 0.95, 53.297, -1.97), (decoded.LengthBytes, decoded.StateOfChargeRatio, decoded.CumulativeChargeHex, decoded.CumulativeDischargeHex, decoded.StateOfHealthRatio, decoded.IndependentVoltageVolts, decoded.IndependentCurrentAmperes));
         Assert.Equal((160.72, 208.03), (decoded.SummaryRemainingAmpHours, decoded.SummaryFullAmpHours));
@@ -109,7 +109,7 @@ public sealed class DecoderTests
     [Fact]
     public void Tail_of_an_unknown_length_is_kept_as_hex_only()
     {
-        var pack = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(tail: [1, 2, 3])]), 0x01, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(tail: [1, 2, 3])]), 0x01, DecoderOptions.Default).Packs);
         Assert.Equal("010203", pack.TailHex);
         Assert.Equal(3, pack.Tail!.LengthBytes);
         Assert.Null(pack.Tail.StateOfChargeRatio);
@@ -120,13 +120,13 @@ public sealed class DecoderTests
     [Fact]
     public void Zero_capacities_give_null_ratios_and_offline_packs_give_null_ratios()
     {
-        var zero = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(full: 0, design: 0)]), 0xFF, DecoderOptions.Pace25).Packs);
+        var zero = Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [Pack(full: 0, design: 0)]), 0xFF, DecoderOptions.Default).Packs);
         Assert.False(zero.Offline);
         Assert.Null(zero.StateOfChargeRatio);
         Assert.Null(zero.StateOfHealthRatio);
         Assert.Null(zero.StateOfHealthCalculatedRatio);
 
-        var stack = PaceDecoders.DecodeAnalog(InfoOf("tertiush-dev-10pack-info"), 0xFF, DecoderOptions.Pace25);
+        var stack = PaceDecoders.DecodeAnalog(InfoOf("tertiush-dev-10pack-info"), 0xFF, DecoderOptions.Default);
         Assert.Equal(10, stack.Packs.Length);
         var offline = stack.Packs[1];
         Assert.True(offline.Offline);
@@ -140,7 +140,7 @@ public sealed class DecoderTests
     public void Current_is_twos_complement()
     {
         var pack = new RawAnalogPack([3300], [], unchecked((short)0xFFFF), 3300, 1, 0, 1, 0, 1, []);
-        Assert.Equal(-0.01, Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [pack]), 0x01, DecoderOptions.Pace25).Packs).CurrentAmperes);
+        Assert.Equal(-0.01, Assert.Single(PaceDecoders.DecodeAnalog(SyntheticInfo.Analog(0, 1, [pack]), 0x01, DecoderOptions.Default).Packs).CurrentAmperes);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class DecoderTests
     public void Implausible_cell_counts_are_decode_errors(int cells, string because)
     {
         var info = SyntheticInfo.Analog(0, 1, [Pack(cells: cells)]);
-        var error = Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25));
+        var error = Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default));
         Assert.True(error.Error == FrameError.Decode, because);
     }
 
@@ -175,7 +175,7 @@ public sealed class DecoderTests
             [],
         })
         {
-            Assert.Equal(FrameError.Decode, Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25)).Error);
+            Assert.Equal(FrameError.Decode, Assert.Throws<PaceProtocolException>(() => PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default)).Error);
         }
     }
 
@@ -183,7 +183,7 @@ public sealed class DecoderTests
     public void Alarm_blocks_keep_unknown_codes_and_name_the_balancing_cells()
     {
         var raw = new RawAlarmPack([0x00, 0x01, 0x02, 0x33, 0xF0, 0x85, 0, 0, 0, 0], [0x02, 0x77], [0x01, 0x02, 0xF0, 0x81, 0x80, 0x0E, 0x21, 0x04, 0x04, 0x01, 0x30, 0x81], [0x11]);
-        var pack = Assert.Single(PaceDecoders.DecodeAlarm(SyntheticInfo.Alarm(0, 1, [raw]), 0xFF, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(PaceDecoders.DecodeAlarm(SyntheticInfo.Alarm(0, 1, [raw]), 0xFF, DecoderOptions.Default).Packs);
         Assert.Equal(raw.CellWarnings, pack.CellWarnings.ToArray());
         Assert.Equal(raw.TemperatureWarnings, pack.TemperatureWarnings.ToArray());
         Assert.Equal([3, 9], pack.BalancingCells.ToArray());
@@ -197,7 +197,7 @@ public sealed class DecoderTests
     [Fact]
     public void Two_pack_alarm_answer_with_one_extra_byte_each()
     {
-        var reading = PaceDecoders.DecodeAlarm(InfoOf("tertiush-dev-2pack-44-info"), 0xFF, DecoderOptions.Pace25);
+        var reading = PaceDecoders.DecodeAlarm(InfoOf("tertiush-dev-2pack-44-info"), 0xFF, DecoderOptions.Default);
         Assert.Equal(2, reading.PackCount);
         Assert.Equal(["11", "00"], reading.Packs.Select(p => p.TailHex));
         Assert.Equal([1, 2], reading.Packs.Select(p => p.Pack));
@@ -208,8 +208,8 @@ public sealed class DecoderTests
     {
         // 28 characters is the 14-byte analog tail; the alarm blocks of the same stack carry one extra byte each.
         var info = InfoOf("tertiush-dev-2pack-44-info");
-        var forced = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25 with { ForcePackOffsetCharacters = 28 });
-        var searched = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Pace25);
+        var forced = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Default with { ForcePackOffsetCharacters = 28 });
+        var searched = PaceDecoders.DecodeAlarm(info, 0xFF, DecoderOptions.Default);
 
         Assert.Equal(["11", "00"], forced.Packs.Select(p => p.TailHex));
         Assert.Equal(searched.Packs.Select(p => p.CellWarnings.Length), forced.Packs.Select(p => p.CellWarnings.Length));

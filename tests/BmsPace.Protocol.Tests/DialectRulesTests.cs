@@ -12,13 +12,13 @@ namespace BmsPace.Protocol.Tests;
 /// <summary>Issue 9's misreadings, requests and read-only sets per dialect, and dialect fuzzing.</summary>
 public sealed class DialectRulesTests
 {
-    private static readonly DecoderOptions Family20Options = DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = 2731 };
+    private static readonly DecoderOptions Family20Options = DecoderOptions.Default with { TemperatureOffsetDeciKelvin = 2731 };
 
     [Fact]
     public void Seplos_frame_read_as_pace_with_ver_20_is_refused_not_shown_as_5_33_volts_and_791_cycles()
     {
         var frame = Frame("seplos-readme-42-v20");
-        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x00, DecoderOptions.Pace25));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x00, DecoderOptions.Default));
         Assert.Equal(FrameError.Decode, failure.Error);
         Assert.Contains("looks like seplos", failure.Detail, StringComparison.Ordinal);
 
@@ -34,7 +34,7 @@ public sealed class DialectRulesTests
     public void Pylontech_p4_frame_read_as_pace_is_refused_not_shown_as_655_35_ah()
     {
         var frame = Frame("pylon-emulator-42-p4");
-        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x02, DecoderOptions.Pace25));
+        var failure = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(KnownDialects.Pace.Validate(frame, versionOverride: 0x20), 0x02, DecoderOptions.Default));
         Assert.Equal(FrameError.Decode, failure.Error);
         Assert.Contains("looks like pylontech", failure.Detail, StringComparison.Ordinal);
 

@@ -26,8 +26,8 @@ public sealed class DialectSeamTests
     {
         var vector = Vectors.ById("jakiper-nkinnan-42");
         var frame = KnownDialects.Pace.Validate(vector.Text("frame")!);
-        var direct = PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), 0xFF, DecoderOptions.Pace25);
-        var viaSeam = KnownDialects.Pace.DecodeAnalog(frame, 0xFF, DecoderOptions.Pace25);
+        var direct = PaceDecoders.DecodeAnalog(frame.Info.AsSpan(), 0xFF, DecoderOptions.Default);
+        var viaSeam = KnownDialects.Pace.DecodeAnalog(frame, 0xFF, DecoderOptions.Default);
         Assert.Equal("pace", viaSeam.Protocol);
         var (expected, actual) = (direct.Packs[0], viaSeam.Packs[0]);
         Assert.Equal(expected.CellVoltagesVolts.ToArray(), actual.CellVoltagesVolts.ToArray());

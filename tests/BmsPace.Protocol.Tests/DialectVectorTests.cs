@@ -133,8 +133,8 @@ public sealed class DialectVectorTests
 
     private static object Decode(IBmsDialect dialect, CommandKind kind, ResponseFrame frame, byte packByte) => kind switch
     {
-        CommandKind.Analog => dialect.DecodeAnalog(frame, packByte, DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin }),
-        CommandKind.Alarm => dialect.DecodeAlarm(frame, packByte, DecoderOptions.Pace25),
+        CommandKind.Analog => dialect.DecodeAnalog(frame, packByte, DecoderOptions.Default with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin }),
+        CommandKind.Alarm => dialect.DecodeAlarm(frame, packByte, DecoderOptions.Default),
         CommandKind.DateTime => dialect.DecodeDateTime(frame),
         _ => dialect.DecodeIdentity(kind, frame),
     };

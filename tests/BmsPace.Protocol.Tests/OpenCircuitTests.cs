@@ -20,7 +20,7 @@ public sealed class OpenCircuitTests
 
     private static string Request => Bench.GetProperty("request").GetString()!;
 
-    private static DecoderOptions Options(IBmsDialect dialect) => DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
+    private static DecoderOptions Options(IBmsDialect dialect) => DecoderOptions.Default with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
 
     [Fact]
     public void The_seplos_bench_board_with_open_sense_wires_decodes_every_cell_and_probe_as_read()
@@ -69,7 +69,7 @@ public sealed class OpenCircuitTests
         int[] cells = [3300, millivolts, 3300, 3300];
         var raw = new RawAnalogPack(cells, [2980, 2731], 0, 10000, 5000, 2, 10000, 3, 10000, []);
         var frame = new ResponseFrame(0x25, 1, 0x46, 0, [.. SyntheticInfo.Analog(0x00, 1, [raw])]);
-        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Default).Packs);
         Assert.Equal([3.3, volts, 3.3, 3.3], pack.CellVoltagesVolts.ToArray());
     }
 
@@ -78,7 +78,7 @@ public sealed class OpenCircuitTests
     {
         var raw = new RawAnalogPack([3300, 5001, 3300, 3300], [2980, 2731], 0, 10000, 5000, 2, 10000, 3, 10000, []);
         var frame = new ResponseFrame(0x25, 1, 0x46, 0, [.. SyntheticInfo.Analog(0x00, 1, [raw])]);
-        var refusal = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Pace25));
+        var refusal = Assert.Throws<PaceProtocolException>(() => KnownDialects.Pace.DecodeAnalog(frame, 1, DecoderOptions.Default));
         Assert.Equal(FrameError.Decode, refusal.Error);
     }
 

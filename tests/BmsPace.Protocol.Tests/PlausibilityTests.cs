@@ -101,7 +101,7 @@ public sealed class PlausibilityTests
     public void The_issue_15_reproducer_no_longer_shows_soc_639_5()
     {
         var frame = KnownDialects.Pace.Validate("~25014600002E0001020CE40C0000C725FFFF04FFFF000200CA58012110F3A8");
-        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, RequestBuilder.AllPacks, DecoderOptions.Pace25).Packs);
+        var pack = Assert.Single(KnownDialects.Pace.DecodeAnalog(frame, RequestBuilder.AllPacks, DecoderOptions.Default).Packs);
         Assert.Null(pack.StateOfChargeRatio);
         Assert.Null(pack.StateOfChargeCalculatedRatio);
         Assert.Contains(pack.Implausible, d => d.Field == "state_of_charge_ratio");

@@ -77,7 +77,7 @@ public sealed class PropertyTests
             byte second = t.allPacks ? (byte)(packCount == 1 && random.Next(2) == 0 ? 0 : packCount) : packByte;
             var info = SyntheticInfo.Analog((byte)random.Next(2), second, packs);
 
-            var reading = PaceDecoders.DecodeAnalog(info, packByte, DecoderOptions.Pace25);
+            var reading = PaceDecoders.DecodeAnalog(info, packByte, DecoderOptions.Default);
 
             Assert.Equal(packCount, reading.PackCount);
             Assert.Equal(packCount, reading.Packs.Length);
@@ -101,7 +101,7 @@ public sealed class PropertyTests
             byte packByte = t.allPacks ? RequestBuilder.AllPacks : (byte)random.Next(0, 16);
             var info = SyntheticInfo.Alarm(0, t.allPacks ? (byte)packCount : packByte, packs);
 
-            var reading = PaceDecoders.DecodeAlarm(info, packByte, DecoderOptions.Pace25);
+            var reading = PaceDecoders.DecodeAlarm(info, packByte, DecoderOptions.Default);
 
             Assert.Equal(packCount, reading.Packs.Length);
             for (int i = 0; i < packCount; i++)
@@ -246,8 +246,8 @@ public sealed class PropertyTests
         var info = frame.Info.ToArray();
         foreach (byte packByte in new byte[] { 0xFF, 0x01, 0x00 })
         {
-            Guard(() => PaceDecoders.DecodeAnalog(info, packByte, DecoderOptions.Pace25));
-            Guard(() => PaceDecoders.DecodeAlarm(info, packByte, DecoderOptions.Pace25));
+            Guard(() => PaceDecoders.DecodeAnalog(info, packByte, DecoderOptions.Default));
+            Guard(() => PaceDecoders.DecodeAlarm(info, packByte, DecoderOptions.Default));
         }
 
         Guard(() => PaceDecoders.DecodeSoftwareVersion(info));

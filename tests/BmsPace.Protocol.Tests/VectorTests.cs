@@ -163,8 +163,8 @@ public sealed class VectorTests
 
         return vector.Text("command") switch
         {
-            "0x42" => PaceDecoders.DecodeAnalog(info, vector.HexByte("request_info_byte"), DecoderOptions.Pace25),
-            "0x44" => PaceDecoders.DecodeAlarm(info, vector.HexByte("request_info_byte"), DecoderOptions.Pace25),
+            "0x42" => PaceDecoders.DecodeAnalog(info, vector.HexByte("request_info_byte"), DecoderOptions.Default),
+            "0x44" => PaceDecoders.DecodeAlarm(info, vector.HexByte("request_info_byte"), DecoderOptions.Default),
             "0xC1" => PaceDecoders.DecodeSoftwareVersion(info),
             "0xC2" => PaceDecoders.DecodeSerialNumbers(info),
             "0x90" => PaceDecoders.DecodePackCount(info)!,

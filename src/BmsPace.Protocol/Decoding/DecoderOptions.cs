@@ -16,5 +16,6 @@ public sealed record DecoderOptions
     /// </summary>
     public int ForcePackOffsetCharacters { get; init; }
 
-    public static DecoderOptions Pace25 { get; } = new();
+    /// <summary>The options every decoder starts from; a dialect sets its own temperature offset on top.</summary>
+    public static DecoderOptions Default { get; } = new();
 }

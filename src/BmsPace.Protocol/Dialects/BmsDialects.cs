@@ -1,11 +1,4 @@
 using System.Text;
-using BmsPace.Protocol.Dialects.Eg4;
-using BmsPace.Protocol.Dialects.Eg4Ll;
-using BmsPace.Protocol.Dialects.Pace;
-using BmsPace.Protocol.Dialects.PaceModbus;
-using BmsPace.Protocol.Dialects.Pylontech;
-using BmsPace.Protocol.Dialects.Seplos;
-using BmsPace.Protocol.Dialects.SeplosV3;
 
 namespace BmsPace.Protocol.Dialects;
 
@@ -25,7 +18,7 @@ public static class BmsDialects
     /// Modbus RTU families (Seplos V3 at 19200 first, then the 9600 maps, MODBUS.md section 4), so an ASCII port is sent
     /// Modbus frames only after every ASCII dialect stayed silent.
     /// </summary>
-    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [new PaceDialect(), new Eg4Dialect(), new SeplosDialect(), new PylontechDialect(), new SeplosV3Dialect(), new Eg4LlDialect(), new PaceModbusDialect()];
+    public static ImmutableArray<IBmsDialect> BuiltIn { get; } = [new Pace.PaceDialect(), new Eg4.Eg4Dialect(), new Seplos.SeplosDialect(), new Pylontech.PylontechDialect(), new SeplosV3.SeplosV3Dialect(), new Eg4Ll.Eg4LlDialect(), new PaceModbus.PaceModbusDialect()];
 
     private static Composition? _composition;
 

@@ -153,10 +153,10 @@ internal abstract class DialectBase : IBmsDialect
             switch (kind)
             {
                 case CommandKind.Analog:
-                    DecodeAnalogLayout(frame, packByte, DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = TemperatureOffsetDeciKelvin });
+                    DecodeAnalogLayout(frame, packByte, DecoderOptions.Default with { TemperatureOffsetDeciKelvin = TemperatureOffsetDeciKelvin });
                     return true;
                 case CommandKind.Alarm:
-                    DecodeAlarmLayout(frame, packByte, DecoderOptions.Pace25);
+                    DecodeAlarmLayout(frame, packByte, DecoderOptions.Default);
                     return true;
                 case CommandKind.DateTime when Cid2Of(kind) is not null:
                     DecodeDateTime(frame);

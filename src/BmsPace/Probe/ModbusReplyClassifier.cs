@@ -48,7 +48,7 @@ internal static class ModbusReplyClassifier
                 continue;
             }
 
-            var options = DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
+            var options = DecoderOptions.Default with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
             int packs = dialect.DecodeAnalog(replies, packByte, options).PackCount;
             string reads = replies.Count == 1 ? "1 read" : Invariant($"{replies.Count} reads");
             return new ReplyClassification(ProbeOutcome.Answer, Invariant($"Modbus RTU slave {address}, {reads} answered, in {elapsed.TotalMilliseconds:F0} ms"))

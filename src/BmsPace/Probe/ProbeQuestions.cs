@@ -40,7 +40,7 @@ internal static class ProbeQuestions
             return null;
         }
 
-        var options = DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
+        var options = DecoderOptions.Default with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin };
         return dialect.DecodeAnalog([frame], packByte, options).PackCount;
     }
 

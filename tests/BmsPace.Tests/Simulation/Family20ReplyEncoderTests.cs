@@ -54,7 +54,7 @@ public class Family20ReplyEncoderTests
             };
             string request = dialect.BuildRequest(CommandKind.Analog, 1, 1);
             var frame = dialect.Validate(FrameEncoder.EncodeResponse(dialect.DefaultVersion, 1, dialect.Cid1, 0, info), request);
-            var read = Assert.Single(dialect.DecodeAnalog(frame, 1, DecoderOptions.Pace25 with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin }).Packs);
+            var read = Assert.Single(dialect.DecodeAnalog(frame, 1, DecoderOptions.Default with { TemperatureOffsetDeciKelvin = dialect.TemperatureOffsetDeciKelvin }).Packs);
 
             Assert.Equal(pack.CellVoltagesVolts.ToArray(), read.CellVoltagesVolts.ToArray());
             Assert.Equal(pack.TemperaturesCelsius.Order().ToArray(), read.TemperaturesCelsius.Order().ToArray());
@@ -95,7 +95,7 @@ public class Family20ReplyEncoderTests
             };
             string request = dialect.BuildRequest(CommandKind.Alarm, 1, 1);
             var frame = dialect.Validate(FrameEncoder.EncodeResponse(dialect.DefaultVersion, 1, dialect.Cid1, 0, info), request);
-            var read = Assert.Single(dialect.DecodeAlarm(frame, 1, DecoderOptions.Pace25).Packs);
+            var read = Assert.Single(dialect.DecodeAlarm(frame, 1, DecoderOptions.Default).Packs);
             Assert.Equal(16, read.CellCount);
             Assert.Equal(pack.Charging, read.ActiveFlags(Protocol.Readings.FlagFamily.Status).Contains("charging"));
             Assert.Equal(pack.Discharging, read.ActiveFlags(Protocol.Readings.FlagFamily.Status).Contains("discharging"));

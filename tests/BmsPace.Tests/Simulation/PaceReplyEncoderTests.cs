@@ -61,7 +61,7 @@ public class PaceReplyEncoderTests
         {
             var (packs, shape) = stack;
             var info = PaceReplyEncoder.Analog((byte)packs.Length, packs, packs, shape);
-            var decoded = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Pace25);
+            var decoded = PaceDecoders.DecodeAnalog(info, 0xFF, DecoderOptions.Default);
             Assert.Equal(packs.Length, decoded.PackCount);
             Assert.Equal(packs.Length, decoded.Packs.Length);
             foreach (var (sent, read) in packs.Zip(decoded.Packs))
@@ -75,10 +75,10 @@ public class PaceReplyEncoderTests
         Gen.Select(Pack, Gen.Byte[1, 15]).Sample((pack, command) =>
         {
             var shape = new PaceBlockShape(14, 9, 1);
-            var analog = PaceDecoders.DecodeAnalog(PaceReplyEncoder.Analog(command, [pack], [pack], shape), command, DecoderOptions.Pace25);
+            var analog = PaceDecoders.DecodeAnalog(PaceReplyEncoder.Analog(command, [pack], [pack], shape), command, DecoderOptions.Default);
             AssertAnalog(pack, Assert.Single(analog.Packs) with { Pack = 1 }, shape);
             Assert.Equal(command, analog.Packs[0].Pack);
-            var alarm = PaceDecoders.DecodeAlarm(PaceReplyEncoder.Alarm(command, [pack], shape), command, DecoderOptions.Pace25);
+            var alarm = PaceDecoders.DecodeAlarm(PaceReplyEncoder.Alarm(command, [pack], shape), command, DecoderOptions.Default);
             Assert.Equal(command, Assert.Single(alarm.Packs).Pack);
         }, iter: 500);
 
@@ -87,7 +87,7 @@ public class PaceReplyEncoderTests
         Stack.Sample(stack =>
         {
             var (packs, shape) = stack;
-            var decoded = PaceDecoders.DecodeAlarm(PaceReplyEncoder.Alarm((byte)packs.Length, packs, shape), 0xFF, DecoderOptions.Pace25);
+            var decoded = PaceDecoders.DecodeAlarm(PaceReplyEncoder.Alarm((byte)packs.Length, packs, shape), 0xFF, DecoderOptions.Default);
             Assert.Equal(packs.Length, decoded.Packs.Length);
             foreach (var (sent, read) in packs.Zip(decoded.Packs))
             {
